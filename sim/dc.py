@@ -1,0 +1,147 @@
+"""Distribution centres: the store-order book, picking, fair allocation and trucks.
+
+Timeline of a delivery weekday at a DC (hours of that day):
+
+* ``order_cutoff_hour``: store orders received so far join the day's picking list;
+  later orders wait for the next delivery weekday's cut-off.
+* ``departure_hour``: the DC picks the list. When stock is short, each SKU's
+  stock is shared among stores in proportion to their orders (whole cases for
+  non-break-pack SKUs, largest remainder); when the list exceeds the pick
+  capacity every line is cut by the same share (whole cases, rounded down).
+  Stock leaves oldest first. One truck per store leaves with a vector of
+  quantities and arrives ``transit_hours[store]`` later.
+* What could not be picked is backordered (kept for the next departure) if the
+  DC backorders, otherwise cancelled and counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING
+
+import numpy as np
+import simpy
+
+from sim.enums import EventKind, IssuingRule
+from sim.inventory import allocate_fair, issue, scale_to_capacity
+from sim.state import Shipment, ShipmentKind
+from sim.stores import receive, serve_until
+
+if TYPE_CHECKING:
+    from sim.engine import Simulation
+
+
+def split_by_age(taken: np.ndarray, per_store: np.ndarray) -> np.ndarray:
+    """Split picked units (by age) among stores, oldest units to the first stores.
+
+    Args:
+        taken: [skus, ages] units picked in total.
+        per_store: [stores, skus] units each store gets (column sums = taken totals).
+
+    Returns:
+        [stores, skus, ages].
+    """
+    oldest_first = taken[:, ::-1]
+    age_hi = np.cumsum(oldest_first, axis=1)  # [skus, ages]
+    age_lo = age_hi - oldest_first
+    store_hi = np.cumsum(per_store, axis=0)  # [stores, skus]
+    store_lo = store_hi - per_store
+    overlap = np.minimum(age_hi[None], store_hi[:, :, None]) - np.maximum(
+        age_lo[None], store_lo[:, :, None]
+    )
+    return np.clip(overlap, 0, None)[:, :, ::-1]
+
+
+def dc_process(sim: Simulation, dc: int) -> Generator[simpy.Event, None, None]:
+    """The DC's daily cycle: cut-off and departure on delivery weekdays."""
+    spec = sim.spec.dcs[dc]
+    while True:
+        day_start = 24.0 * sim.day
+        if sim.weekday(sim.day) in spec.delivery_weekdays:
+            yield sim.env.timeout(max(0.0, day_start + spec.order_cutoff_hour - sim.env.now))
+            close_order_book(sim, dc)
+            yield sim.env.timeout(max(0.0, day_start + spec.departure_hour - sim.env.now))
+            dispatch(sim, dc)
+        yield sim.env.timeout(max(0.0, day_start + 24.0 - sim.env.now))
+        # wait for the day boundary at the same instant to run (it has URGENT priority)
+
+
+def close_order_book(sim: Simulation, dc: int) -> None:
+    stores = sim.dc_stores[dc]
+    st = sim.state
+    st.dc_to_ship[stores] += st.dc_new_orders[stores]
+    st.dc_new_orders[stores] = 0
+
+
+def dispatch(sim: Simulation, dc: int) -> None:
+    """Pick the day's list, allocate fairly when short, and send one truck per store."""
+    spec = sim.spec
+    dc_spec = spec.dcs[dc]
+    stores = sim.dc_stores[dc]
+    st = sim.state
+    requested = st.dc_to_ship[stores]
+    if not requested.any():
+        return
+    pack = sim.pick_unit
+    if dc_spec.unlimited_stock:
+        alloc = requested.copy()
+    else:
+        available_packs = st.dc_stock[dc].sum(axis=1) // pack
+        alloc = allocate_fair(requested // pack[None, :], available_packs) * pack[None, :]
+    alloc = scale_to_capacity(alloc, pack, dc_spec.pick_capacity_units_per_day)
+    unfilled = requested - alloc
+    if dc_spec.backorder:
+        st.dc_to_ship[stores] = unfilled
+    else:
+        st.dc_to_ship[stores] = 0
+        sim.counters.dc.cancelled_store_order_units[dc] += unfilled.sum(axis=0)
+        for k, store in enumerate(stores):
+            sim.consume_order_queue(int(store), int(unfilled[k].sum()), respond=False)
+    total = alloc.sum(axis=0)
+    if dc_spec.unlimited_stock:
+        by_store = np.zeros((len(stores), spec.n_skus, st.store_stock.shape[2]), dtype=np.int64)
+        by_store[:, :, 0] = alloc
+        sim.balance.entered += int(total.sum())
+        sim.counters.dc.received_units[dc] += total
+    else:
+        taken = issue(st.dc_stock[dc], total, IssuingRule.FIFO)
+        by_store = split_by_age(taken, alloc)
+    sim.counters.dc.shipped_units[dc] += total
+    now = sim.env.now
+    for k, store in enumerate(stores):
+        units = int(alloc[k].sum())
+        if units == 0:
+            continue
+        store = int(store)
+        arrive = now + dc_spec.transit_hours[store]
+        shipment = Shipment(ShipmentKind.TRUCK, dc, store, by_store[k], now, arrive)
+        st.store_in_transit[store] += alloc[k]
+        st.in_transit_units += units
+        st.shipments.append(shipment)
+        sim.counters.network.truck_trips += 1
+        sim.counters.network.truck_cost += dc_spec.truck_cost_per_trip
+        sim.record(
+            EventKind.DC_DISPATCH, store, f"dc={dc_spec.dc_id} units={units} arrive={arrive:g}"
+        )
+        sim.env.process(truck_trip(sim, shipment))
+
+
+def truck_trip(sim: Simulation, shipment: Shipment) -> Generator[simpy.Event, None, None]:
+    yield sim.env.timeout(shipment.arrive_hours - sim.env.now)
+    store = shipment.destination
+    serve_until(sim, store, sim.env.now)
+    st = sim.state
+    st.shipments.remove(shipment)
+    st.store_in_transit[store] -= shipment.qty.sum(axis=1)
+    units = shipment.units
+    st.in_transit_units -= units
+    sim.counters.store.delivered_units[store] += shipment.qty.sum(axis=1)
+    accepted, wasted, damaged = receive(
+        sim, store, shipment.qty, shipment.depart_hours, from_truck=True
+    )
+    sim.consume_order_queue(store, units, respond=True)
+    sim.record(
+        EventKind.TRUCK_ARRIVAL,
+        store,
+        f"units={units} accepted={accepted} wasted={wasted} damaged={damaged}",
+    )

@@ -1,0 +1,84 @@
+"""Enumerations used across the simulator (no string type codes)."""
+
+from __future__ import annotations
+
+from enum import Enum, IntEnum
+
+
+class Category(IntEnum):
+    """Product category; drives shelf life, demand profiles and alert thresholds."""
+
+    LEAFY_VEGETABLES = 0
+    FRUIT = 1
+    DAIRY = 2
+    PREPARED_MEALS = 3
+    BAKERY = 4
+    AMBIENT = 5
+
+    @classmethod
+    def parse(cls, value: str | int | Category) -> Category:
+        """Parse a category from its name (case-insensitive) or value.
+
+        Raises:
+            ValueError: naming the bad value and the allowed names.
+        """
+        if isinstance(value, Category):
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            try:
+                return cls(value)
+            except ValueError:
+                pass
+        if isinstance(value, str) and value.upper() in cls.__members__:
+            return cls[value.upper()]
+        allowed = ", ".join(m.name.lower() for m in cls)
+        raise ValueError(f"unknown category {value!r}; allowed: {allowed}")
+
+
+class IssuingRule(Enum):
+    """Which units customers take first."""
+
+    FIFO = "fifo"  # oldest first (staff rotate stock)
+    LIFO = "lifo"  # freshest first (customers pick from the back)
+    MIXED = "mixed"  # a share `fresh_first_share` of each batch is LIFO, the rest FIFO
+
+
+class DemandDistribution(Enum):
+    POISSON = "poisson"
+    NEGATIVE_BINOMIAL = "negative_binomial"
+
+
+class LeadTimeDistribution(Enum):
+    FIXED = "fixed"  # always `mean_days`
+    SHIFTED_POISSON = "shifted_poisson"  # min_days + Poisson(mean_days - min_days)
+    UNIFORM = "uniform"  # integer uniform on [min_days, max_days]
+
+
+class Stream(IntEnum):
+    """Named random streams. The integer is part of the seed derivation: never renumber."""
+
+    DEMAND = 1
+    WEATHER = 2
+    LEAD_TIME = 3
+    SUPPLY = 4
+    COURIER = 5
+    DAMAGE = 6
+    SUBSTITUTION = 7
+    BOOTSTRAP = 8
+
+
+class EventKind(Enum):
+    """Kinds of events recorded in the trace."""
+
+    DAY_END = "day_end"
+    SERVE = "serve"
+    RESTOCK = "restock"
+    STORE_ORDER = "store_order"
+    DC_DISPATCH = "dc_dispatch"
+    TRUCK_ARRIVAL = "truck_arrival"
+    SUPPLIER_ORDER = "supplier_order"
+    SUPPLIER_ARRIVAL = "supplier_arrival"
+    TRANSFER_REQUEST = "transfer_request"
+    COURIER_NO_SHOW = "courier_no_show"
+    COURIER_PICKUP = "courier_pickup"
+    COURIER_DELIVERY = "courier_delivery"

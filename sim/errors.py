@@ -1,0 +1,44 @@
+"""Errors that name what was wrong and what is allowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ShelfLifeError(Exception):
+    """Base class of the simulator's own errors."""
+
+
+class ConfigError(ShelfLifeError, ValueError):
+    """A configuration value was refused.
+
+    Args:
+        field: dotted path of the offending field, e.g. ``stores[3].dc``.
+        value: the value that was given.
+        allowed: what would have been accepted, in words.
+    """
+
+    def __init__(self, field: str, value: Any, allowed: str) -> None:
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"{field}: got {value!r}; allowed: {allowed}")
+
+
+class ActionError(ShelfLifeError, ValueError):
+    """A decision submitted to the simulator was refused (shape, sign, NaN, unknown id)."""
+
+
+class SalesTableError(ShelfLifeError, ValueError):
+    """A sales table had bad rows. ``bad_rows`` lists (row_number, reason), 1-based data rows."""
+
+    def __init__(self, source: str, bad_rows: list[tuple[int, str]]) -> None:
+        self.source = source
+        self.bad_rows = bad_rows
+        shown = "; ".join(f"row {n}: {why}" for n, why in bad_rows[:20])
+        more = f" (+{len(bad_rows) - 20} more)" if len(bad_rows) > 20 else ""
+        super().__init__(f"{source}: {len(bad_rows)} bad row(s): {shown}{more}")
+
+
+class ConservationError(ShelfLifeError, AssertionError):
+    """Units were created or lost: the ledger does not balance."""

@@ -1,0 +1,237 @@
+"""KPIs with the names used everywhere (sim, MLflow, reports, serving).
+
+Definitions over the reporting period (since the start or ``reset_kpis``):
+
+* ``fill_rate`` = units sold / units demanded (1.0 when nothing was demanded).
+* ``stockout_rate`` = store-SKU-days with lost demand / store-SKU-days (blocked
+  store-SKUs excluded at store and chain level).
+* ``lost_sales`` = units of demand lost; ``lost_sales_value`` at regular price.
+* ``inventory_turnover`` = annualised cost of goods sold / average inventory at
+  cost (inventory sampled at each day end). NaN when there was no inventory.
+* ``days_of_inventory`` = average inventory at cost / cost of goods sold per day.
+* ``waste_rate`` = units expired / units received, where the opening stock of
+  the period counts as received. At stores, received = truck deliveries
+  accepted + transfers in; chain-wide, expired anywhere (stores and DCs) /
+  (opening stock everywhere + units that entered the network from suppliers or
+  unlimited sources). ``waste_value`` = expired units at unit cost.
+* ``sell_through_rate`` = units sold / (opening stock + units received).
+* ``slow_moving_share`` = share of ranged store-SKUs that had stock and whose
+  sell-through over the period is below the threshold (0.3 by default).
+* ``revenue`` = units sold at the price paid (markdowns included).
+* ``profit`` = revenue − ``cost_of_goods_sold`` − ``waste_value`` −
+  ``damaged_value`` − ``holding_cost`` − ``disposal_cost`` (store-SKU level);
+  chain-wide also − DC holding and waste − ``truck_cost`` − ``courier_cost``.
+* ``transfers_*``: courier trips, units, cost, km and CO2 (kg).
+* ``order_response_hours``: unit-weighted mean time from a store order to the
+  truck delivery that brought it.
+* ``courier_utilisation`` = courier busy hours / (pool size × period hours).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.engine import Simulation
+
+STORE_SKU_KPIS = (
+    "fill_rate",
+    "stockout_rate",
+    "lost_sales",
+    "inventory_turnover",
+    "days_of_inventory",
+    "waste_rate",
+    "waste_value",
+    "sell_through_rate",
+    "revenue",
+    "profit",
+)
+
+
+def _ratio(num: np.ndarray | float, den: np.ndarray | float, empty: float) -> np.ndarray:
+    num = np.asarray(num, dtype=np.float64)
+    den = np.asarray(den, dtype=np.float64)
+    out = np.full(np.broadcast(num, den).shape, empty, dtype=np.float64)
+    np.divide(num, den, out=out, where=den > 0)
+    return out
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    """KPIs at three levels.
+
+    Attributes:
+        chain: name -> value for the whole network.
+        per_store: name -> [stores] array.
+        per_store_sku: name -> [stores, skus] array.
+        store_ids, sku_ids: labels of the axes.
+    """
+
+    chain: dict[str, float]
+    per_store: dict[str, np.ndarray]
+    per_store_sku: dict[str, np.ndarray]
+    store_ids: tuple[str, ...]
+    sku_ids: tuple[str, ...]
+
+    def store_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame(self.per_store, index=pd.Index(self.store_ids, name="store"))
+
+    def store_sku_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        index = pd.MultiIndex.from_product([self.store_ids, self.sku_ids], names=["store", "sku"])
+        return pd.DataFrame({k: v.ravel() for k, v in self.per_store_sku.items()}, index=index)
+
+
+def _level(
+    *,
+    demand: np.ndarray,
+    sold: np.ndarray,
+    lost: np.ndarray,
+    stockout_days: np.ndarray,
+    store_sku_days: np.ndarray,
+    cogs: np.ndarray,
+    inventory_cost_days: np.ndarray,
+    wasted: np.ndarray,
+    received: np.ndarray,
+    waste_value: np.ndarray,
+    opening: np.ndarray,
+    revenue: np.ndarray,
+    profit: np.ndarray,
+    days_sampled: int,
+    period_days: float,
+) -> dict[str, np.ndarray]:
+    avg_inventory_cost = inventory_cost_days / max(days_sampled, 1)
+    cogs_per_day = cogs / max(period_days, 1e-9)
+    return {
+        "fill_rate": _ratio(sold, demand, 1.0),
+        "stockout_rate": _ratio(stockout_days, store_sku_days, 0.0),
+        "lost_sales": np.asarray(lost, dtype=np.float64),
+        "inventory_turnover": _ratio(cogs_per_day * 365.0, avg_inventory_cost, np.nan),
+        "days_of_inventory": _ratio(avg_inventory_cost, cogs_per_day, np.nan),
+        "waste_rate": _ratio(wasted, opening + received, 0.0),
+        "waste_value": np.asarray(waste_value, dtype=np.float64),
+        "sell_through_rate": _ratio(sold, opening + received, 0.0),
+        "revenue": np.asarray(revenue, dtype=np.float64),
+        "profit": np.asarray(profit, dtype=np.float64),
+    }
+
+
+def compute_kpis(sim: Simulation, *, slow_mover_threshold: float = 0.3) -> KpiReport:
+    spec = sim.spec
+    skus = spec.skus
+    c = sim.counters
+    s, d, net = c.store, c.dc, c.network
+    period_hours = max(sim.now_hours - net.period_start_hours, 0.0)
+    period_days = period_hours / 24.0
+    days_sampled = net.days
+    ranged = ~spec.store_sku.blocked
+    cost = skus.unit_cost[None, :]
+    cogs = s.sold_units * cost
+    waste_value = s.wasted_units * cost
+    damaged_value = s.damaged_units * cost
+    disposal = (s.wasted_units + s.damaged_units) * skus.disposal_cost_per_unit[None, :]
+    profit = s.revenue - cogs - waste_value - damaged_value - s.holding_cost - disposal
+    inv_cost_days = s.inventory_unit_days * cost
+
+    common = dict(days_sampled=days_sampled, period_days=period_days)
+    per_sku = _level(
+        demand=s.demand_units, sold=s.sold_units, lost=s.lost_units,
+        stockout_days=s.stockout_days, store_sku_days=np.full(s.sold_units.shape, days_sampled),
+        cogs=cogs, inventory_cost_days=inv_cost_days, wasted=s.wasted_units,
+        received=s.received_units, waste_value=waste_value, opening=s.opening_units,
+        revenue=s.revenue, profit=profit, **common,
+    )  # fmt: skip
+    per_sku["lost_sales_value"] = s.lost_units * skus.price[None, :]
+    per_sku["cost_of_goods_sold"] = cogs
+    per_sku["holding_cost"] = s.holding_cost.copy()
+    per_sku["disposal_cost"] = disposal
+    per_sku["damaged_value"] = damaged_value
+
+    def by_store(a: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        return (a * mask).sum(axis=1) if mask is not None else a.sum(axis=1)
+
+    per_store = _level(
+        demand=by_store(s.demand_units), sold=by_store(s.sold_units), lost=by_store(s.lost_units),
+        stockout_days=by_store(s.stockout_days, ranged),
+        store_sku_days=ranged.sum(axis=1) * days_sampled,
+        cogs=by_store(cogs), inventory_cost_days=by_store(inv_cost_days),
+        wasted=by_store(s.wasted_units), received=by_store(s.received_units),
+        waste_value=by_store(waste_value), opening=by_store(s.opening_units),
+        revenue=by_store(s.revenue), profit=by_store(profit), **common,
+    )  # fmt: skip
+    per_store["transfer_in_units"] = by_store(s.transfer_in_units).astype(np.float64)
+    per_store["transfer_out_units"] = by_store(s.transfer_out_units).astype(np.float64)
+    stocked = ranged & ((s.opening_units + s.received_units) > 0)
+    slow = stocked & (per_sku["sell_through_rate"] < slow_mover_threshold)
+    per_store["slow_moving_share"] = _ratio(slow.sum(axis=1), stocked.sum(axis=1), 0.0)
+
+    dc_cost = d.inventory_unit_days * cost
+    dc_waste_value = float((d.wasted_units * cost).sum())
+    dc_disposal = float((d.wasted_units * skus.disposal_cost_per_unit[None, :]).sum())
+    dc_holding = float(d.holding_cost.sum())
+    entered = float(d.received_units.sum())
+    chain_profit = (
+        float(profit.sum())
+        - dc_holding
+        - dc_waste_value
+        - dc_disposal
+        - net.truck_cost
+        - net.courier_cost
+    )
+    total = _level(
+        demand=s.demand_units.sum(), sold=s.sold_units.sum(), lost=s.lost_units.sum(),
+        stockout_days=(s.stockout_days * ranged).sum(), store_sku_days=ranged.sum() * days_sampled,
+        cogs=cogs.sum(), inventory_cost_days=inv_cost_days.sum() + dc_cost.sum(),
+        wasted=s.wasted_units.sum() + d.wasted_units.sum(), received=entered,
+        waste_value=waste_value.sum() + dc_waste_value,
+        opening=s.opening_units.sum() + d.opening_units.sum(),
+        revenue=s.revenue.sum(), profit=chain_profit, **common,
+    )  # fmt: skip
+    # sell-through chain-wide is measured at the stores (what customers can buy)
+    total["sell_through_rate"] = _ratio(
+        s.sold_units.sum(), s.opening_units.sum() + s.received_units.sum(), 0.0
+    )
+    chain = {k: float(v) for k, v in total.items()}
+    pool = spec.couriers
+    chain.update(
+        slow_moving_share=float(_ratio(slow.sum(), stocked.sum(), 0.0)),
+        lost_sales_value=float(per_sku["lost_sales_value"].sum()),
+        cost_of_goods_sold=float(cogs.sum()),
+        holding_cost=float(s.holding_cost.sum()) + dc_holding,
+        disposal_cost=float(disposal.sum()) + dc_disposal,
+        damaged_value=float(damaged_value.sum()),
+        truck_cost=net.truck_cost,
+        courier_cost=net.courier_cost,
+        transfers_count=float(net.courier_trips),
+        transfers_units=float(net.courier_units),
+        transfers_km=net.courier_km,
+        transfers_co2_kg=net.courier_co2_kg,
+        transfers_no_shows=float(net.courier_no_shows),
+        order_response_hours=float(
+            _ratio(net.order_response_unit_hours, net.order_response_units, np.nan)
+        ),
+        courier_utilisation=float(
+            _ratio(net.courier_busy_hours, (pool.size if pool else 0) * period_hours, 0.0)
+        ),
+        demand_units=float(s.demand_units.sum()),
+        sold_units=float(s.sold_units.sum()),
+        wasted_units=float(s.wasted_units.sum() + d.wasted_units.sum()),
+        damaged_units=float(s.damaged_units.sum()),
+        received_units=float(s.received_units.sum()),
+        period_days=period_days,
+    )
+    return KpiReport(
+        chain=chain,
+        per_store=per_store,
+        per_store_sku=per_sku,
+        store_ids=tuple(st.store_id for st in spec.stores),
+        sku_ids=skus.ids,
+    )

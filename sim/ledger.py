@@ -1,0 +1,135 @@
+"""Counters of every flow in the network, and the conservation check.
+
+Every unit that enters the network (starting stock, supplier receipts, picks
+from an unlimited external source) is, at any time, exactly one of: on hand
+(by node and age), in transit (truck or courier), sold, wasted, damaged.
+``Counters`` accumulates the flows since the start of a reporting period; the
+engine checks the balance with ``assert_conserved``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from sim.errors import ConservationError
+
+
+def _zeros(shape: tuple[int, ...], dtype: type = np.int64) -> np.ndarray:
+    return np.zeros(shape, dtype=dtype)
+
+
+@dataclass
+class StoreSkuCounters:
+    """Flows per (store, SKU) over the reporting period. All [stores, skus]."""
+
+    demand_units: np.ndarray
+    sold_units: np.ndarray
+    lost_units: np.ndarray
+    received_units: np.ndarray  # truck deliveries accepted (after damage) + transfers in
+    delivered_units: np.ndarray  # truck deliveries before damage
+    transfer_in_units: np.ndarray
+    transfer_out_units: np.ndarray
+    wasted_units: np.ndarray
+    damaged_units: np.ndarray
+    stockout_days: np.ndarray  # days with lost demand
+    inventory_unit_days: np.ndarray  # sum over day ends of units on hand
+    revenue: np.ndarray
+    holding_cost: np.ndarray
+    opening_units: np.ndarray  # on hand at the start of the period
+
+    @classmethod
+    def zeros(cls, n_stores: int, n_skus: int) -> StoreSkuCounters:
+        shape = (n_stores, n_skus)
+        money = {"revenue", "holding_cost"}
+        return cls(
+            **{
+                f.name: _zeros(shape, np.float64 if f.name in money else np.int64)
+                for f in fields(cls)
+            }
+        )
+
+
+@dataclass
+class DcCounters:
+    """Flows per (DC, SKU). All [dcs, skus]."""
+
+    received_units: np.ndarray  # from suppliers, or picked from an unlimited source
+    shipped_units: np.ndarray
+    wasted_units: np.ndarray
+    inventory_unit_days: np.ndarray
+    holding_cost: np.ndarray
+    cancelled_store_order_units: np.ndarray  # unfilled and not backordered
+    supplier_ordered_units: np.ndarray
+    supplier_shortfall_units: np.ndarray  # cut by the supplier's fill rate
+    moq_raised_units: np.ndarray
+    case_pack_rounded_units: np.ndarray
+    opening_units: np.ndarray
+
+    @classmethod
+    def zeros(cls, n_dcs: int, n_skus: int) -> DcCounters:
+        shape = (n_dcs, n_skus)
+        return cls(
+            **{
+                f.name: _zeros(shape, np.float64 if f.name == "holding_cost" else np.int64)
+                for f in fields(cls)
+            }
+        )
+
+
+@dataclass
+class NetworkCounters:
+    """Scalar flows of the whole network."""
+
+    days: int = 0
+    truck_trips: int = 0
+    truck_cost: float = 0.0
+    courier_trips: int = 0
+    courier_no_shows: int = 0
+    courier_units: int = 0
+    courier_short_pick_units: int = 0  # requested but no longer on hand at pickup
+    courier_km: float = 0.0
+    courier_cost: float = 0.0
+    courier_co2_kg: float = 0.0
+    courier_busy_hours: float = 0.0
+    transfer_response_hours_sum: float = 0.0
+    order_response_unit_hours: float = 0.0  # sum of (arrival - order time) x units
+    order_response_units: int = 0
+    blocked_order_units: int = 0  # store orders refused because the SKU is blocked
+    store_case_pack_rounded_units: int = 0
+    period_start_hours: float = 0.0
+
+
+@dataclass
+class Counters:
+    """All counters of one reporting period."""
+
+    store: StoreSkuCounters
+    dc: DcCounters
+    network: NetworkCounters = field(default_factory=NetworkCounters)
+
+    @classmethod
+    def zeros(cls, n_stores: int, n_dcs: int, n_skus: int) -> Counters:
+        return cls(StoreSkuCounters.zeros(n_stores, n_skus), DcCounters.zeros(n_dcs, n_skus))
+
+
+@dataclass
+class UnitBalance:
+    """Cumulative totals since t=0 used by the conservation check (never reset)."""
+
+    entered: int = 0  # starting stock + supplier receipts + unlimited picks
+    sold: int = 0
+    wasted: int = 0
+    damaged: int = 0
+
+    def assert_conserved(self, on_hand: int, in_transit: int) -> None:
+        """Raise ConservationError unless entered = on hand + in transit + sold + wasted
+        + damaged."""
+        accounted = on_hand + in_transit + self.sold + self.wasted + self.damaged
+        if accounted != self.entered:
+            raise ConservationError(
+                f"units entered {self.entered} != on hand {on_hand} + in transit {in_transit}"
+                f" + sold {self.sold} + wasted {self.wasted} + damaged {self.damaged}"
+                f" (difference {accounted - self.entered})"
+            )

@@ -1,0 +1,111 @@
+"""Hand-computed cases for the stock-with-ages operations."""
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim.enums import IssuingRule
+from sim.inventory import (
+    advance_ages,
+    allocate_fair,
+    expire_and_age,
+    issue,
+    round_up_to_packs,
+    scale_to_capacity,
+)
+
+
+def test_fifo_takes_oldest_first():
+    stock = np.array([[2, 3, 4]])  # ages 0, 1, 2
+    taken = issue(stock, np.array([5]), IssuingRule.FIFO)
+    assert taken.tolist() == [[0, 1, 4]]
+    assert stock.tolist() == [[2, 2, 0]]
+
+
+def test_lifo_takes_freshest_first():
+    stock = np.array([[2, 3, 4]])
+    taken = issue(stock, np.array([5]), IssuingRule.LIFO)
+    assert taken.tolist() == [[2, 3, 0]]
+    assert stock.tolist() == [[0, 0, 4]]
+
+
+def test_mixed_splits_batch_between_freshest_and_oldest():
+    stock = np.array([[2, 3, 4]])
+    # 5 units, half freshest-first: 2.5 rounds half up to 3 LIFO (2 at age 0, 1 at age 1),
+    # the other 2 FIFO (age 2)
+    taken = issue(stock, np.array([5]), IssuingRule.MIXED, fresh_first_share=0.5)
+    assert taken.tolist() == [[2, 1, 2]]
+    assert stock.tolist() == [[0, 2, 2]]
+
+
+def test_expiry_wastes_last_age_and_ages_the_rest():
+    stock = np.array([[[2, 3, 4], [7, 0, 0]]])  # sku0 life 3, sku1 non-perishable
+    wasted = expire_and_age(stock, np.array([3, 0]))
+    assert wasted.tolist() == [[4, 0]]
+    assert stock.tolist() == [[[0, 2, 3], [7, 0, 0]]]
+
+
+def test_expiry_respects_each_skus_shelf_life():
+    stock = np.array([[[5, 6, 0], [1, 2, 3]]])  # sku0 life 2, sku1 life 3
+    wasted = expire_and_age(stock, np.array([2, 3]))
+    assert wasted.tolist() == [[6, 3]]
+    assert stock.tolist() == [[[0, 5, 0], [0, 1, 2]]]
+
+
+def test_advance_ages_over_two_midnights():
+    qty = np.array([[1, 2, 3, 4], [9, 0, 0, 0]])  # sku0 life 4, sku1 non-perishable
+    aged, wasted = advance_ages(qty, 2, np.array([4, 0]))
+    assert wasted.tolist() == [7, 0]  # ages 2 and 3 would reach 4 and 5
+    assert aged.tolist() == [[0, 0, 1, 2], [9, 0, 0, 0]]
+
+
+def test_case_pack_rounding_up_unless_break_pack():
+    out = round_up_to_packs(
+        np.array([1, 12, 13, 5]), np.array([12, 12, 12, 6]), np.array([False, False, False, True])
+    )
+    assert out.tolist() == [12, 12, 24, 5]
+
+
+def test_fair_allocation_largest_remainder():
+    # 5 available, stores ask 6 and 3: shares 3.33 and 1.67 -> 3 and 1, the leftover unit to 1.67
+    out = allocate_fair(np.array([[6], [3]]), np.array([5]))
+    assert out.tolist() == [[3], [2]]
+
+
+def test_fair_allocation_fills_columns_with_enough_stock():
+    out = allocate_fair(np.array([[2, 6], [1, 3]]), np.array([10, 5]))
+    assert out.tolist() == [[2, 3], [1, 2]]
+
+
+def test_scale_to_capacity_cuts_every_line_by_the_same_share():
+    lines = np.array([[12, 10], [24, 4]])
+    out = scale_to_capacity(lines, np.array([12, 1]), 25)
+    assert out.sum() <= 25
+    assert out.tolist() == [[0, 5], [12, 2]]
+
+
+@given(
+    st.lists(st.integers(0, 20), min_size=1, max_size=6),
+    st.integers(0, 200),
+    st.sampled_from(list(IssuingRule)),
+    st.floats(0, 1),
+)
+def test_issue_conserves_units(ages, want, rule, share):
+    stock = np.array([ages], dtype=np.int64)
+    before = stock.copy()
+    units = np.array([min(want, int(stock.sum()))])
+    taken = issue(stock, units, rule, share)
+    assert (taken >= 0).all() and (stock >= 0).all()
+    assert int(taken.sum()) == int(units[0])
+    assert (taken + stock == before).all()
+
+
+@given(
+    st.lists(st.integers(0, 50), min_size=1, max_size=8),
+    st.integers(0, 300),
+)
+def test_fair_allocation_never_exceeds_request_or_stock(requests, available):
+    req = np.array(requests)[:, None]
+    out = allocate_fair(req, np.array([available]))
+    assert (out <= req).all() and (out >= 0).all()
+    assert int(out.sum()) == min(int(req.sum()), available)
