@@ -41,6 +41,16 @@ def split_by_age(taken: np.ndarray, per_store: np.ndarray) -> np.ndarray:
     Returns:
         [stores, skus, ages].
     """
+    present = np.flatnonzero(taken.any(axis=0))
+    if len(present) == 0:
+        return np.zeros((per_store.shape[0], *taken.shape), dtype=taken.dtype)
+    top = int(present[-1]) + 1  # ages above the oldest picked unit hold nothing
+    out = np.zeros((per_store.shape[0], *taken.shape), dtype=taken.dtype)
+    out[:, :, :top] = _split_by_age(taken[:, :top], per_store)
+    return out
+
+
+def _split_by_age(taken: np.ndarray, per_store: np.ndarray) -> np.ndarray:
     oldest_first = taken[:, ::-1]
     age_hi = np.cumsum(oldest_first, axis=1)  # [skus, ages]
     age_lo = age_hi - oldest_first
@@ -132,10 +142,11 @@ def truck_trip(sim: Simulation, shipment: Shipment) -> Generator[simpy.Event, No
     serve_until(sim, store, sim.env.now)
     st = sim.state
     st.shipments.remove(shipment)
-    st.store_in_transit[store] -= shipment.qty.sum(axis=1)
-    units = shipment.units
+    per_sku = shipment.qty.sum(axis=1)
+    st.store_in_transit[store] -= per_sku
+    units = int(per_sku.sum())
     st.in_transit_units -= units
-    sim.counters.store.delivered_units[store] += shipment.qty.sum(axis=1)
+    sim.counters.store.delivered_units[store] += per_sku
     accepted, wasted, damaged = receive(
         sim, store, shipment.qty, shipment.depart_hours, from_truck=True
     )

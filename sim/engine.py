@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
@@ -41,13 +42,16 @@ from sim.enums import EventKind, Stream
 from sim.errors import ActionError
 from sim.inventory import expire_and_age, round_up_to_packs
 from sim.kpis import KpiReport, compute_kpis
-from sim.ledger import Counters, UnitBalance
+from sim.ledger import Counters, UnitBalance, ledger_frame
 from sim.rng import RandomStreams
 from sim.snapshot import Snapshot, take_snapshot
 from sim.spec import NetworkSpec
 from sim.state import NetworkState, ShipmentKind
 from sim.stores import clamp_shelf, restock_shelf, serve_until
 from sim.suppliers import supplier_process
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -153,7 +157,7 @@ class Simulation:
         self.state = NetworkState.initial(network, len(ticks))
         self.counters = Counters.zeros(network.n_stores, network.n_dcs, network.n_skus)
         self._reset_opening()
-        self.balance = UnitBalance(entered=self._units_on_hand())
+        self.balance = UnitBalance(entered=self.units_on_hand())
         skus = network.skus
         self.pick_unit = np.where(skus.break_pack, 1, skus.case_pack).astype(np.int64)
         store_dc = network.store_dc()
@@ -234,6 +238,7 @@ class Simulation:
         c.store.stockout_days += st.lost_today > 0
         life = spec.skus.shelf_life_days
         wasted = expire_and_age(st.store_stock, life)
+        st.store_units -= wasted
         dc_wasted = expire_and_age(st.dc_stock, life)
         c.store.wasted_units += wasted
         c.dc.wasted_units += dc_wasted
@@ -262,10 +267,18 @@ class Simulation:
 
     def _draw_day_demand(self) -> None:
         units = self.demand.draw_day(self.day, self.streams, self.state.price_multiplier)
-        cum = self.state.day_demand_cum
-        cum[:, 0, :] = 0
-        np.cumsum(units, axis=1, out=cum[:, 1:, :])
+        expected = self.state.day_demand.shape
+        if units.shape != expected:
+            raise ValueError(f"demand source returned shape {units.shape}; allowed: {expected}")
+        # the source may reuse its buffer on the next call (from anyone): keep our own copy
+        np.copyto(self.state.day_demand, units)
         self.state.served_ticks[...] = 0
+        promo = getattr(self.demand, "promotion_price_multiplier", None)
+        self.state.promotion_price = (
+            np.broadcast_to(promo(self.day), units.shape[::2]).astype(np.float64)
+            if promo is not None
+            else np.ones(units.shape[::2])
+        )
 
     # ---------------------------------------------------------------- control
     def submit_store_orders(self, units: np.ndarray) -> OrderReceipt:
@@ -393,6 +406,15 @@ class Simulation:
         """KPIs of the reporting period (since the start or the last ``reset_kpis``)."""
         return compute_kpis(self, slow_mover_threshold=slow_mover_threshold)
 
+    def ledger(self) -> pd.DataFrame:
+        """The inventory ledger of the reporting period, one row per store and DC.
+
+        Columns: node, kind, opening, delivered (truck units before damage), transfer_in,
+        received_from_supplier, transfer_out, shipped, sold, wasted, damaged, closing,
+        balanced (opening + inflows - outflows == closing).
+        """
+        return ledger_frame(self)
+
     def reset_kpis(self) -> None:
         """Start a new reporting period now (e.g. after a warm-up)."""
         self.counters = Counters.zeros(self.spec.n_stores, self.spec.n_dcs, self.spec.n_skus)
@@ -404,8 +426,9 @@ class Simulation:
         self.counters.network.period_start_hours = float(self.env.now)
 
     # ------------------------------------------------------------ accounting
-    def _units_on_hand(self) -> int:
-        return int(self.state.store_stock.sum()) + int(self.state.dc_stock.sum())
+    def units_on_hand(self) -> int:
+        """Units on hand at every store and DC, all ages."""
+        return int(self.state.store_units.sum()) + int(self.state.dc_stock.sum())
 
     def assert_conserved(self) -> None:
         """Raise ConservationError unless every unit that entered is accounted for."""
@@ -416,9 +439,11 @@ class Simulation:
             raise AssertionError(
                 f"in-transit counter {self.state.in_transit_units} != shipments {in_transit}"
             )
-        self.balance.assert_conserved(self._units_on_hand(), in_transit)
+        self.balance.assert_conserved(self.units_on_hand(), in_transit)
         if (self.state.store_stock < 0).any() or (self.state.dc_stock < 0).any():
             raise AssertionError("negative stock")
+        if (self.state.store_units != self.state.store_stock.sum(axis=2)).any():
+            raise AssertionError("maintained on-hand totals differ from the stock by age")
         if (self.state.store_shelf > self.state.store_on_hand()).any():
             raise AssertionError("shelf holds more than is on hand")
 

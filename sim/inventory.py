@@ -57,6 +57,25 @@ def issue(
     return taken
 
 
+def issue_sparse(
+    stock: np.ndarray, units: np.ndarray, rule: IssuingRule, fresh_first_share: float = 0.0
+) -> None:
+    """``issue`` for a [rows, ages] array, touching only the rows with units to issue.
+
+    Most store-SKUs see no demand within a few hours; gathering the few that do
+    costs far less than a pass over every row and age.
+    """
+    rows = np.flatnonzero(units)
+    if len(rows) == 0:
+        return
+    if len(rows) * 2 > len(units):
+        issue(stock, units, rule, fresh_first_share)
+        return
+    sub = stock[rows]
+    issue(sub, units[rows], rule, fresh_first_share)
+    stock[rows] = sub
+
+
 def expire_and_age(stock: np.ndarray, shelf_life_days: np.ndarray) -> np.ndarray:
     """The day boundary: wasting what reaches the end of its life, then ageing (in place).
 
@@ -71,16 +90,19 @@ def expire_and_age(stock: np.ndarray, shelf_life_days: np.ndarray) -> np.ndarray
     Returns:
         wasted: [nodes, skus] units that expired.
     """
-    perishable = shelf_life_days > 0
-    last_age = np.clip(shelf_life_days - 1, 0, None).astype(np.intp)
-    idx = np.broadcast_to(last_age[None, :, None], (*stock.shape[:2], 1))
-    at_last_age = np.take_along_axis(stock, idx, axis=2)
-    wasted = at_last_age[..., 0] * perishable[None, :]
-    np.put_along_axis(stock, idx, at_last_age - wasted[..., None], axis=2)
+    wasted = np.zeros(stock.shape[:2], dtype=stock.dtype)
+    # a few distinct shelf lives: gather each group's last age instead of the whole array
+    for life in np.unique(shelf_life_days[shelf_life_days > 0]):
+        group = np.flatnonzero(shelf_life_days == life)
+        wasted[:, group] = stock[:, group, life - 1]
+        stock[:, group, life - 1] = 0
     if stock.shape[2] > 1:
-        shifted = np.zeros_like(stock)
-        shifted[:, :, 1:] = stock[:, :, :-1]
-        stock[...] = np.where(perishable[None, :, None], shifted, stock)
+        stock[:, :, 1:] = stock[:, :, :-1].copy()
+        stock[:, :, 0] = 0
+        keep = np.flatnonzero(shelf_life_days <= 0)
+        if len(keep):  # non-perishables were moved to age 1: put them back
+            stock[:, keep, 0] = stock[:, keep, 1]
+            stock[:, keep, 1] = 0
     return wasted
 
 

@@ -10,10 +10,16 @@ engine checks the balance with ``assert_conserved``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.errors import ConservationError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.engine import Simulation
 
 
 def _zeros(shape: tuple[int, ...], dtype: type = np.int64) -> np.ndarray:
@@ -133,3 +139,51 @@ class UnitBalance:
                 f" + sold {self.sold} + wasted {self.wasted} + damaged {self.damaged}"
                 f" (difference {accounted - self.entered})"
             )
+
+
+def ledger_frame(sim: Simulation) -> pd.DataFrame:
+    """Per-node ledger of the reporting period (see ``Simulation.ledger``)."""
+    import pandas as pd
+
+    s, d = sim.counters.store, sim.counters.dc
+    st = sim.state
+    zeros_st = np.zeros(sim.spec.n_stores, dtype=np.int64)
+    zeros_dc = np.zeros(sim.spec.n_dcs, dtype=np.int64)
+    stores = pd.DataFrame(
+        {
+            "node": [x.store_id for x in sim.spec.stores],
+            "kind": "store",
+            "opening": s.opening_units.sum(axis=1),
+            "delivered": s.delivered_units.sum(axis=1),
+            "transfer_in": s.transfer_in_units.sum(axis=1),
+            "received_from_supplier": zeros_st,
+            "transfer_out": s.transfer_out_units.sum(axis=1),
+            "shipped": zeros_st,
+            "sold": s.sold_units.sum(axis=1),
+            "wasted": s.wasted_units.sum(axis=1),
+            "damaged": s.damaged_units.sum(axis=1),
+            "closing": st.store_on_hand().sum(axis=1),
+        }
+    )
+    unlimited = np.array([x.unlimited_stock for x in sim.spec.dcs], dtype=bool)
+    dcs = pd.DataFrame(
+        {
+            "node": [x.dc_id for x in sim.spec.dcs],
+            "kind": np.where(unlimited, "external", "dc"),
+            "opening": d.opening_units.sum(axis=1),
+            "delivered": zeros_dc,
+            "transfer_in": zeros_dc,
+            "received_from_supplier": d.received_units.sum(axis=1),
+            "transfer_out": zeros_dc,
+            "shipped": d.shipped_units.sum(axis=1),
+            "sold": zeros_dc,
+            "wasted": d.wasted_units.sum(axis=1),
+            "damaged": zeros_dc,
+            "closing": st.dc_on_hand().sum(axis=1),
+        }
+    )
+    frame = pd.concat([stores, dcs], ignore_index=True)
+    inflow = frame.opening + frame.delivered + frame.transfer_in + frame.received_from_supplier
+    outflow = frame.transfer_out + frame.shipped + frame.sold + frame.wasted + frame.damaged
+    frame["balanced"] = (inflow - outflow) == frame.closing
+    return frame

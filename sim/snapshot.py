@@ -35,7 +35,8 @@ class Snapshot:
         sales_today, demand_today, lost_today: [stores, skus] since midnight
             (demand served so far).
         sales_yesterday, demand_yesterday: [stores, skus].
-        price_multiplier: [stores, skus] current price / regular price.
+        price_multiplier: [stores, skus] current price / regular price (markdowns).
+        promotion_price: [stores, skus] today's promotional price / regular price.
         shelf_life_days: [skus] (0 = non-perishable).
     """
 
@@ -58,6 +59,7 @@ class Snapshot:
     sales_yesterday: np.ndarray
     demand_yesterday: np.ndarray
     price_multiplier: np.ndarray
+    promotion_price: np.ndarray
     shelf_life_days: np.ndarray
 
 
@@ -102,5 +104,6 @@ def take_snapshot(sim: Simulation, *, copy: bool) -> Snapshot:
         sales_yesterday=ro(st.sales_yesterday),
         demand_yesterday=ro(st.demand_yesterday),
         price_multiplier=ro(st.price_multiplier),
+        promotion_price=ro(st.promotion_price),
         shelf_life_days=sim.spec.skus.shelf_life_days,
     )

@@ -48,9 +48,12 @@ class NetworkState:
 
     Attributes:
         store_stock: units on hand by age.                     [stores, skus, ages]
+        store_units: ``store_stock`` summed over ages, kept in step with it
+            at every change (shelf refills read it instead of summing ages). [stores, skus]
         store_shelf: units of ``store_stock`` on the shelf.     [stores, skus]
         dc_stock: DC units on hand by age.                      [dcs, skus, ages]
-        price_multiplier: current price / regular price.        [stores, skus]
+        price_multiplier: current price / regular price (markdowns). [stores, skus]
+        promotion_price: today's promotional price / regular price. [stores, skus]
         dc_new_orders: store orders not yet past a cut-off.     [stores, skus]
         dc_to_ship: store orders due at the next departure.     [stores, skus]
         store_in_transit: units on trucks to each store.        [stores, skus]
@@ -58,16 +61,18 @@ class NetworkState:
         dc_on_order: DC units ordered from suppliers, not arrived. [dcs, skus]
         sales_today, lost_today, demand_today: running day totals. [stores, skus]
         sales_yesterday, demand_yesterday: the previous day's.   [stores, skus]
-        day_demand_cum: cumulative demand over the day's ticks.  [stores, ticks+1, skus]
+        day_demand: the day's demand per tick.                   [stores, ticks, skus]
         served_ticks: ticks already issued per store.           [stores]
         shipments: trips under way (trucks and couriers carry network units).
         order_queue: per store, FIFO of [order_hours, units] not yet received.
     """
 
     store_stock: np.ndarray
+    store_units: np.ndarray
     store_shelf: np.ndarray
     dc_stock: np.ndarray
     price_multiplier: np.ndarray
+    promotion_price: np.ndarray
     dc_new_orders: np.ndarray
     dc_to_ship: np.ndarray
     store_in_transit: np.ndarray
@@ -78,7 +83,7 @@ class NetworkState:
     demand_today: np.ndarray
     sales_yesterday: np.ndarray
     demand_yesterday: np.ndarray
-    day_demand_cum: np.ndarray
+    day_demand: np.ndarray
     served_ticks: np.ndarray
     shipments: list[Shipment] = field(default_factory=list)
     order_queue: list[list[list[float]]] = field(default_factory=list)
@@ -99,9 +104,11 @@ class NetworkState:
         zeros = lambda shape: np.zeros(shape, dtype=np.int64)  # noqa: E731
         return cls(
             store_stock=store_stock,
+            store_units=store_stock.sum(axis=2),
             store_shelf=np.minimum(ss.initial_on_hand, ss.shelf_capacity_units).astype(np.int64),
             dc_stock=dc_stock,
             price_multiplier=np.ones((n_st, n_sku), dtype=np.float64),
+            promotion_price=np.ones((n_st, n_sku), dtype=np.float64),
             dc_new_orders=zeros((n_st, n_sku)),
             dc_to_ship=zeros((n_st, n_sku)),
             store_in_transit=zeros((n_st, n_sku)),
@@ -112,14 +119,14 @@ class NetworkState:
             demand_today=zeros((n_st, n_sku)),
             sales_yesterday=ss.recent_sales_units.astype(np.int64).copy(),
             demand_yesterday=ss.recent_sales_units.astype(np.int64).copy(),
-            day_demand_cum=zeros((n_st, n_ticks + 1, n_sku)),
+            day_demand=zeros((n_st, n_ticks, n_sku)),
             served_ticks=np.zeros(n_st, dtype=np.int64),
             order_queue=[[] for _ in range(n_st)],
         )
 
     def store_on_hand(self) -> np.ndarray:
-        """[stores, skus] units on hand (all ages)."""
-        return self.store_stock.sum(axis=2)
+        """[stores, skus] units on hand (all ages). The live array: do not modify."""
+        return self.store_units
 
     def dc_on_hand(self) -> np.ndarray:
         """[dcs, skus] units on hand at DCs."""

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.enums import EventKind, IssuingRule, Stream
-from sim.inventory import advance_ages, issue
+from sim.inventory import advance_ages, issue, issue_sparse
 
 if TYPE_CHECKING:
     from sim.engine import Simulation
@@ -37,18 +37,21 @@ def serve_until(sim: Simulation, store: int, t_hours: float) -> None:
     if k1 <= k0:
         return
     st.served_ticks[store] = k1
-    demand = st.day_demand_cum[store, k1] - st.day_demand_cum[store, k0]
+    ticks = st.day_demand[store, k0:k1]
+    demand = ticks[0].copy() if k1 - k0 == 1 else ticks.sum(axis=0)
     shelf = st.store_shelf[store]
     sold = np.minimum(demand, shelf)
     spec = sim.spec.stores[store]
-    issue(st.store_stock[store], sold, spec.issuing, spec.fresh_first_share)
+    issue_sparse(st.store_stock[store], sold, spec.issuing, spec.fresh_first_share)
+    st.store_units[store] -= sold
     shelf -= sold
     lost = demand - sold
     c = sim.counters.store
     c.demand_units[store] += demand
     c.sold_units[store] += sold
     c.lost_units[store] += lost
-    c.revenue[store] += sold * sim.spec.skus.price * st.price_multiplier[store]
+    paid = sim.spec.skus.price * st.price_multiplier[store] * st.promotion_price[store]
+    c.revenue[store] += sold * paid
     st.sales_today[store] += sold
     st.lost_today[store] += lost
     st.demand_today[store] += demand
@@ -63,14 +66,17 @@ def serve_until(sim: Simulation, store: int, t_hours: float) -> None:
 def restock_shelf(sim: Simulation, store: int) -> None:
     """Refill the shelf from the backroom up to its capacity."""
     st = sim.state
-    on_hand = st.store_stock[store].sum(axis=1)
-    np.minimum(sim.spec.store_sku.shelf_capacity_units[store], on_hand, out=st.store_shelf[store])
+    np.minimum(
+        sim.spec.store_sku.shelf_capacity_units[store],
+        st.store_units[store],
+        out=st.store_shelf[store],
+    )
 
 
 def clamp_shelf(sim: Simulation, store: int) -> None:
     """Keep the shelf count within what is on hand after stock left the store."""
     st = sim.state
-    np.minimum(st.store_shelf[store], st.store_stock[store].sum(axis=1), out=st.store_shelf[store])
+    np.minimum(st.store_shelf[store], st.store_units[store], out=st.store_shelf[store])
 
 
 def take_for_transfer(sim: Simulation, store: int, units: np.ndarray) -> np.ndarray:
@@ -80,9 +86,9 @@ def take_for_transfer(sim: Simulation, store: int, units: np.ndarray) -> np.ndar
         [skus, ages] the units actually taken (less where stock ran short).
     """
     st = sim.state
-    available = st.store_stock[store].sum(axis=1)
-    take = np.minimum(units, available)
+    take = np.minimum(units, st.store_units[store])
     taken = issue(st.store_stock[store], take, IssuingRule.FIFO)
+    st.store_units[store] -= take
     clamp_shelf(sim, store)
     return taken
 
@@ -111,10 +117,10 @@ def receive(
     damaged = np.zeros_like(units)
     if from_truck and (spec.skus.damage_rate > 0).any():
         damaged = sim.streams.stream(Stream.DAMAGE).binomial(units, spec.skus.damage_rate)
-        if damaged.any():
-            issue(aged, damaged, IssuingRule.FIFO)
+        issue_sparse(aged, damaged, IssuingRule.FIFO)
     accepted = units - damaged
     sim.state.store_stock[store] += aged
+    sim.state.store_units[store] += accepted
     c = sim.counters.store
     c.received_units[store] += accepted
     c.wasted_units[store] += wasted

@@ -54,8 +54,14 @@ def supplier_process(sim: Simulation, supplier: int) -> Generator[simpy.Event, N
 
 
 def standing_order(sim: Simulation, dc: int, skus: np.ndarray) -> np.ndarray:
-    """Units the DC's standing rule adds for ``skus`` today (order up to cover days)."""
+    """Units the DC's standing rule adds for ``skus`` today (order up to cover days).
+
+    For perishables the cover is capped at shelf life − 1 days (at least one
+    day), so the DC never holds stock it cannot sell before it expires.
+    """
     cover = sim.spec.dcs[dc].replenishment_cover_days
+    life = sim.spec.skus.shelf_life_days[skus]
+    cover = np.where(life > 0, np.minimum(cover, np.maximum(1, life - 1)), cover)
     st = sim.state
     stores = sim.dc_stores[dc]
     expected = sim.expected_daily_units()[stores][:, skus].sum(axis=0)

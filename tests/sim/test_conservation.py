@@ -94,3 +94,22 @@ def test_units_are_conserved_after_every_event(scenario, days):
     kpis = sim.kpis()
     assert 0.0 <= kpis.chain["fill_rate"] <= 1.0
     assert (sim.state.store_shelf <= sim.state.store_on_hand()).all()
+
+
+@given(scenarios())
+def test_every_nodes_ledger_balances(scenario):
+    net, demand, seed = scenario
+    sim = Simulation(net, demand, seed=seed)
+    gen = np.random.default_rng(seed)
+    sim.run_until(30.0)
+    sim.reset_kpis()
+    for day in range(1, 4):
+        sim.run_until(24.0 * day + 9.0)
+        sim.submit_store_orders(gen.integers(0, 15, (net.n_stores, net.n_skus)))
+        if net.couriers is not None and net.n_stores > 1:
+            sim.submit_transfers(
+                [Transfer(0, 1, gen.integers(0, 10, net.n_skus) * ~net.store_sku.blocked[1])]
+            )
+    sim.run_until(24.0 * 4 + 12.0)
+    ledger = sim.ledger()
+    assert ledger.balanced.all(), ledger[~ledger.balanced]

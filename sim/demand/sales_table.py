@@ -1,0 +1,437 @@
+"""Demand from a sales table: load and validate it, then replay or bootstrap it.
+
+A sales table has one row per (date, store, sku) with the units sold and,
+optionally, the price and a promotion flag::
+
+    date,store,sku,units,price,promo
+    2026-03-02,S01,DAIRY-0001,4,1.29,0
+
+Every row is validated (vectorised, no loop per row); all bad rows are
+collected with their 1-based data row number (the header is not counted) and a
+reason. By default any bad row raises ``SalesTableError``; with
+``BadRowPolicy.REPORT`` the good rows are kept and the rejected ones returned
+explicitly beside them, never silently dropped.
+
+Daily units are split over the day's ticks with a multinomial per store-SKU
+(drawn as a chain of binomials over ticks, vectorised over store-SKUs) using
+the category's hour-of-day profile within the store's opening hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.demand.spec import BadRowPolicy, TickGrid
+from sim.enums import Stream
+from sim.errors import ConfigError, SalesTableError
+from sim.rng import RandomStreams
+from sim.spec import NetworkSpec
+
+REQUIRED_COLUMNS = ("date", "store", "sku", "units")
+OPTIONAL_COLUMNS = ("price", "promo")
+_PROMO_VALUES = {"0": False, "1": True, "0.0": False, "1.0": True, "false": False, "true": True}
+
+
+@dataclass(frozen=True, eq=False)
+class SalesTable:
+    """A validated sales table.
+
+    Attributes:
+        rows: the good rows, in file order, with columns ``row_number`` (1-based
+            data row in the source), ``date`` (datetime64, midnight), ``store``,
+            ``sku`` (str), ``units`` (int64), ``price`` (float64, NaN = not
+            given), ``promo`` (bool).
+        rejected: (row_number, reason) of every rejected row, sorted; empty
+            unless loaded with ``BadRowPolicy.REPORT``.
+        source: where it came from (path or "<DataFrame>").
+    """
+
+    rows: pd.DataFrame
+    rejected: tuple[tuple[int, str], ...]
+    source: str
+
+
+def load_sales_table(
+    source: str | Path | pd.DataFrame,
+    network: NetworkSpec,
+    *,
+    on_bad_rows: BadRowPolicy | str = BadRowPolicy.RAISE,
+) -> SalesTable:
+    """Read and validate a sales table (CSV or Parquet) against a network.
+
+    Args:
+        source: a ``.csv`` (optionally ``.gz``) or ``.parquet`` file, or a DataFrame.
+        network: store and SKU ids must exist in it.
+        on_bad_rows: ``BadRowPolicy.RAISE`` (default) or ``REPORT``.
+
+    Returns:
+        The good rows and, with ``REPORT``, the rejected ones.
+
+    Raises:
+        SalesTableError: listing every bad row (number and reason), or a missing
+            required column (reported as row 0, the header).
+        ConfigError: an unknown file type or bad-row policy.
+    """
+    policy = _policy(on_bad_rows)
+    frame, name = _read(source)
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise SalesTableError(name, [(0, f"missing column(s) {', '.join(missing)}; required: "
+                                         f"{', '.join(REQUIRED_COLUMNS)}")])
+    good, bad, clean = _validate(frame.reset_index(drop=True), network)
+    if bad and policy is BadRowPolicy.RAISE:
+        raise SalesTableError(name, bad)
+    return SalesTable(rows=clean[good].reset_index(drop=True), rejected=tuple(bad), source=name)
+
+
+def _policy(value: BadRowPolicy | str) -> BadRowPolicy:
+    try:
+        return BadRowPolicy(value)
+    except ValueError:
+        allowed = ", ".join(p.value for p in BadRowPolicy)
+        raise ConfigError("on_bad_rows", value, allowed) from None
+
+
+def _read(source: str | Path | pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    if isinstance(source, pd.DataFrame):
+        return source.copy(), "<DataFrame>"
+    path = Path(source)
+    suffixes = "".join(path.suffixes[-2:]).lower()
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return pd.read_parquet(path), str(path)
+    if suffixes.endswith((".csv", ".csv.gz")):
+        # Everything as text: validation decides what parses, nothing is coerced silently.
+        return pd.read_csv(path, dtype=str, keep_default_na=False), str(path)
+    raise ConfigError("sales_table", str(path), "a .csv, .csv.gz or .parquet file")
+
+
+def _text(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """The column as stripped text and a [rows] mask of missing cells."""
+    missing = series.isna().to_numpy()
+    text = series.astype(object).where(~missing, "").astype(str).str.strip()
+    missing = missing | (text == "").to_numpy()
+    return text, missing
+
+
+def _validate(
+    frame: pd.DataFrame, network: NetworkSpec
+) -> tuple[np.ndarray, list[tuple[int, str]], pd.DataFrame]:
+    """Check every row at once. Returns (good mask, sorted bad rows, parsed columns)."""
+    row_number = np.arange(1, len(frame) + 1)
+    problems: list[tuple[np.ndarray, list[str]]] = []
+
+    def flag(mask: np.ndarray, reasons: list[str] | str) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            count = int(mask.sum())
+            problems.append((mask, [reasons] * count if isinstance(reasons, str) else reasons))
+
+    # date: ISO 8601 text (2026-03-02) or an already typed datetime column (Parquet)
+    raw_date = frame["date"]
+    date_text, date_missing = _text(raw_date)
+    if pd.api.types.is_datetime64_any_dtype(raw_date):
+        dates = raw_date.dt.tz_localize(None) if raw_date.dt.tz is not None else raw_date
+    else:
+        dates = pd.to_datetime(date_text.where(~date_missing, None), format="ISO8601",
+                               errors="coerce")
+    dates = pd.Series(dates).dt.normalize()
+    bad_date = dates.isna().to_numpy()
+    flag(bad_date, [f"unparsable date {v!r}" for v in date_text[bad_date]])
+
+    # store and sku ids
+    store, _ = _text(frame["store"])
+    sku, _ = _text(frame["sku"])
+    store_ids = [s.store_id for s in network.stores]
+    bad_store = ~store.isin(store_ids).to_numpy()
+    bad_sku = ~sku.isin(network.skus.ids).to_numpy()
+    flag(bad_store, [f"unknown store id {v!r}" for v in store[bad_store]])
+    flag(bad_sku, [f"unknown sku id {v!r}" for v in sku[bad_sku]])
+
+    # units: present, a finite integer >= 0
+    units_text, units_missing = _text(frame["units"])
+    units = pd.to_numeric(units_text.where(~units_missing, None), errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan)
+    flag(units_missing, "units missing")
+    not_number = ~units_missing & ~np.isfinite(units)
+    flag(not_number, [f"units not a finite number ({v!r})" for v in units_text[not_number]])
+    with np.errstate(invalid="ignore"):
+        negative = np.isfinite(units) & (units < 0)
+        fractional = np.isfinite(units) & ~negative & (units % 1 != 0)
+    flag(negative, [f"units negative ({v})" for v in units_text[negative]])
+    flag(fractional, [f"units not an integer ({v})" for v in units_text[fractional]])
+
+    # price (optional): when given, a finite number > 0
+    price = np.full(len(frame), np.nan)
+    if "price" in frame.columns:
+        price_text, price_missing = _text(frame["price"])
+        price = pd.to_numeric(price_text.where(~price_missing, None), errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            bad_price = ~price_missing & ~(np.isfinite(price) & (price > 0))
+        flag(bad_price, [f"price not a number > 0 ({v!r})" for v in price_text[bad_price]])
+        price = np.where(bad_price, np.nan, price)
+
+    # promo (optional): 0/1/true/false, case-insensitive; empty = not on promotion
+    promo = np.zeros(len(frame), dtype=bool)
+    if "promo" in frame.columns:
+        promo_text, promo_missing = _text(frame["promo"])
+        lowered = promo_text.str.lower()
+        bad_promo = ~promo_missing & ~lowered.isin(list(_PROMO_VALUES)).to_numpy()
+        flag(bad_promo, [f"promo not 0/1/true/false ({v!r})" for v in promo_text[bad_promo]])
+        promo = lowered.isin([k for k, on in _PROMO_VALUES.items() if on]).to_numpy()
+
+    # duplicates of (date, store, sku) among rows whose key parsed
+    keyed = ~(bad_date | bad_store | bad_sku)
+    key = pd.DataFrame({"date": dates, "store": store, "sku": sku, "row": row_number})[keyed]
+    dup = key.duplicated(["date", "store", "sku"], keep="first").to_numpy()
+    if dup.any():
+        first = key.groupby(["date", "store", "sku"], sort=False)["row"].transform("first")
+        duplicate = np.zeros(len(frame), dtype=bool)
+        duplicate[np.flatnonzero(keyed)[dup]] = True
+        flag(duplicate, [f"duplicate (date, store, sku) of row {r}" for r in first.to_numpy()[dup]])
+
+    bad_any = np.zeros(len(frame), dtype=bool)
+    listed: list[tuple[int, int, str]] = []
+    for order, (mask, reasons) in enumerate(problems):
+        bad_any |= mask
+        listed.extend((int(r), order, why) for r, why in zip(row_number[mask], reasons,
+                                                             strict=True))
+    bad = [(r, why) for r, _, why in sorted(listed)]
+    clean = pd.DataFrame({
+        "row_number": row_number,
+        "date": dates,
+        "store": store,
+        "sku": sku,
+        "units": np.where(bad_any, 0, np.nan_to_num(units)).astype(np.int64),
+        "price": price,
+        "promo": promo,
+    })
+    return ~bad_any, bad, clean
+
+
+class _DailySales:
+    """The table as sparse days: for calendar day i, rows offsets[i]:offsets[i+1]
+    hold (flat store·skus + sku index, units)."""
+
+    def __init__(self, table: SalesTable, network: NetworkSpec) -> None:
+        rows = table.rows
+        if rows.empty:
+            raise SalesTableError(table.source, [(0, "no valid rows to build demand from")])
+        n_skus = network.n_skus
+        store_index = pd.Index([s.store_id for s in network.stores]).get_indexer(rows["store"])
+        sku_index = pd.Index(network.skus.ids).get_indexer(rows["sku"])
+        days64 = rows["date"].to_numpy().astype("datetime64[D]")
+        first = days64.min()
+        day = (days64 - first).astype(np.int64)
+        flat = store_index.astype(np.int64) * n_skus + sku_index
+        order = np.lexsort((flat, day))
+        self.first_date: dt.date = first.astype(dt.date)
+        self.n_days = int(day.max()) + 1
+        self.day = day[order]
+        self.flat = flat[order]
+        self.units = rows["units"].to_numpy(dtype=np.int64)[order]
+        self.offsets = np.searchsorted(self.day, np.arange(self.n_days + 1))
+        self.shape = (network.n_stores, n_skus)
+
+    def rows_of(self, calendar_day: int) -> slice:
+        return slice(int(self.offsets[calendar_day]), int(self.offsets[calendar_day + 1]))
+
+    def dense(self, calendar_day: int) -> np.ndarray:
+        """[stores, skus] int64 units of one calendar day of the table."""
+        out = np.zeros(self.shape[0] * self.shape[1], dtype=np.int64)
+        rows = self.rows_of(calendar_day)
+        out[self.flat[rows]] = self.units[rows]
+        return out.reshape(self.shape)
+
+    def present_days(self) -> np.ndarray:
+        """Calendar days that have at least one row."""
+        return np.flatnonzero(np.diff(self.offsets) > 0)
+
+
+def split_over_ticks(
+    flat_index: np.ndarray,
+    units: np.ndarray,
+    grid: TickGrid,
+    category: np.ndarray,
+    shape: tuple[int, int],
+    gen: np.random.Generator,
+) -> np.ndarray:
+    """Spread known daily units over ticks: one multinomial per store-SKU.
+
+    Drawn as a chain of binomials over ticks (tick k gets Binomial(remaining,
+    share_k / share_{k..})), vectorised over the store-SKUs, so the ticks always
+    add up to the daily units exactly.
+
+    Args:
+        flat_index: store · n_skus + sku of each store-SKU with units.   [n] int64
+        units: its daily units.                                            [n] int64
+        grid: the tick grid with each store's share per category.
+        category: category of every SKU.                                   [skus]
+        shape: (stores, skus).
+        gen: the day's demand generator.
+
+    Returns:
+        int64 [stores, ticks, skus].
+    """
+    n_stores, n_skus = shape
+    out = np.zeros((n_stores, grid.n_ticks, n_skus), dtype=np.int64)
+    if flat_index.size == 0:
+        return out
+    store_i, sku_i = np.divmod(flat_index, n_skus)
+    cond = grid.conditional_share()[store_i, :, np.asarray(category)[sku_i]]  # [n, ticks]
+    remaining = np.asarray(units, dtype=np.int64).copy()
+    for k in range(grid.n_ticks - 1):
+        drawn = gen.binomial(remaining, cond[:, k])
+        out[store_i, k, sku_i] = drawn
+        remaining -= drawn
+    out[store_i, grid.n_ticks - 1, sku_i] = remaining
+    return out
+
+
+class _TableDemand:
+    """Shared plumbing of replay and bootstrap."""
+
+    start_date: dt.date
+
+    def __init__(self, table: SalesTable, network: NetworkSpec, grid: TickGrid) -> None:
+        self.table = table
+        self._days = _DailySales(table, network)
+        self._grid = grid
+        self._category = network.skus.category.astype(np.int64)
+
+    @property
+    def tick_start_hours(self) -> np.ndarray:
+        return self._grid.start_hours
+
+    @property
+    def tick_length_hours(self) -> float:
+        return self._grid.length_hours
+
+    @property
+    def tick_grid(self) -> TickGrid:
+        return self._grid
+
+    @property
+    def start_weekday(self) -> int:
+        """Weekday of day 0 (0 = Monday), read by the engine."""
+        return self.start_date.weekday()
+
+    def _draw_calendar_day(self, calendar_day: int, day: int, streams: RandomStreams) -> np.ndarray:
+        rows = self._days.rows_of(calendar_day)
+        return split_over_ticks(
+            self._days.flat[rows], self._days.units[rows], self._grid, self._category,
+            self._days.shape, streams.for_day(Stream.DEMAND, day),
+        )
+
+
+class ReplayDemand(_TableDemand):
+    """Replays a sales table day by day (implements ``DemandSource``).
+
+    Day 0 is the table's first date; the calendar runs without gaps to its last
+    date (a date with no rows has zero demand) and then wraps around. Store-SKU
+    pairs absent on a date have 0 units. Prices in the table are not used:
+    history is replayed as it happened, whatever the markdown.
+
+    Args:
+        table: a validated sales table.
+        network: the network the table was validated against.
+        grid: the tick grid (hour profiles within opening hours).
+    """
+
+    def __init__(self, table: SalesTable, network: NetworkSpec, grid: TickGrid) -> None:
+        super().__init__(table, network, grid)
+        self.start_date: dt.date = self._days.first_date
+
+    @property
+    def n_days(self) -> int:
+        """Length of the replayed calendar before it wraps."""
+        return self._days.n_days
+
+    def draw_day(
+        self, day: int, streams: RandomStreams, price_multiplier: np.ndarray
+    ) -> np.ndarray:
+        return self._draw_calendar_day(day % self._days.n_days, day, streams)
+
+    def expected_daily_units(
+        self, day: int, streams: RandomStreams, price_multiplier: np.ndarray
+    ) -> np.ndarray:
+        """The table's units of that day (known exactly), float64 [stores, skus]."""
+        return self._days.dense(day % self._days.n_days).astype(np.float64)
+
+
+class BootstrapDemand(_TableDemand):
+    """Each simulated day is one historical day with the same weekday, sampled
+    whole (every store-SKU together, keeping their correlation) (implements
+    ``DemandSource``).
+
+    Only dates with at least one row are candidates (a missing date is more
+    likely missing data than a day without sales). The pick for day ``d`` uses
+    ``streams.for_day(Stream.BOOTSTRAP, d)``; the split over ticks uses
+    ``Stream.DEMAND``.
+
+    Args:
+        table: a validated sales table.
+        network: the network the table was validated against.
+        grid: the tick grid.
+        start_date: calendar date of simulated day 0 (its weekday matters);
+            default: the table's first date.
+
+    Raises:
+        SalesTableError: a weekday without any historical date.
+    """
+
+    def __init__(
+        self, table: SalesTable, network: NetworkSpec, grid: TickGrid,
+        start_date: dt.date | None = None,
+    ) -> None:
+        super().__init__(table, network, grid)
+        self.start_date = self._days.first_date if start_date is None else start_date
+        present = self._days.present_days()
+        first_weekday = self._days.first_date.weekday()
+        weekday = (first_weekday + present) % 7
+        self._candidates = [present[weekday == w] for w in range(7)]
+        empty = [w for w in range(7) if self._candidates[w].size == 0]
+        if empty:
+            names = ", ".join(dt.date(2024, 1, 1 + w).strftime("%A") for w in empty)
+            raise SalesTableError(table.source, [(0, f"no date on {names}; bootstrap needs "
+                                                     "every weekday at least once")])
+        self._weekday_means: dict[int, np.ndarray] = {}
+
+    def _weekday(self, day: int) -> int:
+        return (self.start_date + dt.timedelta(days=int(day))).weekday()
+
+    def sampled_day(self, day: int, streams: RandomStreams) -> int:
+        """Calendar day index (0 = the table's first date) replayed on ``day``."""
+        candidates = self._candidates[self._weekday(day)]
+        pick = streams.for_day(Stream.BOOTSTRAP, day).integers(candidates.size)
+        return int(candidates[pick])
+
+    def sampled_date(self, day: int, streams: RandomStreams) -> dt.date:
+        """The historical date replayed on ``day``."""
+        return self._days.first_date + dt.timedelta(days=self.sampled_day(day, streams))
+
+    def draw_day(
+        self, day: int, streams: RandomStreams, price_multiplier: np.ndarray
+    ) -> np.ndarray:
+        return self._draw_calendar_day(self.sampled_day(day, streams), day, streams)
+
+    def expected_daily_units(
+        self, day: int, streams: RandomStreams, price_multiplier: np.ndarray
+    ) -> np.ndarray:
+        """Mean units over the historical dates with ``day``'s weekday, [stores, skus]."""
+        weekday = self._weekday(day)
+        mean = self._weekday_means.get(weekday)
+        if mean is None:
+            days = self._days
+            chosen = np.isin(days.day, self._candidates[weekday])
+            size = days.shape[0] * days.shape[1]
+            totals = np.bincount(days.flat[chosen], weights=days.units[chosen], minlength=size)
+            mean = (totals / self._candidates[weekday].size).reshape(days.shape)
+            mean.flags.writeable = False
+            self._weekday_means[weekday] = mean
+        return mean.copy()
