@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> dict[str, float | int | str]:
     # the reference: the same demand model drawing the same days, nothing else
     streams = RandomStreams(args.seed)
     prices = np.ones((net.n_stores, net.n_skus))
+    # untimed warm-up: the model allocates its per-tick buffer on the first call,
+    # which the simulation below (reusing this model) would not pay again
+    demand.draw_day(args.days, streams, prices)
     t0 = time.perf_counter()
     for day in range(args.days):
         demand.draw_day(day, streams, prices)

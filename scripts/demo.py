@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup-days", type=int, default=7)
     parser.add_argument("--days", type=int, default=21)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--cover-days", type=float, default=3.0)
+    parser.add_argument("--cover-days", type=float, default=2.0)
     args = parser.parse_args(argv)
     console = Console()
 

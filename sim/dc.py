@@ -41,12 +41,19 @@ def split_by_age(taken: np.ndarray, per_store: np.ndarray) -> np.ndarray:
     Returns:
         [stores, skus, ages].
     """
-    present = np.flatnonzero(taken.any(axis=0))
-    if len(present) == 0:
-        return np.zeros((per_store.shape[0], *taken.shape), dtype=taken.dtype)
-    top = int(present[-1]) + 1  # ages above the oldest picked unit hold nothing
     out = np.zeros((per_store.shape[0], *taken.shape), dtype=taken.dtype)
-    out[:, :, :top] = _split_by_age(taken[:, :top], per_store)
+    ages_used = (taken > 0).sum(axis=1)
+    # most SKUs are picked from one age: every store gets that age
+    single = np.flatnonzero(ages_used == 1)
+    if len(single):
+        age = taken[single].argmax(axis=1)
+        out[:, single, age] = per_store[:, single]
+    mixed = np.flatnonzero(ages_used > 1)
+    if len(mixed):
+        sub = taken[mixed]
+        top = int(np.flatnonzero(sub.any(axis=0))[-1]) + 1  # no stock above the oldest age
+        split = _split_by_age(sub[:, :top], per_store[:, mixed])
+        out[:, mixed, :top] = split
     return out
 
 
@@ -148,7 +155,7 @@ def truck_trip(sim: Simulation, shipment: Shipment) -> Generator[simpy.Event, No
     st.in_transit_units -= units
     sim.counters.store.delivered_units[store] += per_sku
     accepted, wasted, damaged = receive(
-        sim, store, shipment.qty, shipment.depart_hours, from_truck=True
+        sim, store, shipment.qty, shipment.depart_hours, from_truck=True, qty_per_sku=per_sku
     )
     sim.consume_order_queue(store, units, respond=True)
     sim.record(

@@ -148,9 +148,10 @@ class DcSpec:
         unlimited_stock: an external source (e.g. a vendor) with infinite stock:
             units enter the network when picked. Used by single-echelon scenarios.
         truck_cost_per_trip: cost of one truck trip to one store.
-        replenishment_cover_days: the DC's own standing rule: at the supplier
-            cut-off it orders up to this many days of its stores' expected
-            demand. 0 disables it (the driver orders for the DC).
+        replenishment_cover_days: the DC's own standing rule: at each supplier's
+            cut-off it orders up to (that supplier's mean lead time + this many
+            days) of its stores' expected demand, capped at shelf life − 1 days
+            for perishables. 0 disables it (the driver orders for the DC).
     """
 
     dc_id: str

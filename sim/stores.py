@@ -94,7 +94,13 @@ def take_for_transfer(sim: Simulation, store: int, units: np.ndarray) -> np.ndar
 
 
 def receive(
-    sim: Simulation, store: int, qty: np.ndarray, depart_hours: float, *, from_truck: bool
+    sim: Simulation,
+    store: int,
+    qty: np.ndarray,
+    depart_hours: float,
+    *,
+    from_truck: bool,
+    qty_per_sku: np.ndarray | None = None,
 ) -> tuple[int, int, int]:
     """Put a delivery into the store (after serving the demand before it).
 
@@ -106,6 +112,7 @@ def receive(
         qty: [skus, ages] units by age at departure.
         depart_hours: when the shipment left (for ageing across midnights).
         from_truck: True for DC deliveries (damage applies), False for couriers.
+        qty_per_sku: ``qty`` summed over ages, if the caller has it already.
 
     Returns:
         (accepted, wasted, damaged) units.
@@ -113,7 +120,7 @@ def receive(
     spec = sim.spec
     days = sim.day - int(depart_hours // 24.0)
     aged, wasted = advance_ages(qty, days, spec.skus.shelf_life_days)
-    units = aged.sum(axis=1)
+    units = (qty.sum(axis=1) if qty_per_sku is None else qty_per_sku) - wasted
     damaged = np.zeros_like(units)
     if from_truck and (spec.skus.damage_rate > 0).any():
         damaged = sim.streams.stream(Stream.DAMAGE).binomial(units, spec.skus.damage_rate)

@@ -53,13 +53,16 @@ def supplier_process(sim: Simulation, supplier: int) -> Generator[simpy.Event, N
         yield sim.env.timeout(max(0.0, day_start + 24.0 - sim.env.now))
 
 
-def standing_order(sim: Simulation, dc: int, skus: np.ndarray) -> np.ndarray:
-    """Units the DC's standing rule adds for ``skus`` today (order up to cover days).
+def standing_order(
+    sim: Simulation, dc: int, skus: np.ndarray, lead_time_mean_days: float
+) -> np.ndarray:
+    """Units the DC's standing rule adds for ``skus`` today.
 
-    For perishables the cover is capped at shelf life − 1 days (at least one
-    day), so the DC never holds stock it cannot sell before it expires.
+    Order up to (lead time + cover days) of the DC's stores' expected demand,
+    net of the DC's position. For perishables the days are capped at shelf
+    life − 1 (at least one day): the DC never buys what cannot be sold in time.
     """
-    cover = sim.spec.dcs[dc].replenishment_cover_days
+    cover = lead_time_mean_days + sim.spec.dcs[dc].replenishment_cover_days
     life = sim.spec.skus.shelf_life_days[skus]
     cover = np.where(life > 0, np.minimum(cover, np.maximum(1, life - 1)), cover)
     st = sim.state
@@ -79,7 +82,7 @@ def place_order(sim: Simulation, supplier: int, dc: int, skus: np.ndarray) -> No
     spec = sim.spec.suppliers[supplier]
     st = sim.state
     if sim.spec.dcs[dc].replenishment_cover_days > 0:
-        st.dc_pending_supplier[dc, skus] += standing_order(sim, dc, skus)
+        st.dc_pending_supplier[dc, skus] += standing_order(sim, dc, skus, spec.lead_time_mean_days)
     lines = st.dc_pending_supplier[dc, skus].copy()
     st.dc_pending_supplier[dc, skus] = 0
     if not lines.any():

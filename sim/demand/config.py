@@ -58,17 +58,40 @@ class DemandKind(Enum):
 
 _COMMON_KEYS = {"kind", "name", "tick_length_hours", "categories", "default_category"}
 _PARAMETRIC_KEYS = _COMMON_KEYS | {
-    "start_date", "base_rate", "base_rate_default", "base_rate_generator", "holidays",
-    "promotions", "events", "lifecycle", "weather",
+    "start_date",
+    "base_rate",
+    "base_rate_default",
+    "base_rate_generator",
+    "holidays",
+    "promotions",
+    "events",
+    "lifecycle",
+    "weather",
 }
 _REPLAY_KEYS = _COMMON_KEYS | {"sales_table", "on_bad_rows"}
 _BOOTSTRAP_KEYS = _REPLAY_KEYS | {"start_date"}
-_PROFILE_KEYS = {"day_of_week", "hour_of_day", "seasonality", "elasticity", "distribution",
-                 "dispersion"}
-_LIFECYCLE_FIELDS = ("launch_day", "ramp_days", "new_start_share", "decline_start_day",
-                     "decline_rate_per_week")
-_LIFECYCLE_DEFAULTS = {"launch_day": 0, "ramp_days": 28.0, "new_start_share": 0.2,
-                       "decline_start_day": 0, "decline_rate_per_week": 0.1}
+_PROFILE_KEYS = {
+    "day_of_week",
+    "hour_of_day",
+    "seasonality",
+    "elasticity",
+    "distribution",
+    "dispersion",
+}
+_LIFECYCLE_FIELDS = (
+    "launch_day",
+    "ramp_days",
+    "new_start_share",
+    "decline_start_day",
+    "decline_rate_per_week",
+)
+_LIFECYCLE_DEFAULTS = {
+    "launch_day": 0,
+    "ramp_days": 28.0,
+    "new_start_share": 0.2,
+    "decline_start_day": 0,
+    "decline_rate_per_week": 0.1,
+}
 
 
 def build_demand(
@@ -93,8 +116,12 @@ def build_demand(
     if kind is DemandKind.PARAMETRIC:
         _keys(cfg, "", _PARAMETRIC_KEYS, required=("start_date",))
         return ParametricDemand(_parametric_spec(cfg, network), network)
-    _keys(cfg, "", _BOOTSTRAP_KEYS if kind is DemandKind.BOOTSTRAP else _REPLAY_KEYS,
-          required=("sales_table",))
+    _keys(
+        cfg,
+        "",
+        _BOOTSTRAP_KEYS if kind is DemandKind.BOOTSTRAP else _REPLAY_KEYS,
+        required=("sales_table",),
+    )
     return _table_demand(cfg, kind, network, base_dir)
 
 
@@ -126,8 +153,11 @@ def _parametric_spec(cfg: dict[str, Any], network: NetworkSpec) -> ParametricDem
     )
     with _under("weather"):
         weather_cfg = _mapping(cfg.get("weather", {}), "weather")
-        _keys(weather_cfg, "weather", {"mean_c", "amplitude_c", "warmest_doy", "phi", "sd_c",
-                                       "reference_c"})
+        _keys(
+            weather_cfg,
+            "weather",
+            {"mean_c", "amplitude_c", "warmest_doy", "phi", "sd_c", "reference_c"},
+        )
         weather = WeatherSpec(**{k: _number(v, f"weather.{k}") for k, v in weather_cfg.items()})
     return ParametricDemandSpec(
         start_date=start_date,
@@ -147,11 +177,15 @@ def _base_rate(cfg: dict[str, Any], network: NetworkSpec) -> np.ndarray:
     shape = (network.n_stores, network.n_skus)
     generator = cfg.get("base_rate_generator")
     if generator is not None and "base_rate_default" in cfg:
-        raise ConfigError("base_rate_default", cfg["base_rate_default"],
-                          "either base_rate_default or base_rate_generator, not both")
+        raise ConfigError(
+            "base_rate_default",
+            cfg["base_rate_default"],
+            "either base_rate_default or base_rate_generator, not both",
+        )
     if generator is None and "base_rate_default" not in cfg and "base_rate" not in cfg:
-        raise ConfigError("base_rate", None,
-                          "base_rate (with base_rate_default) or base_rate_generator")
+        raise ConfigError(
+            "base_rate", None, "base_rate (with base_rate_default) or base_rate_generator"
+        )
     if generator is not None:
         rate = _generated_rates(generator, network)
     else:
@@ -174,11 +208,16 @@ def _generated_rates(generator: Any, network: NetworkSpec) -> np.ndarray:
     log-deviation common to all stores (a popular SKU is popular everywhere)."""
     field = "base_rate_generator"
     gen_cfg = _mapping(generator, field)
-    _keys(gen_cfg, field, {"by_category", "store_scale", "sku_common_share", "seed"},
-          required=("by_category", "seed"))
+    _keys(
+        gen_cfg,
+        field,
+        {"by_category", "store_scale", "sku_common_share", "seed"},
+        required=("by_category", "seed"),
+    )
     seed = _integer(gen_cfg["seed"], f"{field}.seed", low=0)
-    common = _number(gen_cfg.get("sku_common_share", 0.0), f"{field}.sku_common_share",
-                     low=0.0, high=1.0)
+    common = _number(
+        gen_cfg.get("sku_common_share", 0.0), f"{field}.sku_common_share", low=0.0, high=1.0
+    )
     median = np.ones(len(Category))
     sigma = np.zeros(len(Category))
     by_category = _mapping(gen_cfg["by_category"], f"{field}.by_category")
@@ -187,12 +226,17 @@ def _generated_rates(generator: Any, network: NetworkSpec) -> np.ndarray:
         sub = f"{field}.by_category.{name}"
         median[c], sigma[c] = _lognormal(params, sub)
     used = np.unique(network.skus.category)
-    missing = [Category(int(c)).name.lower() for c in used
-               if Category(int(c)).name.lower() not in {str(k).lower() for k in by_category}]
+    missing = [
+        Category(int(c)).name.lower()
+        for c in used
+        if Category(int(c)).name.lower() not in {str(k).lower() for k in by_category}
+    ]
     if missing:
-        raise ConfigError(f"{field}.by_category", sorted(by_category),
-                          f"an entry for every category of the network's SKUs (missing: "
-                          f"{', '.join(missing)})")
+        raise ConfigError(
+            f"{field}.by_category",
+            sorted(by_category),
+            f"an entry for every category of the network's SKUs (missing: {', '.join(missing)})",
+        )
     store_median, store_sigma = (1.0, 0.0)
     if "store_scale" in gen_cfg:
         store_median, store_sigma = _lognormal(gen_cfg["store_scale"], f"{field}.store_scale")
@@ -243,26 +287,38 @@ def _profiles(cfg: dict[str, Any], *, full: bool) -> dict[Category, CategoryProf
 def _profile(entry: dict[str, Any], field: str) -> CategoryProfile:
     kwargs: dict[str, Any] = {}
     if "day_of_week" in entry:
-        kwargs["day_of_week"] = _numbers(entry["day_of_week"], f"{field}.day_of_week",
-                                         DAYS_PER_WEEK, "7 non-negative multipliers, Monday first")
+        kwargs["day_of_week"] = _numbers(
+            entry["day_of_week"],
+            f"{field}.day_of_week",
+            DAYS_PER_WEEK,
+            "7 non-negative multipliers, Monday first",
+        )
     if "hour_of_day" in entry:
-        kwargs["hour_of_day"] = _numbers(entry["hour_of_day"], f"{field}.hour_of_day",
-                                         HOURS_PER_DAY, "24 non-negative weights, hour 0 first")
+        kwargs["hour_of_day"] = _numbers(
+            entry["hour_of_day"],
+            f"{field}.hour_of_day",
+            HOURS_PER_DAY,
+            "24 non-negative weights, hour 0 first",
+        )
     if "seasonality" in entry:
         season = _mapping(entry["seasonality"], f"{field}.seasonality")
         _keys(season, f"{field}.seasonality", {"amplitude", "peak_doy"})
-        kwargs["seasonal_amplitude"] = _number(season.get("amplitude", 0.0),
-                                               f"{field}.seasonality.amplitude")
-        kwargs["seasonal_peak_doy"] = _number(season.get("peak_doy", 1),
-                                              f"{field}.seasonality.peak_doy")
+        kwargs["seasonal_amplitude"] = _number(
+            season.get("amplitude", 0.0), f"{field}.seasonality.amplitude"
+        )
+        kwargs["seasonal_peak_doy"] = _number(
+            season.get("peak_doy", 1), f"{field}.seasonality.peak_doy"
+        )
     if "elasticity" in entry:
         kwargs["elasticity"] = _number(entry["elasticity"], f"{field}.elasticity", low=0.0)
     if "distribution" in entry:
-        kwargs["distribution"] = _enum(entry["distribution"], f"{field}.distribution",
-                                       DemandDistribution)
+        kwargs["distribution"] = _enum(
+            entry["distribution"], f"{field}.distribution", DemandDistribution
+        )
     if "dispersion" in entry:
-        kwargs["dispersion_k"] = _number(entry["dispersion"], f"{field}.dispersion", low=0.0,
-                                         strict=True)
+        kwargs["dispersion_k"] = _number(
+            entry["dispersion"], f"{field}.dispersion", low=0.0, strict=True
+        )
     with _under(field):
         return CategoryProfile(**kwargs)
 
@@ -276,8 +332,9 @@ def _tick_length(cfg: dict[str, Any]) -> float | None:
 
 def _holiday(entry: Any, field: str) -> Holiday:
     entry = _mapping(entry, field)
-    _keys(entry, field, {"date", "multiplier", "categories", "name"},
-          required=("date", "multiplier"))
+    _keys(
+        entry, field, {"date", "multiplier", "categories", "name"}, required=("date", "multiplier")
+    )
     with _under(field):
         return Holiday(
             date=_date(entry["date"], f"{field}.date"),
@@ -288,13 +345,31 @@ def _holiday(entry: Any, field: str) -> Holiday:
 
 def _promotion(entry: Any, field: str, network: NetworkSpec, start: dt.date) -> Promotion:
     entry = _mapping(entry, field)
-    _keys(entry, field, {"name", "skus", "stores", "start_day", "start_date", "days", "lift",
-                         "dip", "dip_days", "discount"}, required=("skus", "days", "lift"))
+    _keys(
+        entry,
+        field,
+        {
+            "name",
+            "skus",
+            "stores",
+            "start_day",
+            "start_date",
+            "days",
+            "lift",
+            "dip",
+            "dip_days",
+            "discount",
+        },
+        required=("skus", "days", "lift"),
+    )
     skus = {sku: j for j, sku in enumerate(network.skus.ids)}
     discount = _number(entry.get("discount", 0.0), f"{field}.discount", low=0.0)
     if discount >= 1.0:
-        raise ConfigError(f"{field}.discount", entry["discount"],
-                          "a share in [0, 1): 0.2 = 20 % off the regular price")
+        raise ConfigError(
+            f"{field}.discount",
+            entry["discount"],
+            "a share in [0, 1): 0.2 = 20 % off the regular price",
+        )
     with _under(field):
         return Promotion(
             name=str(entry.get("name", "")),
@@ -311,8 +386,12 @@ def _promotion(entry: Any, field: str, network: NetworkSpec, start: dt.date) -> 
 
 def _event(entry: Any, field: str, network: NetworkSpec, start: dt.date) -> LocalEvent:
     entry = _mapping(entry, field)
-    _keys(entry, field, {"name", "stores", "start_day", "start_date", "days", "multiplier",
-                         "categories"}, required=("stores", "days", "multiplier"))
+    _keys(
+        entry,
+        field,
+        {"name", "stores", "start_day", "start_date", "days", "multiplier", "categories"},
+        required=("stores", "days", "multiplier"),
+    )
     stores = _store_indices(entry["stores"], f"{field}.stores", network)
     if stores is None:
         stores = np.arange(network.n_stores)
@@ -330,8 +409,11 @@ def _event(entry: Any, field: str, network: NetworkSpec, start: dt.date) -> Loca
 def _start_day(entry: dict[str, Any], field: str, start: dt.date) -> int:
     """A start given as a day index (``start_day``) or a date (``start_date``)."""
     if ("start_day" in entry) == ("start_date" in entry):
-        raise ConfigError(f"{field}.start_day", entry.get("start_day", entry.get("start_date")),
-                          "exactly one of start_day (day index >= 0) or start_date (ISO date)")
+        raise ConfigError(
+            f"{field}.start_day",
+            entry.get("start_day", entry.get("start_date")),
+            "exactly one of start_day (day index >= 0) or start_date (ISO date)",
+        )
     if "start_day" in entry:
         return _integer(entry["start_day"], f"{field}.start_day", low=0)
     return (_date(entry["start_date"], f"{field}.start_date") - start).days
@@ -369,8 +451,9 @@ def _lifecycle(entry: Any, network: NetworkSpec) -> Lifecycle | None:
             shares = _mapping(shares, cfield)
             _keys(shares, cfield, {"new_share", "declining_share"})
             new = _number(shares.get("new_share", 0.0), f"{cfield}.new_share", low=0, high=1)
-            declining = _number(shares.get("declining_share", 0.0),
-                                f"{cfield}.declining_share", low=0, high=1)
+            declining = _number(
+                shares.get("declining_share", 0.0), f"{cfield}.declining_share", low=0, high=1
+            )
             if new + declining > 1.0:
                 raise ConfigError(cfield, shares, "new_share + declining_share <= 1")
             in_cat = cat == int(c)
@@ -403,8 +486,9 @@ def _stage(value: Any, field: str) -> LifecycleStage:
 # -- sales tables -------------------------------------------------------------------
 
 
-def _table_demand(cfg: dict[str, Any], kind: DemandKind, network: NetworkSpec,
-                  base_dir: Path | None) -> DemandSource:
+def _table_demand(
+    cfg: dict[str, Any], kind: DemandKind, network: NetworkSpec, base_dir: Path | None
+) -> DemandSource:
     # Cheap checks first: a typo in a profile should not wait for a large table to load.
     profiles = _profiles(cfg, full=False)
     tick_length = _tick_length(cfg)
@@ -418,8 +502,7 @@ def _table_demand(cfg: dict[str, Any], kind: DemandKind, network: NetworkSpec,
     if not path.is_file():
         raise ConfigError("sales_table", str(path), "an existing .csv or .parquet file")
     policy = _enum(cfg.get("on_bad_rows", BadRowPolicy.RAISE.value), "on_bad_rows", BadRowPolicy)
-    grid = build_tick_grid(network, {c: p.hour_of_day for c, p in profiles.items()},
-                           tick_length)
+    grid = build_tick_grid(network, {c: p.hour_of_day for c, p in profiles.items()}, tick_length)
     table = load_sales_table(path, network, on_bad_rows=policy)
     if kind is DemandKind.REPLAY:
         return ReplayDemand(table, network, grid)
@@ -465,20 +548,28 @@ def _list(value: Any, field: str) -> list[Any]:
     return list(value)
 
 
-def _keys(mapping: Mapping[str, Any], field: str, allowed: set[str],
-          required: tuple[str, ...] = ()) -> None:
+def _keys(
+    mapping: Mapping[str, Any], field: str, allowed: set[str], required: tuple[str, ...] = ()
+) -> None:
     prefix = f"{field}." if field else ""
     for key in mapping:
         if key not in allowed:
-            raise ConfigError(f"{prefix}{key}", mapping[key],
-                              f"one of the keys {', '.join(sorted(allowed))}")
+            raise ConfigError(
+                f"{prefix}{key}", mapping[key], f"one of the keys {', '.join(sorted(allowed))}"
+            )
     for key in required:
         if key not in mapping:
             raise ConfigError(f"{prefix}{key}", None, "a value (required)")
 
 
-def _number(value: Any, field: str, *, low: float | None = None, high: float | None = None,
-            strict: bool = False) -> float:
+def _number(
+    value: Any,
+    field: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    strict: bool = False,
+) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         raise ConfigError(field, value, "a number")
     number = float(value)
@@ -494,8 +585,10 @@ def _number(value: Any, field: str, *, low: float | None = None, high: float | N
 
 
 def _integer(value: Any, field: str, *, low: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or (
-        low is not None and value < low
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | np.integer)
+        or (low is not None and value < low)
     ):
         raise ConfigError(field, value, "an integer" + (f" >= {low}" if low is not None else ""))
     return int(value)
@@ -571,4 +664,3 @@ def _store_indices(value: Any, field: str, network: NetworkSpec) -> np.ndarray |
         return None
     stores = {s.store_id: i for i, s in enumerate(network.stores)}
     return _indices(value, field, stores, "a store id")
-

@@ -86,8 +86,11 @@ class ParametricDemand:
     def __init__(self, spec: ParametricDemandSpec, network: NetworkSpec) -> None:
         n_stores, n_skus = network.n_stores, network.n_skus
         if spec.base_rate_units_per_day.shape != (n_stores, n_skus):
-            raise ConfigError("base_rate", spec.base_rate_units_per_day.shape,
-                              f"shape ({n_stores}, {n_skus}) [stores, skus]")
+            raise ConfigError(
+                "base_rate",
+                spec.base_rate_units_per_day.shape,
+                f"shape ({n_stores}, {n_skus}) [stores, skus]",
+            )
         _check_indices(spec, n_stores, n_skus)
         if spec.lifecycle is not None and spec.lifecycle.stage.shape != (n_skus,):
             raise ConfigError("lifecycle", spec.lifecycle.stage.shape, f"shape ({n_skus},)")
@@ -125,7 +128,8 @@ class ParametricDemand:
 
         # Events restricted to categories act on those SKUs only.
         self._event_columns = [
-            None if e.categories is None
+            None
+            if e.categories is None
             else np.flatnonzero(np.isin(self._category, [int(c) for c in e.categories]))
             for e in spec.events
         ]
@@ -136,8 +140,9 @@ class ParametricDemand:
         patterns, store_pattern = np.unique(flat, axis=0, return_inverse=True)
         by_pattern = patterns.reshape(len(patterns), self._grid.n_ticks, N_CATEGORIES)
         self._share_by_pattern = np.ascontiguousarray(by_pattern[:, :, self._category])
-        self._pattern_rows = [_rows(np.flatnonzero(store_pattern.ravel() == p))
-                              for p in range(len(patterns))]
+        self._pattern_rows = [
+            _rows(np.flatnonzero(store_pattern.ravel() == p)) for p in range(len(patterns))
+        ]
         self._tick_buffer: np.ndarray | None = None  # reused [stores, ticks, skus] means
         self._cache: OrderedDict[tuple[int, int], _DayFactors] = OrderedDict()
 
@@ -270,10 +275,12 @@ class ParametricDemand:
         date = self.start_date + dt.timedelta(days=int(day))
         cat = self._category
         doy = date.timetuple().tm_yday
-        season = np.array([
-            1.0 + a * annual_cycle(doy, peak)
-            for a, peak in zip(self._season_amplitude, self._season_peak_doy, strict=True)
-        ])
+        season = np.array(
+            [
+                1.0 + a * annual_cycle(doy, peak)
+                for a, peak in zip(self._season_amplitude, self._season_peak_doy, strict=True)
+            ]
+        )
         temperature = self._weather.temperature_c(day, streams)
         delta_c = temperature - self.spec.weather.reference_c
         holiday = self._holidays.get(date)
@@ -338,9 +345,7 @@ class ParametricDemand:
         return factor
 
 
-def _where(
-    rows: np.ndarray | None, columns: np.ndarray | None
-) -> tuple[slice | np.ndarray, ...]:
+def _where(rows: np.ndarray | None, columns: np.ndarray | None) -> tuple[slice | np.ndarray, ...]:
     """An index into [stores, skus] for the block rows × columns (None = all)."""
     if rows is None and columns is None:
         return (slice(None), slice(None))

@@ -81,8 +81,16 @@ def load_sales_table(
     frame, name = _read(source)
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
-        raise SalesTableError(name, [(0, f"missing column(s) {', '.join(missing)}; required: "
-                                         f"{', '.join(REQUIRED_COLUMNS)}")])
+        raise SalesTableError(
+            name,
+            [
+                (
+                    0,
+                    f"missing column(s) {', '.join(missing)}; required: "
+                    f"{', '.join(REQUIRED_COLUMNS)}",
+                )
+            ],
+        )
     good, bad, clean = _validate(frame.reset_index(drop=True), network)
     if bad and policy is BadRowPolicy.RAISE:
         raise SalesTableError(name, bad)
@@ -137,8 +145,9 @@ def _validate(
     if pd.api.types.is_datetime64_any_dtype(raw_date):
         dates = raw_date.dt.tz_localize(None) if raw_date.dt.tz is not None else raw_date
     else:
-        dates = pd.to_datetime(date_text.where(~date_missing, None), format="ISO8601",
-                               errors="coerce")
+        dates = pd.to_datetime(
+            date_text.where(~date_missing, None), format="ISO8601", errors="coerce"
+        )
     dates = pd.Series(dates).dt.normalize()
     bad_date = dates.isna().to_numpy()
     flag(bad_date, [f"unparsable date {v!r}" for v in date_text[bad_date]])
@@ -155,7 +164,8 @@ def _validate(
     # units: present, a finite integer >= 0
     units_text, units_missing = _text(frame["units"])
     units = pd.to_numeric(units_text.where(~units_missing, None), errors="coerce").to_numpy(
-        dtype=np.float64, na_value=np.nan)
+        dtype=np.float64, na_value=np.nan
+    )
     flag(units_missing, "units missing")
     not_number = ~units_missing & ~np.isfinite(units)
     flag(not_number, [f"units not a finite number ({v!r})" for v in units_text[not_number]])
@@ -170,7 +180,8 @@ def _validate(
     if "price" in frame.columns:
         price_text, price_missing = _text(frame["price"])
         price = pd.to_numeric(price_text.where(~price_missing, None), errors="coerce").to_numpy(
-            dtype=np.float64, na_value=np.nan)
+            dtype=np.float64, na_value=np.nan
+        )
         with np.errstate(invalid="ignore"):
             bad_price = ~price_missing & ~(np.isfinite(price) & (price > 0))
         flag(bad_price, [f"price not a number > 0 ({v!r})" for v in price_text[bad_price]])
@@ -199,18 +210,21 @@ def _validate(
     listed: list[tuple[int, int, str]] = []
     for order, (mask, reasons) in enumerate(problems):
         bad_any |= mask
-        listed.extend((int(r), order, why) for r, why in zip(row_number[mask], reasons,
-                                                             strict=True))
+        listed.extend(
+            (int(r), order, why) for r, why in zip(row_number[mask], reasons, strict=True)
+        )
     bad = [(r, why) for r, _, why in sorted(listed)]
-    clean = pd.DataFrame({
-        "row_number": row_number,
-        "date": dates,
-        "store": store,
-        "sku": sku,
-        "units": np.where(bad_any, 0, np.nan_to_num(units)).astype(np.int64),
-        "price": price,
-        "promo": promo,
-    })
+    clean = pd.DataFrame(
+        {
+            "row_number": row_number,
+            "date": dates,
+            "store": store,
+            "sku": sku,
+            "units": np.where(bad_any, 0, np.nan_to_num(units)).astype(np.int64),
+            "price": price,
+            "promo": promo,
+        }
+    )
     return ~bad_any, bad, clean
 
 
@@ -324,8 +338,12 @@ class _TableDemand:
     def _draw_calendar_day(self, calendar_day: int, day: int, streams: RandomStreams) -> np.ndarray:
         rows = self._days.rows_of(calendar_day)
         return split_over_ticks(
-            self._days.flat[rows], self._days.units[rows], self._grid, self._category,
-            self._days.shape, streams.for_day(Stream.DEMAND, day),
+            self._days.flat[rows],
+            self._days.units[rows],
+            self._grid,
+            self._category,
+            self._days.shape,
+            streams.for_day(Stream.DEMAND, day),
         )
 
 
@@ -386,7 +404,10 @@ class BootstrapDemand(_TableDemand):
     """
 
     def __init__(
-        self, table: SalesTable, network: NetworkSpec, grid: TickGrid,
+        self,
+        table: SalesTable,
+        network: NetworkSpec,
+        grid: TickGrid,
         start_date: dt.date | None = None,
     ) -> None:
         super().__init__(table, network, grid)
@@ -398,8 +419,10 @@ class BootstrapDemand(_TableDemand):
         empty = [w for w in range(7) if self._candidates[w].size == 0]
         if empty:
             names = ", ".join(dt.date(2024, 1, 1 + w).strftime("%A") for w in empty)
-            raise SalesTableError(table.source, [(0, f"no date on {names}; bootstrap needs "
-                                                     "every weekday at least once")])
+            raise SalesTableError(
+                table.source,
+                [(0, f"no date on {names}; bootstrap needs every weekday at least once")],
+            )
         self._weekday_means: dict[int, np.ndarray] = {}
 
     def _weekday(self, day: int) -> int:

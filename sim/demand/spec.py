@@ -62,8 +62,9 @@ class BadRowPolicy(Enum):
     REPORT = "report"  # keep the good rows and return the rejected ones explicitly
 
 
-def _readonly(values: object, dtype: type | np.dtype, shape: tuple[int, ...] | None = None,
-              *, name: str) -> np.ndarray:
+def _readonly(
+    values: object, dtype: type | np.dtype, shape: tuple[int, ...] | None = None, *, name: str
+) -> np.ndarray:
     arr = np.array(values, dtype=dtype, copy=True)
     if shape is not None and arr.shape != shape:
         raise ConfigError(name, arr.shape, f"shape {shape}")
@@ -111,22 +112,28 @@ class CategoryProfile:
     def __post_init__(self) -> None:
         dow = tuple(float(v) for v in self.day_of_week)
         if len(dow) != DAYS_PER_WEEK or not all(math.isfinite(v) and v >= 0 for v in dow):
-            raise ConfigError("day_of_week", self.day_of_week,
-                              "7 finite non-negative multipliers, Monday first")
+            raise ConfigError(
+                "day_of_week", self.day_of_week, "7 finite non-negative multipliers, Monday first"
+            )
         hours = tuple(float(v) for v in self.hour_of_day)
         if len(hours) != HOURS_PER_DAY or not all(math.isfinite(v) and v >= 0 for v in hours):
-            raise ConfigError("hour_of_day", self.hour_of_day,
-                              "24 finite non-negative weights, hour 0 first")
+            raise ConfigError(
+                "hour_of_day", self.hour_of_day, "24 finite non-negative weights, hour 0 first"
+            )
         object.__setattr__(self, "day_of_week", dow)
         object.__setattr__(self, "hour_of_day", hours)
         amplitude = _finite_at_least(self.seasonal_amplitude, "seasonality.amplitude", 0.0)
         if amplitude > 1.0:
-            raise ConfigError("seasonality.amplitude", self.seasonal_amplitude,
-                              "0 <= amplitude <= 1 (the factor must stay non-negative)")
+            raise ConfigError(
+                "seasonality.amplitude",
+                self.seasonal_amplitude,
+                "0 <= amplitude <= 1 (the factor must stay non-negative)",
+            )
         peak = float(self.seasonal_peak_doy)
         if not 1.0 <= peak <= 366.0:
-            raise ConfigError("seasonality.peak_doy", self.seasonal_peak_doy,
-                              "a day of the year in 1..366")
+            raise ConfigError(
+                "seasonality.peak_doy", self.seasonal_peak_doy, "a day of the year in 1..366"
+            )
         object.__setattr__(self, "seasonal_amplitude", amplitude)
         object.__setattr__(self, "seasonal_peak_doy", peak)
         object.__setattr__(self, "elasticity", _finite_at_least(self.elasticity, "elasticity", 0))
@@ -140,8 +147,10 @@ class CategoryProfile:
             object.__setattr__(self, "dispersion_k", k)
         elif self.dispersion_k is not None:
             object.__setattr__(
-                self, "dispersion_k", _finite_at_least(self.dispersion_k, "dispersion", 0.0,
-                                                       strict=True))
+                self,
+                "dispersion_k",
+                _finite_at_least(self.dispersion_k, "dispersion", 0.0, strict=True),
+            )
 
 
 @dataclass(frozen=True)
@@ -238,8 +247,9 @@ class LocalEvent:
     name: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "store_index", _readonly(self.store_index, np.int64,
-                                                          name="stores"))
+        object.__setattr__(
+            self, "store_index", _readonly(self.store_index, np.int64, name="stores")
+        )
         if int(self.days) < 1:
             raise ConfigError("days", self.days, "an integer >= 1")
         object.__setattr__(self, "multiplier", _finite_at_least(self.multiplier, "multiplier", 0))
@@ -376,8 +386,9 @@ class TickGrid:
     share: np.ndarray
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start_hours",
-                           _readonly(self.start_hours, np.float64, name="tick_start_hours"))
+        object.__setattr__(
+            self, "start_hours", _readonly(self.start_hours, np.float64, name="tick_start_hours")
+        )
         object.__setattr__(self, "share", _readonly(self.share, np.float64, name="share"))
 
     @property
@@ -428,16 +439,23 @@ def build_tick_grid(
         raise ConfigError("tick_length_hours", tick_length_hours, "a number of hours > 0")
     n_ticks = max(1, math.ceil(span / length - 1e-9))
     if first + n_ticks * length > HOURS_PER_DAY + 1e-9:
-        raise ConfigError("tick_length_hours", tick_length_hours,
-                          f"a length whose grid from {first:g}h to {last:g}h ends by 24h")
+        raise ConfigError(
+            "tick_length_hours",
+            tick_length_hours,
+            f"a length whose grid from {first:g}h to {last:g}h ends by 24h",
+        )
     starts = first + length * np.arange(n_ticks)
 
     # Overlap, in hours, of clock hour h with tick k while store s is open.
     hours = np.arange(HOURS_PER_DAY, dtype=np.float64)
-    lo = np.maximum.reduce(np.broadcast_arrays(
-        hours[None, None, :], starts[None, :, None], opens[:, None, None]))
-    hi = np.minimum.reduce(np.broadcast_arrays(
-        hours[None, None, :] + 1.0, starts[None, :, None] + length, closes[:, None, None]))
+    lo = np.maximum.reduce(
+        np.broadcast_arrays(hours[None, None, :], starts[None, :, None], opens[:, None, None])
+    )
+    hi = np.minimum.reduce(
+        np.broadcast_arrays(
+            hours[None, None, :] + 1.0, starts[None, :, None] + length, closes[:, None, None]
+        )
+    )
     overlap = np.clip(hi - lo, 0.0, None)  # [stores, ticks, 24]
 
     profiles = np.ones((N_CATEGORIES, HOURS_PER_DAY))
@@ -452,7 +470,8 @@ def build_tick_grid(
         store = network.stores[int(store_i)]
         name = Category(int(used[cat_j])).name.lower()
         raise ConfigError(
-            f"categories.{name}.hour_of_day", hour_of_day.get(Category(int(used[cat_j]))),
+            f"categories.{name}.hour_of_day",
+            hour_of_day.get(Category(int(used[cat_j]))),
             f"24 non-negative weights with a positive sum within every store's opening hours "
             f"(store {store.store_id!r} is open {store.open_hour:g}h-{store.close_hour:g}h)",
         )

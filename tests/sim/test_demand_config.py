@@ -31,23 +31,40 @@ C = Category
 
 
 def city_fresh_network() -> NetworkSpec:
-    ids, cats = prefixed_catalog({
-        C.LEAFY_VEGETABLES: ("LEAF", 30), C.FRUIT: ("FRUIT", 35), C.DAIRY: ("DAIRY", 40),
-        C.PREPARED_MEALS: ("MEAL", 25), C.BAKERY: ("BAKE", 20), C.AMBIENT: ("AMB", 50),
-    })
+    ids, cats = prefixed_catalog(
+        {
+            C.LEAFY_VEGETABLES: ("LEAF", 30),
+            C.FRUIT: ("FRUIT", 35),
+            C.DAIRY: ("DAIRY", 40),
+            C.PREPARED_MEALS: ("MEAL", 25),
+            C.BAKERY: ("BAKE", 20),
+            C.AMBIENT: ("AMB", 50),
+        }
+    )
     sensitivity = [0.03 if c in (C.FRUIT, C.LEAFY_VEGETABLES, C.DAIRY) else 0.0 for c in cats]
-    return make_network(cats, [(7.0, 21.0)] * 6 + [(8.0, 22.0)] * 6, sku_ids=ids,
-                        store_ids=[f"S{i:02d}" for i in range(1, 13)],
-                        temperature_sensitivity=sensitivity)
+    return make_network(
+        cats,
+        [(7.0, 21.0)] * 6 + [(8.0, 22.0)] * 6,
+        sku_ids=ids,
+        store_ids=[f"S{i:02d}" for i in range(1, 13)],
+        temperature_sensitivity=sensitivity,
+    )
 
 
 def regional_network() -> NetworkSpec:
-    ids, cats = prefixed_catalog({
-        C.LEAFY_VEGETABLES: ("LEAF", 800), C.FRUIT: ("FRUIT", 1200), C.DAIRY: ("DAIRY", 1500),
-        C.PREPARED_MEALS: ("MEAL", 700), C.BAKERY: ("BAKE", 800), C.AMBIENT: ("AMB", 5000),
-    })
-    return make_network(cats, [(8.0, 22.0)] * 100, sku_ids=ids,
-                        store_ids=[f"R{i:03d}" for i in range(1, 101)])
+    ids, cats = prefixed_catalog(
+        {
+            C.LEAFY_VEGETABLES: ("LEAF", 800),
+            C.FRUIT: ("FRUIT", 1200),
+            C.DAIRY: ("DAIRY", 1500),
+            C.PREPARED_MEALS: ("MEAL", 700),
+            C.BAKERY: ("BAKE", 800),
+            C.AMBIENT: ("AMB", 5000),
+        }
+    )
+    return make_network(
+        cats, [(8.0, 22.0)] * 100, sku_ids=ids, store_ids=[f"R{i:03d}" for i in range(1, 101)]
+    )
 
 
 def load(name: str) -> Any:
@@ -68,8 +85,9 @@ def test_single_sku_is_poisson_five_a_day_in_one_tick() -> None:
 
 
 def test_yogurt_trio_rates_and_morning_share() -> None:
-    net = make_network((C.DAIRY,), ((8.0, 22.0),) * 3, sku_ids=["yogurt_premium"],
-                       store_ids=["A", "B", "C"])
+    net = make_network(
+        (C.DAIRY,), ((8.0, 22.0),) * 3, sku_ids=["yogurt_premium"], store_ids=["A", "B", "C"]
+    )
     d = build_demand(load("yogurt_trio"), net)
     mean = d.expected_daily_units(0, RandomStreams(0), np.ones((3, 1)))
     np.testing.assert_allclose(mean[:, 0], [3.0, 16.0, 6.0])
@@ -124,10 +142,18 @@ def test_regional_chain_rates_are_mostly_slow() -> None:
 
 def _generated(seed: int, **extra: Any) -> np.ndarray:
     net = make_network((C.DAIRY,) * 200 + (C.FRUIT,) * 200, ((8, 22),) * 10)
-    cfg = {"kind": "parametric", "start_date": "2026-01-05",
-           "base_rate_generator": {"seed": seed, "by_category": {
-               "dairy": {"median": 3.0, "sigma": 0.8}, "fruit": {"median": 1.0, "sigma": 0.5}},
-               **extra}}
+    cfg = {
+        "kind": "parametric",
+        "start_date": "2026-01-05",
+        "base_rate_generator": {
+            "seed": seed,
+            "by_category": {
+                "dairy": {"median": 3.0, "sigma": 0.8},
+                "fruit": {"median": 1.0, "sigma": 0.5},
+            },
+            **extra,
+        },
+    }
     return parametric_spec(cfg, net).base_rate_units_per_day
 
 
@@ -187,40 +213,84 @@ def _set(cfg: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, An
         (("base_rate",), {"st0": {"sku1": -1.0}}, "base_rate.st0.sku1", ">= 0"),
         (("base_rate",), {"nowhere": {"sku1": 1.0}}, "base_rate.nowhere", "st0, st1"),
         (("base_rate_default",), -2.0, "base_rate_default", ">= 0"),
-        (("categories", "dairy", "day_of_week"), [1, 1, 1, 1, 1, 1], "categories.dairy.day_of_week",
-         "7 non-negative"),
-        (("categories", "dairy", "day_of_week"), [1, 1, 1, -1, 1, 1, 1],
-         "categories.dairy.day_of_week[3]", ">= 0"),
-        (("categories", "fruit", "hour_of_day"), [1.0] * 23, "categories.fruit.hour_of_day",
-         "24 non-negative"),
-        (("categories", "fruit", "hour_of_day"), [1.0] * 8 + [0.0] * 16,
-         "categories.fruit.hour_of_day", "within every store's opening hours"),
+        (
+            ("categories", "dairy", "day_of_week"),
+            [1, 1, 1, 1, 1, 1],
+            "categories.dairy.day_of_week",
+            "7 non-negative",
+        ),
+        (
+            ("categories", "dairy", "day_of_week"),
+            [1, 1, 1, -1, 1, 1, 1],
+            "categories.dairy.day_of_week[3]",
+            ">= 0",
+        ),
+        (
+            ("categories", "fruit", "hour_of_day"),
+            [1.0] * 23,
+            "categories.fruit.hour_of_day",
+            "24 non-negative",
+        ),
+        (
+            ("categories", "fruit", "hour_of_day"),
+            [1.0] * 8 + [0.0] * 16,
+            "categories.fruit.hour_of_day",
+            "within every store's opening hours",
+        ),
         (("categories", "dairy", "elasticity"), -0.5, "categories.dairy.elasticity", ">= 0"),
-        (("categories", "dairy", "distribution"), "gamma", "categories.dairy.distribution",
-         "poisson, negative_binomial"),
+        (
+            ("categories", "dairy", "distribution"),
+            "gamma",
+            "categories.dairy.distribution",
+            "poisson, negative_binomial",
+        ),
         (("categories", "dairy", "dispersion"), 0.0, "categories.dairy.dispersion", "> 0"),
-        (("categories", "meat"), {}, "categories.meat",
-         "leafy_vegetables, fruit, dairy, prepared_meals, bakery, ambient"),
-        (("categories", "dairy", "seasonality"), {"amplitude": 1.5},
-         "categories.dairy.seasonality.amplitude", "0 <= amplitude <= 1"),
+        (
+            ("categories", "meat"),
+            {},
+            "categories.meat",
+            "leafy_vegetables, fruit, dairy, prepared_meals, bakery, ambient",
+        ),
+        (
+            ("categories", "dairy", "seasonality"),
+            {"amplitude": 1.5},
+            "categories.dairy.seasonality.amplitude",
+            "0 <= amplitude <= 1",
+        ),
         (("categories", "dairy", "colour"), "red", "categories.dairy.colour", "day_of_week"),
         (("start_date",), "2026-13-01", "start_date", "ISO date"),
         (("holidays",), [{"date": "someday", "multiplier": 2}], "holidays[0].date", "ISO date"),
-        (("holidays",), [{"date": "2026-01-06", "multiplier": 2, "categories": ["toys"]}],
-         "holidays[0].categories[0]", "bakery"),
+        (
+            ("holidays",),
+            [{"date": "2026-01-06", "multiplier": 2, "categories": ["toys"]}],
+            "holidays[0].categories[0]",
+            "bakery",
+        ),
         (("kind",), "markov", "kind", "parametric, replay, bootstrap"),
         (("promotions", 0, "discount"), 1.0, "promotions[0].discount", "[0, 1)"),
         (("promotions", 0, "days"), 0, "promotions[0].days", ">= 1"),
         (("promotions", 0, "start_date"), "2026-01-07", "promotions[0].start_day", "exactly one"),
-        (("lifecycle",), {"skus": {"sku0": {"stage": "zombie"}}}, "lifecycle.skus.sku0.stage",
-         "mature, new, declining"),
-        (("lifecycle",), {"skus": {"sku0": {"stage": "new", "ramp_days": 0}}},
-         "lifecycle.ramp_days", "> 0"),
+        (
+            ("lifecycle",),
+            {"skus": {"sku0": {"stage": "zombie"}}},
+            "lifecycle.skus.sku0.stage",
+            "mature, new, declining",
+        ),
+        (
+            ("lifecycle",),
+            {"skus": {"sku0": {"stage": "new", "ramp_days": 0}}},
+            "lifecycle.ramp_days",
+            "> 0",
+        ),
         (("weather",), {"phi": 1.2}, "weather.phi", "phi < 1"),
         (("tick_length_hours",), 9.0, "tick_length_hours", "ends by 24h"),
         (("tick_length_hours",), 0, "tick_length_hours", "> 0"),
-        (("base_rate_generator",), {"seed": 1, "by_category": {"dairy": {"median": 1}}},
-         "base_rate_default", "not both"),
+        (
+            ("base_rate_generator",),
+            {"seed": 1, "by_category": {"dairy": {"median": 1}}},
+            "base_rate_default",
+            "not both",
+        ),
     ],
 )
 def test_config_errors_name_field_and_allowed(
@@ -254,12 +324,18 @@ def test_missing_and_table_fields(tmp_path: Path) -> None:
         build_demand({"kind": "replay", "sales_table": "absent.csv"}, _net(), base_dir=tmp_path)
     assert err.value.field == "sales_table"
     with pytest.raises(ConfigError) as err:
-        build_demand({"kind": "replay", "sales_table": "a.csv", "start_date": "2026-01-01"},
-                     _net())
+        build_demand({"kind": "replay", "sales_table": "a.csv", "start_date": "2026-01-01"}, _net())
     assert err.value.field == "start_date"
     with pytest.raises(ConfigError) as err:
-        build_demand({"kind": "replay", "sales_table": "a.csv",
-                      "categories": {"dairy": {"elasticity": 1.0}}}, _net(), base_dir=tmp_path)
+        build_demand(
+            {
+                "kind": "replay",
+                "sales_table": "a.csv",
+                "categories": {"dairy": {"elasticity": 1.0}},
+            },
+            _net(),
+            base_dir=tmp_path,
+        )
     assert err.value.field == "categories.dairy.elasticity"
     assert err.value.allowed == "one of the keys hour_of_day"
 
@@ -269,13 +345,20 @@ def test_plain_dict_and_dictconfig_give_the_same_model() -> None:
     a = build_demand(cfg, _net())
     b = build_demand(OmegaConf.create(cfg), _net())
     streams = RandomStreams(2)
-    np.testing.assert_array_equal(a.draw_day(4, streams, np.ones((2, 2))),
-                                  b.draw_day(4, streams, np.ones((2, 2))))
+    np.testing.assert_array_equal(
+        a.draw_day(4, streams, np.ones((2, 2))), b.draw_day(4, streams, np.ones((2, 2)))
+    )
 
 
 @settings(max_examples=30, deadline=None)
-@given(rate=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=3),
-                      st.booleans(), st.none()))
+@given(
+    rate=st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(max_size=3),
+        st.booleans(),
+        st.none(),
+    )
+)
 def test_any_bad_rate_is_refused_and_any_good_one_kept(rate: Any) -> None:
     cfg = _set(_base_cfg(), ("base_rate",), {"st1": {"sku0": rate}})
     good = isinstance(rate, float) and math.isfinite(rate) and rate >= 0

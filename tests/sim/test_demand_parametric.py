@@ -74,8 +74,9 @@ def daily_totals(d: ParametricDemand, days: range, seed: int = 0) -> np.ndarray:
     return np.stack([d.draw_day(day, streams, price).sum(axis=1) for day in days])
 
 
-def across_seeds(d: ParametricDemand, day: int, seeds: int,
-                 price: np.ndarray | None = None) -> np.ndarray:
+def across_seeds(
+    d: ParametricDemand, day: int, seeds: int, price: np.ndarray | None = None
+) -> np.ndarray:
     """[seeds, stores, skus] units of one day under many episode seeds."""
     price = ones(d) if price is None else price
     return np.stack([d.draw_day(day, RandomStreams(s), price).sum(axis=1) for s in range(seeds)])
@@ -146,8 +147,12 @@ def test_draws_use_only_the_day_keyed_demand_stream() -> None:
 def test_hour_profile_within_opening_hours_and_closed_ticks() -> None:
     # Clock hours 8-20; hour 9 weighs 3, the others 1. Ticks of 2 hours from 8h.
     profile = [0.0] * 8 + [1.0, 3.0] + [1.0] * 10 + [0.0] * 4
-    d = demand({"tick_length_hours": 2.0, "categories": {"dairy": {"hour_of_day": profile}}},
-               categories=(Category.DAIRY, Category.DAIRY), hours=((8, 20), (10.5, 18)), rate=6.0)
+    d = demand(
+        {"tick_length_hours": 2.0, "categories": {"dairy": {"hour_of_day": profile}}},
+        categories=(Category.DAIRY, Category.DAIRY),
+        hours=((8, 20), (10.5, 18)),
+        rate=6.0,
+    )
     np.testing.assert_array_equal(d.tick_start_hours, [8, 10, 12, 14, 16, 18])
     # Store 0 (8-20): weights 1+3, 2, 2, 2, 2, 2 of 14.
     # Store 1 (10:30-18): 0, 1.5, 2, 2, 2, 0 of 7.5 (half of hour 10).
@@ -178,8 +183,10 @@ def test_tick_shares_sum_to_one_and_are_zero_when_closed(
     last = max(c for _, c in store_hours)
     if first + math.ceil((last - first) / length) * length > 24:
         return  # the grid would run past midnight: refused (tested elsewhere)
-    d = demand({"tick_length_hours": length, "categories": {"dairy": {"hour_of_day": weights}}},
-               hours=store_hours)
+    d = demand(
+        {"tick_length_hours": length, "categories": {"dairy": {"hour_of_day": weights}}},
+        hours=store_hours,
+    )
     share = d.tick_grid.share[:, :, int(Category.DAIRY)]
     np.testing.assert_allclose(share.sum(axis=1), 1.0)
     starts = d.tick_start_hours
@@ -193,8 +200,9 @@ def test_tick_shares_sum_to_one_and_are_zero_when_closed(
 
 def test_day_of_week() -> None:
     dow = [0.5, 1.0, 1.5, 1.0, 1.2, 2.0, 0.8]
-    d = demand({"categories": {"dairy": {"day_of_week": dow}}},
-               categories=(Category.DAIRY, Category.DAIRY))
+    d = demand(
+        {"categories": {"dairy": {"day_of_week": dow}}}, categories=(Category.DAIRY, Category.DAIRY)
+    )
     weeks = 150
     totals = daily_totals(d, range(7 * weeks))  # day 0 is a Monday
     for w in range(7):
@@ -204,9 +212,10 @@ def test_day_of_week() -> None:
 
 def test_seasonality_by_quarter() -> None:
     amplitude, peak = 0.6, 120
-    d = demand({"categories": {"fruit": {"seasonality": {"amplitude": amplitude,
-                                                         "peak_doy": peak}}}},
-               categories=(Category.FRUIT,) * 3)
+    d = demand(
+        {"categories": {"fruit": {"seasonality": {"amplitude": amplitude, "peak_doy": peak}}}},
+        categories=(Category.FRUIT,) * 3,
+    )
     days = range(730)
     totals = daily_totals(d, days).sum(axis=(1, 2))
     doy = np.array([(MONDAY + dt.timedelta(days=k)).timetuple().tm_yday for k in days])
@@ -218,8 +227,10 @@ def test_seasonality_by_quarter() -> None:
 
 
 def test_holiday_multiplier_for_its_categories_only() -> None:
-    holidays = [{"date": "2026-01-08", "multiplier": 1.8, "categories": ["bakery"]},
-                {"date": "2026-01-08", "multiplier": 0.5}]
+    holidays = [
+        {"date": "2026-01-08", "multiplier": 1.8, "categories": ["bakery"]},
+        {"date": "2026-01-08", "multiplier": 0.5},
+    ]
     d = demand({"holidays": holidays}, categories=(Category.BAKERY, Category.DAIRY))
     seeds = 600
     on = across_seeds(d, 3, seeds)  # 2026-01-08 is day 3
@@ -233,10 +244,20 @@ def test_holiday_multiplier_for_its_categories_only() -> None:
 
 
 def test_promotion_lift_then_dip_only_where_promoted() -> None:
-    promo = {"skus": ["sku0"], "stores": ["st0"], "start_day": 3, "days": 3, "lift": 2.5,
-             "dip": 0.4, "dip_days": 2}
-    d = demand({"promotions": [promo]}, categories=(Category.DAIRY, Category.DAIRY),
-               hours=((8, 22), (8, 22)))
+    promo = {
+        "skus": ["sku0"],
+        "stores": ["st0"],
+        "start_day": 3,
+        "days": 3,
+        "lift": 2.5,
+        "dip": 0.4,
+        "dip_days": 2,
+    }
+    d = demand(
+        {"promotions": [promo]},
+        categories=(Category.DAIRY, Category.DAIRY),
+        hours=((8, 22), (8, 22)),
+    )
     seeds = 300
     expected = {2: 1.0, 3: 2.5, 5: 2.5, 6: 0.4, 7: 0.4, 8: 1.0}
     for day, factor in expected.items():
@@ -248,8 +269,10 @@ def test_promotion_lift_then_dip_only_where_promoted() -> None:
 
 def test_price_elasticity_from_markdown_and_promotion_discount() -> None:
     promo = {"skus": ["sku1"], "start_day": 0, "days": 5, "lift": 1.0, "discount": 0.25}
-    d = demand({"promotions": [promo], "categories": {"dairy": {"elasticity": 2.0}}},
-               categories=(Category.DAIRY,) * 3)
+    d = demand(
+        {"promotions": [promo], "categories": {"dairy": {"elasticity": 2.0}}},
+        categories=(Category.DAIRY,) * 3,
+    )
     price = np.array([[0.8, 0.8, 1.0]])  # markdown on SKUs 0 and 1
     seeds = 500
     units = across_seeds(d, 2, seeds, price)
@@ -261,10 +284,16 @@ def test_price_elasticity_from_markdown_and_promotion_discount() -> None:
 
 
 def test_local_event_for_its_stores_and_categories() -> None:
-    event = {"stores": ["st1"], "start_day": 2, "days": 2, "multiplier": 1.7,
-             "categories": ["fruit"]}
-    d = demand({"events": [event]}, categories=(Category.FRUIT, Category.DAIRY),
-               hours=((8, 22), (8, 22)))
+    event = {
+        "stores": ["st1"],
+        "start_day": 2,
+        "days": 2,
+        "multiplier": 1.7,
+        "categories": ["fruit"],
+    }
+    d = demand(
+        {"events": [event]}, categories=(Category.FRUIT, Category.DAIRY), hours=((8, 22), (8, 22))
+    )
     seeds = 500
     on = across_seeds(d, 3, seeds)
     assert_poisson_total(on[:, 1, 0].sum(), 5.0 * 1.7 * seeds, "event store, fruit")
@@ -278,10 +307,17 @@ def test_local_event_for_its_stores_and_categories() -> None:
 
 
 def test_temperature_effect() -> None:
-    weather = {"mean_c": 15.0, "amplitude_c": 6.0, "warmest_doy": 200, "phi": 0.6,
-               "sd_c": 4.0, "reference_c": 15.0}
-    d = demand({"weather": weather}, categories=(Category.FRUIT, Category.AMBIENT),
-               sensitivity=(0.06, 0.0))
+    weather = {
+        "mean_c": 15.0,
+        "amplitude_c": 6.0,
+        "warmest_doy": 200,
+        "phi": 0.6,
+        "sd_c": 4.0,
+        "reference_c": 15.0,
+    }
+    d = demand(
+        {"weather": weather}, categories=(Category.FRUIT, Category.AMBIENT), sensitivity=(0.06, 0.0)
+    )
     streams = RandomStreams(2)
     days = range(1200)
     totals = daily_totals(d, days, seed=2)
@@ -294,10 +330,12 @@ def test_temperature_effect() -> None:
 
 
 def test_lifecycle_new_ramp_and_declining_decay() -> None:
-    lifecycle = {"skus": {
-        "sku0": {"stage": "new", "launch_day": 5, "ramp_days": 10, "new_start_share": 0.2},
-        "sku1": {"stage": "declining", "decline_start_day": -14, "decline_rate_per_week": 0.2},
-    }}
+    lifecycle = {
+        "skus": {
+            "sku0": {"stage": "new", "launch_day": 5, "ramp_days": 10, "new_start_share": 0.2},
+            "sku1": {"stage": "declining", "decline_start_day": -14, "decline_rate_per_week": 0.2},
+        }
+    }
     d = demand({"lifecycle": lifecycle}, categories=(Category.DAIRY,) * 3, rate=8.0)
     seeds = 400
     new = {4: 0.0, 5: 0.2, 10: 0.6, 15: 1.0, 30: 1.0}
@@ -317,9 +355,11 @@ def test_lifecycle_new_ramp_and_declining_decay() -> None:
 
 def test_negative_binomial_daily_variance() -> None:
     k, mean = 2.0, 6.0
-    d = demand({"categories": {"bakery": {"distribution": "negative_binomial",
-                                          "dispersion": k}}},
-               categories=(Category.BAKERY,) * 4 + (Category.DAIRY,), rate=mean)
+    d = demand(
+        {"categories": {"bakery": {"distribution": "negative_binomial", "dispersion": k}}},
+        categories=(Category.BAKERY,) * 4 + (Category.DAIRY,),
+        rate=mean,
+    )
     totals = daily_totals(d, range(1500))
     for cols, variance, what in (
         (slice(0, 4), mean + mean**2 / k, "negative binomial"),
@@ -376,17 +416,42 @@ def _everything_on() -> ParametricDemand:
     return demand(
         {
             "base_rate": {"st0": {"sku0": 2.0}},
-            "categories": {"dairy": {"day_of_week": [1, 1, 1, 1.2, 1, 1, 1],
-                                     "seasonality": {"amplitude": 0.3, "peak_doy": 30},
-                                     "elasticity": 1.5}},
+            "categories": {
+                "dairy": {
+                    "day_of_week": [1, 1, 1, 1.2, 1, 1, 1],
+                    "seasonality": {"amplitude": 0.3, "peak_doy": 30},
+                    "elasticity": 1.5,
+                }
+            },
             "holidays": [{"date": "2026-01-08", "multiplier": 1.5}],
-            "promotions": [{"skus": ["sku0"], "stores": ["st0"], "start_day": 2, "days": 4,
-                            "lift": 2.0, "dip": 0.5, "dip_days": 3}],
+            "promotions": [
+                {
+                    "skus": ["sku0"],
+                    "stores": ["st0"],
+                    "start_day": 2,
+                    "days": 4,
+                    "lift": 2.0,
+                    "dip": 0.5,
+                    "dip_days": 3,
+                }
+            ],
             "events": [{"stores": ["st1"], "start_day": 3, "days": 1, "multiplier": 1.3}],
-            "lifecycle": {"skus": {"sku2": {"stage": "declining", "decline_start_day": 0,
-                                            "decline_rate_per_week": 0.1}}},
-            "weather": {"mean_c": 10.0, "amplitude_c": 5.0, "phi": 0.5, "sd_c": 2.0,
-                        "reference_c": 14.0},
+            "lifecycle": {
+                "skus": {
+                    "sku2": {
+                        "stage": "declining",
+                        "decline_start_day": 0,
+                        "decline_rate_per_week": 0.1,
+                    }
+                }
+            },
+            "weather": {
+                "mean_c": 10.0,
+                "amplitude_c": 5.0,
+                "phi": 0.5,
+                "sd_c": 2.0,
+                "reference_c": 14.0,
+            },
         },
         categories=(Category.DAIRY,) * 3,
         hours=((8, 22), (9, 21)),
@@ -396,8 +461,9 @@ def _everything_on() -> ParametricDemand:
 
 def test_spec_built_directly_without_config() -> None:
     net = make_network((Category.DAIRY, Category.FRUIT), ((8, 20),))
-    spec = ParametricDemandSpec(start_date=MONDAY, base_rate_units_per_day=[[3.0, 1.0]],
-                                tick_length_hours=None)
+    spec = ParametricDemandSpec(
+        start_date=MONDAY, base_rate_units_per_day=[[3.0, 1.0]], tick_length_hours=None
+    )
     d = ParametricDemand(spec, net)
     assert d.tick_start_hours.tolist() == [8.0]
     assert d.tick_length_hours == 12.0

@@ -58,15 +58,24 @@ EXPECTED_BAD = {
     10: ["price not a number > 0"],
     11: ["price not a number > 0"],
     12: ["promo not 0/1/true/false"],
-    14: ["unparsable date", "unknown store id 'S7'", "units negative", "price not a number > 0",
-         "promo not 0/1/true/false"],
+    14: [
+        "unparsable date",
+        "unknown store id 'S7'",
+        "units negative",
+        "price not a number > 0",
+        "promo not 0/1/true/false",
+    ],
 }
 
 
 @pytest.fixture
 def network() -> NetworkSpec:
-    return make_network((Category.DAIRY, Category.BAKERY), ((8, 20), (10, 18)),
-                        sku_ids=["milk", "bread"], store_ids=["S1", "S2"])
+    return make_network(
+        (Category.DAIRY, Category.BAKERY),
+        ((8, 20), (10, 18)),
+        sku_ids=["milk", "bread"],
+        store_ids=["S1", "S2"],
+    )
 
 
 def write(tmp_path: Path, text: str, name: str = "sales.csv") -> Path:
@@ -81,7 +90,9 @@ def history(days: int = 28, start: str = "2026-03-02", seed: int = 0) -> pd.Data
     dates = pd.date_range(start, periods=days, freq="D")
     rows = [
         (d, s, k, int(rng.poisson(6 if k == "milk" else 3)), 1.5, bool(rng.random() < 0.1))
-        for d in dates for s in ("S1", "S2") for k in ("milk", "bread")
+        for d in dates
+        for s in ("S1", "S2")
+        for k in ("milk", "bread")
         if rng.random() > 0.15
     ]
     return pd.DataFrame(rows, columns=["date", "store", "sku", "units", "price", "promo"])
@@ -123,8 +134,9 @@ def test_missing_column_and_bad_policy(tmp_path: Path, network: NetworkSpec) -> 
 def test_parquet_round_trip(tmp_path: Path, network: NetworkSpec) -> None:
     frame = history()
     frame.to_parquet(tmp_path / "sales.parquet")
-    frame.assign(date=frame["date"].dt.strftime("%Y-%m-%d")).to_csv(tmp_path / "sales.csv",
-                                                                      index=False)
+    frame.assign(date=frame["date"].dt.strftime("%Y-%m-%d")).to_csv(
+        tmp_path / "sales.csv", index=False
+    )
     from_parquet = load_sales_table(tmp_path / "sales.parquet", network).rows
     from_csv = load_sales_table(tmp_path / "sales.csv", network).rows
     pd.testing.assert_frame_equal(from_parquet, from_csv, check_dtype=False)
@@ -151,8 +163,9 @@ def test_split_preserves_units_and_respects_opening_hours(units: list[int], seed
     net = make_network((Category.DAIRY, Category.BAKERY), ((8, 20), (10, 18)))
     grid = build_tick_grid(net, {}, 1.0)
     flat = np.arange(4)
-    out = split_over_ticks(flat, np.array(units), grid, net.skus.category, (2, 2),
-                           np.random.default_rng(seed))
+    out = split_over_ticks(
+        flat, np.array(units), grid, net.skus.category, (2, 2), np.random.default_rng(seed)
+    )
     np.testing.assert_array_equal(out.sum(axis=1).ravel(), units)
     closed = (grid.start_hours < 10) | (grid.start_hours >= 18)
     assert (out[1, closed, :] == 0).all()
@@ -166,10 +179,12 @@ def test_split_follows_hour_profile_on_average(network: NetworkSpec) -> None:
     np.testing.assert_allclose(share, np.array([4, 2, 2, 2, 2, 2]) / 14)
     rng = np.random.default_rng(1)
     # One store-SKU (S1, milk) with n units, split many times independently.
-    out = np.stack([
-        split_over_ticks(np.array([0]), np.array([n]), grid, network.skus.category, (2, 2), rng)
-        for _ in range(draws)
-    ])
+    out = np.stack(
+        [
+            split_over_ticks(np.array([0]), np.array([n]), grid, network.skus.category, (2, 2), rng)
+            for _ in range(draws)
+        ]
+    )
     totals = out[:, 0, :, 0].sum(axis=0)
     for k, p in enumerate(share):
         expected, var = n * draws * p, n * draws * p * (1 - p)
@@ -203,16 +218,19 @@ def test_replay_reproduces_daily_units_and_wraps(tmp_path: Path, network: Networ
 # -- bootstrap ----------------------------------------------------------------------
 
 
-def test_bootstrap_samples_whole_same_weekday_days(tmp_path: Path,
-                                                   network: NetworkSpec) -> None:
+def test_bootstrap_samples_whole_same_weekday_days(tmp_path: Path, network: NetworkSpec) -> None:
     frame = history(days=35)
     frame.to_parquet(tmp_path / "sales.parquet")
-    cfg = {"kind": "bootstrap", "sales_table": str(tmp_path / "sales.parquet"),
-           "start_date": "2026-06-03"}  # a Wednesday
+    cfg = {
+        "kind": "bootstrap",
+        "sales_table": str(tmp_path / "sales.parquet"),
+        "start_date": "2026-06-03",
+    }  # a Wednesday
     d = build_demand(cfg, network)
     assert isinstance(d, BootstrapDemand)
-    table = frame.pivot_table(index="date", columns=["store", "sku"], values="units",
-                              aggfunc="sum", fill_value=0)
+    table = frame.pivot_table(
+        index="date", columns=["store", "sku"], values="units", aggfunc="sum", fill_value=0
+    )
     price = np.ones((2, 2))
     seen: dict[int, set[dt.date]] = {w: set() for w in range(7)}
     for day in range(140):
@@ -223,8 +241,12 @@ def test_bootstrap_samples_whole_same_weekday_days(tmp_path: Path,
         seen[weekday].add(date)
         units = d.draw_day(day, streams, price).sum(axis=1)
         row = table.loc[pd.Timestamp(date)]
-        expected = np.array([[row.get(("S1", "milk"), 0), row.get(("S1", "bread"), 0)],
-                             [row.get(("S2", "milk"), 0), row.get(("S2", "bread"), 0)]])
+        expected = np.array(
+            [
+                [row.get(("S1", "milk"), 0), row.get(("S1", "bread"), 0)],
+                [row.get(("S2", "milk"), 0), row.get(("S2", "bread"), 0)],
+            ]
+        )
         np.testing.assert_array_equal(units, expected)
     assert all(len(dates) >= 3 for dates in seen.values())  # it does move between weeks
     # The oracle mean of a Wednesday is the mean over the table's Wednesdays.
@@ -236,14 +258,16 @@ def test_bootstrap_samples_whole_same_weekday_days(tmp_path: Path,
 def test_bootstrap_needs_every_weekday(tmp_path: Path, network: NetworkSpec) -> None:
     history(days=5).to_csv(tmp_path / "short.csv", index=False)
     with pytest.raises(SalesTableError, match="every weekday"):
-        build_demand({"kind": "bootstrap", "sales_table": "short.csv"}, network,
-                     base_dir=tmp_path)
+        build_demand({"kind": "bootstrap", "sales_table": "short.csv"}, network, base_dir=tmp_path)
 
 
 def test_report_policy_from_config(tmp_path: Path, network: NetworkSpec) -> None:
     write(tmp_path, BAD_CSV)
-    d = build_demand({"kind": "replay", "sales_table": "sales.csv", "on_bad_rows": "report"},
-                     network, base_dir=tmp_path)
+    d = build_demand(
+        {"kind": "replay", "sales_table": "sales.csv", "on_bad_rows": "report"},
+        network,
+        base_dir=tmp_path,
+    )
     assert isinstance(d, ReplayDemand)
     assert {n for n, _ in d.table.rejected} == set(EXPECTED_BAD)
     assert BadRowPolicy("report") is BadRowPolicy.REPORT
@@ -264,13 +288,23 @@ _DEFECTS = {
 @settings(max_examples=40, deadline=None)
 @given(defects=st.lists(st.sampled_from([None, *_DEFECTS]), min_size=1, max_size=25))
 def test_exactly_the_injected_rows_are_rejected(defects: list[str | None]) -> None:
-    network = make_network((Category.DAIRY, Category.BAKERY), ((8, 20), (10, 18)),
-                           sku_ids=["milk", "bread"], store_ids=["S1", "S2"])
+    network = make_network(
+        (Category.DAIRY, Category.BAKERY),
+        ((8, 20), (10, 18)),
+        sku_ids=["milk", "bread"],
+        store_ids=["S1", "S2"],
+    )
     rows = []
     for n, defect in enumerate(defects):
         # Distinct keys: one row per (date, store, sku), so no accidental duplicates.
-        row = {"date": str(dt.date(2026, 1, 1) + dt.timedelta(days=n)), "store": "S1",
-               "sku": "milk", "units": "3", "price": "1.5", "promo": "0"}
+        row = {
+            "date": str(dt.date(2026, 1, 1) + dt.timedelta(days=n)),
+            "store": "S1",
+            "sku": "milk",
+            "units": "3",
+            "price": "1.5",
+            "promo": "0",
+        }
         if defect is not None:
             column, value, _ = _DEFECTS[defect]
             row[column] = value

@@ -83,8 +83,12 @@ def test_path_is_cached_so_each_day_is_drawn_once() -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "field"),
-    [({"phi": 1.0}, "phi"), ({"sd_c": -1.0}, "sd_c"), ({"warmest_doy": 400}, "warmest_doy"),
-     ({"amplitude_c": float("nan")}, "amplitude_c")],
+    [
+        ({"phi": 1.0}, "phi"),
+        ({"sd_c": -1.0}, "sd_c"),
+        ({"warmest_doy": 400}, "warmest_doy"),
+        ({"amplitude_c": float("nan")}, "amplitude_c"),
+    ],
 )
 def test_bad_weather_parameters(kwargs: dict[str, float], field: str) -> None:
     with pytest.raises(ConfigError) as err:

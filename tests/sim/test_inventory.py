@@ -78,10 +78,32 @@ def test_fair_allocation_fills_columns_with_enough_stock():
 
 
 def test_scale_to_capacity_cuts_every_line_by_the_same_share():
+    # 50 units asked, 25 fit: packs [[1, 10], [2, 4]] x 25/50 -> floors [[0, 5], [1, 2]]
+    # = 19 units. Only sku0 at store 0 has a remainder, and its 12-unit pack does
+    # not fit in the 6 units left, so they stay unused.
     lines = np.array([[12, 10], [24, 4]])
     out = scale_to_capacity(lines, np.array([12, 1]), 25)
-    assert out.sum() <= 25
     assert out.tolist() == [[0, 5], [12, 2]]
+
+
+def test_scale_to_capacity_does_not_round_many_small_lines_to_zero():
+    lines = np.full((10, 1000), 6)  # 10,000 one-case lines
+    out = scale_to_capacity(lines, np.array([6] * 1000), 30_000)
+    assert out.sum() == 30_000  # half the lines keep their case, none is split
+
+
+@given(
+    st.lists(st.integers(0, 5), min_size=1, max_size=12),
+    st.lists(st.integers(1, 12), min_size=1, max_size=12),
+    st.integers(0, 100),
+)
+def test_scale_to_capacity_never_exceeds_capacity_or_requests(packs, pack_sizes, capacity):
+    n = min(len(packs), len(pack_sizes))
+    pack = np.array(pack_sizes[:n])
+    lines = (np.array(packs[:n]) * pack)[None, :]
+    out = scale_to_capacity(lines, pack, capacity)
+    assert out.sum() <= max(capacity, 0) or out.sum() == lines.sum() <= capacity
+    assert (out <= lines).all() and (out % pack == 0).all()
 
 
 @given(
