@@ -1,0 +1,15 @@
+"""Gymnasium environments over the ShelfLife simulator.
+
+Importing this package registers the ids under the ``ShelfLife/`` namespace;
+time limits are registration arguments, not env code.
+"""
+
+from gymnasium.envs.registration import register, registry
+
+ENV_SPECS = {
+    "ShelfLife/PerishableInventory-v0": ("envs.perishable.env:PerishableInventoryEnv", 365),
+}
+
+for env_id, (entry_point, max_steps) in ENV_SPECS.items():
+    if env_id not in registry:
+        register(id=env_id, entry_point=entry_point, max_episode_steps=max_steps)

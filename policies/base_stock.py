@@ -20,6 +20,7 @@ from enum import Enum
 import numpy as np
 
 from sim.engine import Simulation
+from sim.rules import order_up_to
 
 
 class ForecastSource(Enum):
@@ -59,14 +60,16 @@ class OrderUpTo:
             daily = sim.expected_daily_units()
         else:
             daily = snap.demand_yesterday.astype(np.float64)
-        cover = np.full(sim.spec.n_skus, self.cover_days)
-        if self.cap_cover_at_shelf_life:
-            life = sim.spec.skus.shelf_life_days
-            cover = np.where(life > 0, np.minimum(cover, life), cover)
-        target = np.ceil(daily * cover[None, :] + self.safety_units)
-        position = snap.store_on_hand + snap.store_on_order
-        order = np.maximum(0.0, target - position).astype(np.int64)
-        return np.where(sim.spec.store_sku.blocked, 0, order)
+        return order_up_to(
+            snap.store_on_hand,
+            snap.store_on_order,
+            daily,
+            self.cover_days,
+            self.safety_units,
+            sim.spec.skus.shelf_life_days,
+            sim.spec.store_sku.blocked,
+            cap_cover_at_shelf_life=self.cap_cover_at_shelf_life,
+        )
 
 
 def run_order_up_to(

@@ -131,7 +131,10 @@ def dispatch(sim: Simulation, dc: int) -> None:
             continue
         store = int(store)
         arrive = now + dc_spec.transit_hours[store]
-        shipment = Shipment(ShipmentKind.TRUCK, dc, store, by_store[k], now, arrive)
+        shipment = Shipment(
+            ShipmentKind.TRUCK, dc, store, by_store[k], now, arrive,
+            fresh_on_arrival=dc_spec.unlimited_stock,
+        )  # fmt: skip
         st.store_in_transit[store] += alloc[k]
         st.in_transit_units += units
         st.shipments.append(shipment)
@@ -155,7 +158,12 @@ def truck_trip(sim: Simulation, shipment: Shipment) -> Generator[simpy.Event, No
     st.in_transit_units -= units
     sim.counters.store.delivered_units[store] += per_sku
     accepted, wasted, damaged = receive(
-        sim, store, shipment.qty, shipment.depart_hours, from_truck=True, qty_per_sku=per_sku
+        sim,
+        store,
+        shipment.qty,
+        shipment.arrive_hours if shipment.fresh_on_arrival else shipment.depart_hours,
+        from_truck=True,
+        qty_per_sku=per_sku,
     )
     sim.consume_order_queue(store, units, respond=True)
     sim.record(

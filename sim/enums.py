@@ -46,6 +46,7 @@ class IssuingRule(Enum):
 class DemandDistribution(Enum):
     POISSON = "poisson"
     NEGATIVE_BINOMIAL = "negative_binomial"
+    GAMMA = "gamma"  # Gamma(mean, cv) rounded to the nearest integer, clipped to [0, max]
 
 
 class LeadTimeDistribution(Enum):

@@ -145,8 +145,9 @@ class DcSpec:
         pick_capacity_units_per_day: most units the DC can pick per departure.
         backorder: if True, unfilled store-order quantities wait for the next
             departure; if False they are cancelled (and counted).
-        unlimited_stock: an external source (e.g. a vendor) with infinite stock:
-            units enter the network when picked. Used by single-echelon scenarios.
+        unlimited_stock: an external source (e.g. a vendor that makes to order)
+            with infinite stock: units enter the network when picked and arrive
+            fresh (age 0), like supplier deliveries. Used by single-echelon scenarios.
         truck_cost_per_trip: cost of one truck trip to one store.
         replenishment_cover_days: the DC's own standing rule: at each supplier's
             cut-off it orders up to (that supplier's mean lead time + this many

@@ -27,6 +27,8 @@ class Shipment:
         depart_hours: when it left.
         arrive_hours: when it arrives.
         order_hours: when the first order it serves was placed (response times).
+        fresh_on_arrival: units are made to order and arrive at age 0 (no ageing
+            in transit), as from an unlimited external source.
     """
 
     kind: ShipmentKind
@@ -36,6 +38,7 @@ class Shipment:
     depart_hours: float
     arrive_hours: float
     order_hours: float = 0.0
+    fresh_on_arrival: bool = False
 
     @property
     def units(self) -> int:

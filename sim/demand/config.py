@@ -45,6 +45,10 @@ from sim.enums import Category, DemandDistribution
 from sim.errors import ConfigError
 from sim.spec import NetworkSpec
 
+# the parametric model draws per tick; rounded-Gamma demand is the stationary
+# single-SKU source's (sim.demand.stationary) and is not offered here
+PARAMETRIC_DISTRIBUTIONS = (DemandDistribution.POISSON, DemandDistribution.NEGATIVE_BINOMIAL)
+
 E = TypeVar("E", bound=Enum)
 
 
@@ -313,7 +317,10 @@ def _profile(entry: dict[str, Any], field: str) -> CategoryProfile:
         kwargs["elasticity"] = _number(entry["elasticity"], f"{field}.elasticity", low=0.0)
     if "distribution" in entry:
         kwargs["distribution"] = _enum(
-            entry["distribution"], f"{field}.distribution", DemandDistribution
+            entry["distribution"],
+            f"{field}.distribution",
+            DemandDistribution,
+            PARAMETRIC_DISTRIBUTIONS,
         )
     if "dispersion" in entry:
         kwargs["dispersion_k"] = _number(
@@ -615,13 +622,12 @@ def _date(value: Any, field: str) -> dt.date:
         raise ConfigError(field, value, "an ISO date YYYY-MM-DD") from None
 
 
-def _enum(value: Any, field: str, enum_cls: type[E]) -> E:
-    if isinstance(value, enum_cls):
-        return value
-    for member in enum_cls:
-        if isinstance(value, str) and value.lower() == str(member.value):
+def _enum(value: Any, field: str, enum_cls: type[E], members: tuple[E, ...] | None = None) -> E:
+    allowed = members if members is not None else tuple(enum_cls)
+    for member in allowed:
+        if value is member or (isinstance(value, str) and value.lower() == str(member.value)):
             return member
-    raise ConfigError(field, value, ", ".join(str(m.value) for m in enum_cls))
+    raise ConfigError(field, value, ", ".join(str(m.value) for m in allowed))
 
 
 def _category(value: Any, field: str) -> Category:

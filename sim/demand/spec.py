@@ -137,8 +137,11 @@ class CategoryProfile:
         object.__setattr__(self, "seasonal_amplitude", amplitude)
         object.__setattr__(self, "seasonal_peak_doy", peak)
         object.__setattr__(self, "elasticity", _finite_at_least(self.elasticity, "elasticity", 0))
-        if not isinstance(self.distribution, DemandDistribution):
-            allowed = ", ".join(d.value for d in DemandDistribution)
+        if self.distribution not in (
+            DemandDistribution.POISSON,
+            DemandDistribution.NEGATIVE_BINOMIAL,
+        ):
+            allowed = "poisson, negative_binomial"
             raise ConfigError("distribution", self.distribution, allowed)
         if self.distribution is DemandDistribution.NEGATIVE_BINOMIAL:
             if self.dispersion_k is None:

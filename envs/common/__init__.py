@@ -1,0 +1,1 @@
+"""Pieces shared by the ShelfLife environments (encoding, actions, rendering)."""

@@ -1,0 +1,61 @@
+"""Validation of agent actions: a clear error, never silent corruption of the state."""
+
+from __future__ import annotations
+
+import numpy as np
+from gymnasium import spaces
+
+from sim.errors import ActionError
+
+
+def validate_discrete(action: object, space: spaces.Discrete, what: str = "action") -> int:
+    """Return the action as int, or raise ActionError naming what is allowed."""
+    arr = np.asarray(action)
+    if arr.shape not in ((), (1,)):
+        raise ActionError(f"{what}: shape {arr.shape}; allowed: a single integer (shape ())")
+    if (
+        not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating))
+        or arr.dtype == np.bool_
+    ):
+        raise ActionError(f"{what}: dtype {arr.dtype}; allowed: an integer 0..{space.n - 1}")
+    value = arr.reshape(()).item()
+    if isinstance(value, float) and (not np.isfinite(value) or value != int(value)):
+        raise ActionError(f"{what}: {value!r}; allowed: an integer 0..{space.n - 1}")
+    value = int(value)
+    if not space.start <= value < space.start + space.n:
+        raise ActionError(
+            f"{what}: {value}; allowed: an integer {space.start}..{space.start + space.n - 1}"
+        )
+    return value
+
+
+def validate_multidiscrete(
+    action: object, space: spaces.MultiDiscrete, what: str = "action"
+) -> np.ndarray:
+    """Return the action as an int64 array of the space's shape, or raise ActionError."""
+    arr = np.asarray(action)
+    if arr.shape != space.shape:
+        raise ActionError(f"{what}: shape {arr.shape}; allowed: {space.shape}")
+    if arr.dtype == np.bool_ or not (
+        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+    ):
+        raise ActionError(f"{what}: dtype {arr.dtype}; allowed: integers")
+    if np.issubdtype(arr.dtype, np.floating):
+        if not np.isfinite(arr).all():
+            raise ActionError(
+                f"{what}: contains NaN or infinity; allowed: integers in the space's range"
+            )
+        if (arr != np.round(arr)).any():
+            raise ActionError(f"{what}: contains fractional values; allowed: integers")
+    values = arr.astype(np.int64)
+    low = space.start
+    high = space.start + space.nvec - 1
+    bad = (values < low) | (values > high)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        low_at = int(np.broadcast_to(low, values.shape)[idx])
+        where = ", ".join(map(str, idx))
+        raise ActionError(
+            f"{what}[{where}]: {int(values[idx])}; allowed: {low_at}..{int(high[idx])}"
+        )
+    return values
