@@ -8,6 +8,9 @@ from gymnasium.envs.registration import register, registry
 
 ENV_SPECS = {
     "ShelfLife/PerishableInventory-v0": ("envs.perishable.env:PerishableInventoryEnv", 365),
+    "ShelfLife/StoreReplenishment-v0": ("envs.retail.env:StoreReplenishmentEnv", 28),
+    "ShelfLife/CityTransfer-v0": ("envs.retail.env:CityTransferEnv", 28 * 3),
+    "ShelfLife/RetailNetwork-v0": ("envs.retail.env:RetailNetworkEnv", 28 * 3),
 }
 
 for env_id, (entry_point, max_steps) in ENV_SPECS.items():

@@ -1,0 +1,1 @@
+"""Multi-SKU retail environments over shipped scenarios."""
