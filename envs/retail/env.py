@@ -122,7 +122,8 @@ class RetailEnv(gym.Env):
         )
         dc_before = self._dc_costs()
         profit = self.core.advance()
-        reward = float(profit.sum()) - (self._dc_costs() - dc_before)
+        agents_profit = float(profit.reshape(-1)[self.core.agent_index].sum())
+        reward = agents_profit - (self._dc_costs() - dc_before)
         self._episode_profit += reward
         c = self.core.sim.counters.store
         demand = int(c.demand_units.sum()) - demand0

@@ -1,0 +1,180 @@
+"""Every store-SKU as one sub-environment of a vector env, all stepped by one simulator.
+
+One shared per-(store, SKU) policy sees its local features and acts for its
+store-SKU; its reward is that store-SKU's profit contribution. One simulator
+step therefore feeds thousands of agent steps to an RL library.
+
+``SkuAgents`` holds the logic; ``SkuAgentVectorEnv`` exposes it as a Gymnasium
+``VectorEnv`` and ``policies.rl.vec_env.SkuAgentVecEnv`` as a stable-baselines3
+``VecEnv`` (so ``PPO("MlpPolicy", vec_env)`` trains with no glue code).
+
+Per agent:
+
+* observation: ``Box(-1, 50, (22,), float32)``: the 20 features of
+  ``envs.retail.features.FEATURES``, then ``is_order_step`` (1 at the daily
+  ordering step) and ``hour / 24`` of the step;
+* action: ``Discrete(max_order_packs + 1)`` case packs to order; with
+  transfers, ``MultiDiscrete([max_order_packs + 1, 2·max_transfer_units + 1])``:
+  (packs, intent + max_transfer_units), intents routed by the matcher
+  (nearest surplus first within the radius). Orders only count at the
+  ordering step;
+* reward: the store-SKU's profit contribution over the step (see
+  ``envs.retail.reward``), so agent rewards add up to the chain's profit.
+
+All agents end their episode together after ``episode_days`` days
+(truncation); the vector env then resets the simulator with the next seed
+from its generator and returns the new episode's first observation in the
+same step (Gymnasium's SAME_STEP autoreset: the last observation is in
+``infos["final_obs"]``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from envs.common.actions import validate_multidiscrete
+from envs.retail.config import Control, RetailEnvConfig
+from envs.retail.core import RetailCore, StepDecisions
+from envs.retail.features import CLIP, FEATURES, N_FEATURES
+from sim.errors import ConfigError
+
+AGENT_FEATURES = (*(name for name, _ in FEATURES), "is_order_step", "hour_of_day")
+N_AGENT_FEATURES = len(AGENT_FEATURES)
+
+
+class SkuAgents:
+    """The agents of one scenario: spaces, encoding, stepping. No RL-library types.
+
+    Args:
+        episode_days: days per episode (all agents together).
+        **config: ``RetailEnvConfig`` fields; ``controls`` may hold
+            STORE_ORDERS and TRANSFERS (DC orders stay with the DCs' standing rule).
+    """
+
+    def __init__(self, episode_days: int = 28, **config: Any) -> None:
+        config.setdefault("controls", Control.STORE_ORDERS)
+        cfg = RetailEnvConfig(**config)
+        if Control.DC_ORDERS in cfg.controls or Control.STORE_ORDERS not in cfg.controls:
+            raise ConfigError("controls", cfg.controls, "STORE_ORDERS, optionally | TRANSFERS")
+        if episode_days < 1:
+            raise ConfigError("episode_days", episode_days, "an integer >= 1")
+        self.config = cfg
+        self.episode_days = int(episode_days)
+        self.core = RetailCore(cfg)
+        self.num_agents = len(self.core.agent_index)
+        if self.num_agents == 0:
+            raise ConfigError("stores", cfg.stores, "stores with at least one SKU they may order")
+        self.transfers = Control.TRANSFERS in cfg.controls
+        self.steps_per_episode = self.episode_days * len(self.core.step_hours)
+        self.observation_space = spaces.Box(-1.0, CLIP, shape=(N_AGENT_FEATURES,), dtype=np.float32)
+        if self.transfers:
+            self.action_space: spaces.Space = spaces.MultiDiscrete(
+                [cfg.max_order_packs + 1, 2 * cfg.max_transfer_units + 1]
+            )
+            self._batch_action_space = spaces.MultiDiscrete(
+                np.tile(self.action_space.nvec, (self.num_agents, 1))
+            )
+        else:
+            self.action_space = spaces.Discrete(cfg.max_order_packs + 1)
+            self._batch_action_space = spaces.MultiDiscrete(
+                np.full(self.num_agents, cfg.max_order_packs + 1)
+            )
+        self.steps_in_episode = 0
+        self.render_mode: str | None = None  # no rendering per agent; read the core's simulator
+        net = self.core.network
+        self.agent_store = self.core.agent_index // net.n_skus
+        self.agent_sku = self.core.agent_index % net.n_skus
+
+    def reset(self, sim_seed: int) -> np.ndarray:
+        self.core.reset(sim_seed)
+        self.steps_in_episode = 0
+        return self.observe()
+
+    def observe(self) -> np.ndarray:
+        """[agents, N_AGENT_FEATURES] float32."""
+        core = self.core
+        feats = core.features().reshape(-1, N_FEATURES)[core.agent_index]
+        hour = core.step_hours[core.step_index]
+        extra = np.broadcast_to(
+            np.array([1.0 if core.is_decision_step else 0.0, hour / 24.0], dtype=np.float32),
+            (self.num_agents, 2),
+        )
+        return np.concatenate([feats, extra], axis=1)
+
+    def step(self, actions: object) -> tuple[np.ndarray, bool]:
+        """Apply a batch of actions and run to the next step.
+
+        Returns:
+            (rewards [agents] float32, episode_over).
+        """
+        arr = np.asarray(actions)
+        shape = self._batch_action_space.shape
+        if arr.size == int(np.prod(shape)):
+            arr = arr.reshape(
+                shape
+            )  # SB3 may pass (n, 1) for Discrete; anything else is refused below
+        values = validate_multidiscrete(arr, self._batch_action_space, "actions")
+        net = self.core.network
+        shape = (net.n_stores, net.n_skus)
+        packs = values[:, 0] if self.transfers else values
+        orders = np.zeros(net.n_stores * net.n_skus, dtype=np.int64)
+        orders[self.core.agent_index] = packs * self.core.pack_units[self.agent_sku]
+        decisions = StepDecisions(store_order_units=orders.reshape(shape))
+        if self.transfers:
+            intent = np.zeros(net.n_stores * net.n_skus, dtype=np.int64)
+            intent[self.core.agent_index] = values[:, 1] - self.config.max_transfer_units
+            decisions.transfer_intent_units = intent.reshape(shape)
+        self.core.apply(decisions)
+        profit = self.core.advance()
+        self.steps_in_episode += 1
+        rewards = profit.reshape(-1)[self.core.agent_index].astype(np.float32)
+        return rewards, self.steps_in_episode >= self.steps_per_episode
+
+
+class SkuAgentVectorEnv(VectorEnv):
+    """Gymnasium ``VectorEnv`` with one sub-environment per store-SKU.
+
+    Args:
+        episode_days: days per episode.
+        **config: ``RetailEnvConfig`` fields (``scenario``, ``stores``, ``controls``, ...).
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP}  # noqa: RUF012 - Gymnasium's convention
+
+    def __init__(self, episode_days: int = 28, **config: Any) -> None:
+        self.agents = SkuAgents(episode_days=episode_days, **config)
+        self.num_envs = self.agents.num_agents
+        self.single_observation_space = self.agents.observation_space
+        self.single_action_space = self.agents.action_space
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self.render_mode = None
+        self.closed = False
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        return self.agents.reset(self._next_sim_seed()), {}
+
+    def _next_sim_seed(self) -> int:
+        return int(self.np_random.integers(0, 2**62))
+
+    def step(self, actions: object):
+        rewards, over = self.agents.step(actions)
+        n = self.num_envs
+        terminations = np.zeros(n, dtype=bool)
+        truncations = np.full(n, over)
+        infos: dict[str, Any] = {}
+        if over:
+            infos["final_obs"] = self.agents.observe()
+            infos["_final_obs"] = np.ones(n, dtype=bool)
+            infos["final_info"] = {}
+            infos["_final_info"] = np.ones(n, dtype=bool)
+            obs = self.agents.reset(self._next_sim_seed())
+        else:
+            obs = self.agents.observe()
+        return obs, rewards, terminations, truncations, infos

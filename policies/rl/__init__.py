@@ -1,0 +1,1 @@
+"""Reinforcement-learning glue: stable-baselines3 adapters over the ShelfLife envs."""
