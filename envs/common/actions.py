@@ -47,15 +47,15 @@ def validate_multidiscrete(
             )
         if (arr != np.round(arr)).any():
             raise ActionError(f"{what}: contains fractional values; allowed: integers")
-    values = arr.astype(np.int64)
-    low = space.start
-    high = space.start + space.nvec - 1
-    bad = (values < low) | (values > high)
+    low = np.broadcast_to(space.start, arr.shape)
+    high = np.broadcast_to(space.start + space.nvec - 1, arr.shape)
+    # compare the values as given, before any cast: a huge float or uint64 would wrap in int64
+    bad = (arr < low) | (arr > high)
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        low_at = int(np.broadcast_to(low, values.shape)[idx])
         where = ", ".join(map(str, idx))
-        raise ActionError(
-            f"{what}[{where}]: {int(values[idx])}; allowed: {low_at}..{int(high[idx])}"
-        )
+        given = arr[idx].item()
+        given = int(given) if isinstance(given, float) else given  # floats here are whole numbers
+        raise ActionError(f"{what}[{where}]: {given}; allowed: {int(low[idx])}..{int(high[idx])}")
+    values = arr.astype(np.int64)
     return values
