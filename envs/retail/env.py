@@ -52,20 +52,21 @@ class RetailEnv(gym.Env):
                 "stores", config.stores, "stores with at least one SKU they may order"
             )
         cfg = config
-        self._parts: list[tuple[str, int, int]] = []  # (name, size, offset)
+        # the action vector's parts: (name, size, offset), name in store_orders / dc_orders / transfers
+        self.action_layout: list[tuple[str, int, int]] = []
         nvec: list[np.ndarray] = []
         if Control.STORE_ORDERS in cfg.controls:
             nvec.append(np.full(self.n_agents, cfg.max_order_packs + 1))
-            self._parts.append(("store_orders", self.n_agents, 0))
+            self.action_layout.append(("store_orders", self.n_agents, 0))
         if Control.DC_ORDERS in cfg.controls:
             nvec.append(np.full(net.n_dcs * net.n_skus, cfg.max_dc_order_packs + 1))
-            self._parts.append(("dc_orders", net.n_dcs * net.n_skus, 0))
+            self.action_layout.append(("dc_orders", net.n_dcs * net.n_skus, 0))
         if Control.TRANSFERS in cfg.controls:
             nvec.append(np.full(self.n_agents, 2 * cfg.max_transfer_units + 1))
-            self._parts.append(("transfers", self.n_agents, 0))
+            self.action_layout.append(("transfers", self.n_agents, 0))
         offset = 0
-        for i, (name, size, _) in enumerate(self._parts):
-            self._parts[i] = (name, size, offset)
+        for i, (name, size, _) in enumerate(self.action_layout):
+            self.action_layout[i] = (name, size, offset)
             offset += size
         self.action_space = spaces.MultiDiscrete(np.concatenate(nvec).astype(np.int64))
         # flat, agent-major (obs[a * N_FEATURES + f]): SB3's MLP policies expect 1-D vectors
@@ -172,7 +173,7 @@ class RetailEnv(gym.Env):
         net = self.core.network
         shape = (net.n_stores, net.n_skus)
         decisions = StepDecisions()
-        for name, size, offset in self._parts:
+        for name, size, offset in self.action_layout:
             part = values[offset : offset + size]
             if name == "store_orders":
                 units = np.zeros(shape, dtype=np.int64).reshape(-1)
