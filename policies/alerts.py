@@ -149,9 +149,9 @@ class Alerts:
 
 
 def _sell_through(x: AlertInputs, rule: SellThroughRule, cols: np.ndarray) -> np.ndarray:
-    w = min(rule.window_days, x.daily_sold.shape[0])
-    if w == 0:
-        return np.ones(len(cols))
+    w = rule.window_days
+    if x.daily_sold.shape[0] < w:
+        return np.ones(len(cols))  # judge a window only once the history covers it
     sold = x.daily_sold[-w:, cols].sum(axis=0)
     if rule.of_forecast:
         return sold / np.maximum(x.daily_forecast[-w:, cols].sum(axis=0), 1e-9)

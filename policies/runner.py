@@ -14,6 +14,9 @@ from sim.engine import Simulation
 
 
 class ReplenishmentRule(Protocol):
+    """Decides store orders from a view; a rule may also have ``observe(sim, forecast)``,
+    called first each day, to act on the simulator (transfers, markdowns)."""
+
     def decide(self, view: ReplenishmentView) -> OrderDecision: ...
 
 
@@ -37,8 +40,12 @@ def run_rule(
     """
     first_day = math.ceil((sim.now_hours - decision_hour) / 24.0)
     shape = (sim.spec.n_stores, sim.spec.n_skus)
+    observe = getattr(rule, "observe", None)  # composite policies: alerts, markdowns, transfers
     for k in range(days):
         sim.run_until(24.0 * (first_day + k) + decision_hour)
-        decision = rule.decide(view_from_sim(sim, forecast(sim)))
+        today = forecast(sim)
+        if observe is not None:
+            observe(sim, today)
+        decision = rule.decide(view_from_sim(sim, today))
         sim.submit_store_orders(decision.units.reshape(shape))
     sim.run_until(24.0 * (first_day + days))

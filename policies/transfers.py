@@ -147,11 +147,22 @@ class TransferRules:
         return np.where(x.blocked, 0.0, np.maximum(want - on_hand - x.arriving_units, 0.0))
 
     def plan(
-        self, x: TransferInputs, store_ids: tuple[str, ...] = (), sku_ids: tuple[str, ...] = ()
+        self,
+        x: TransferInputs,
+        store_ids: tuple[str, ...] = (),
+        sku_ids: tuple[str, ...] = (),
+        *,
+        origin_mask: np.ndarray | None = None,
     ) -> list[PlannedTransfer]:
-        """The transfers worth dispatching now, best candidates first."""
+        """The transfers worth dispatching now, best candidates first.
+
+        Args:
+            origin_mask: [stores, skus] where surplus may be offered (all by default).
+        """
         w = self.weights
         send, life_left = self.surplus(x)
+        if origin_mask is not None:
+            send = np.where(origin_mask, send, 0.0)
         need = self.need(x)
         n_st = send.shape[0]
         life = np.maximum(x.shelf_life_days, 1)[None, :]

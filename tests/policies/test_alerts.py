@@ -75,3 +75,9 @@ def test_leafy_sell_through_over_one_day():
     sold[-1, 1] = 7.0  # 47 %
     a = evaluate_alerts(inputs(n=2, category=cat, daily_sold=sold))
     assert a.criteria["low_sell_through"].tolist() == [True, False]
+
+
+def test_a_window_is_judged_only_once_the_history_covers_it():
+    sold = np.zeros((3, 5))  # three days of history, nothing sold: too short for a 7-day window
+    a = evaluate_alerts(inputs(days=3, daily_sold=sold))
+    assert not a.criteria["low_sell_through"].any()

@@ -1,0 +1,189 @@
+"""Policies that act on the simulator beyond store orders.
+
+``TransferRulesPolicy``: replenishment by a configurable baseline plus the
+rule-based transfers of ``policies.transfers``.
+
+``TieredAlertsPolicy``: replenishment plus the tiered alerts of
+``policies.alerts``, each tier with its response: yellow → markdown (price ×
+``markdown_price``), red → clearance (price × ``clearance_price``); items
+under clearance are not reordered while they sell down; orange →
+transfer (only surplus of orange store-SKUs is offered); blue → expedited
+replenishment: the order is topped up to cover the lead time's demand if the
+baseline order leaves a shortfall (the simulator has no faster channel, so
+"expedite" means "do not wait for the next review"). Markdowns apply from the
+next day's demand (the simulator's price rule).
+
+Both follow the runner's protocol: ``observe(sim, forecast)`` once a day
+before ordering, then ``decide(view)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from policies.alerts import AlertInputs, Alerts, AlertThresholds, Tier, evaluate_alerts
+from policies.history import DailyHistory
+from policies.runner import ReplenishmentRule
+from policies.sim_view import on_hand_by_remaining_life, store_lead_time_days
+from policies.transfers import PlannedTransfer, TransferRules, transfer_inputs_from_sim
+from policies.view import OrderDecision, ReplenishmentView, round_to_packs
+from sim.engine import Simulation
+from sim.errors import ConfigError
+
+
+def _plan_and_send(
+    sim: Simulation,
+    rules: TransferRules,
+    forecast: np.ndarray,
+    origin_mask: np.ndarray | None = None,
+) -> list[PlannedTransfer]:
+    if sim.spec.couriers is None:
+        return []
+    x = transfer_inputs_from_sim(sim, forecast)
+    plans = rules.plan(
+        x, tuple(s.store_id for s in sim.spec.stores), sim.spec.skus.ids, origin_mask=origin_mask
+    )
+    if plans:
+        sim.submit_transfers([p.to_transfer() for p in plans])
+    return plans
+
+
+@dataclass
+class TransferRulesPolicy:
+    """Args:
+    replenishment: the baseline that orders (any heuristic).
+    transfers: the transfer rules.
+    """
+
+    replenishment: ReplenishmentRule
+    transfers: TransferRules = field(default_factory=TransferRules)
+
+    def __post_init__(self) -> None:
+        self.last_transfers: list[PlannedTransfer] = []
+
+    def reset(self, seed: int | None = None) -> None:
+        self.last_transfers = []
+
+    def observe(self, sim: Simulation, forecast: np.ndarray) -> None:
+        self.last_transfers = _plan_and_send(sim, self.transfers, forecast)
+
+    def decide(self, view: ReplenishmentView) -> OrderDecision:
+        return self.replenishment.decide(view)
+
+    def explain_transfers(self) -> list[str]:
+        return [reason for plan in self.last_transfers for reason in plan.reasons]
+
+
+@dataclass
+class TieredAlertsPolicy:
+    """Args:
+    replenishment: the baseline that orders.
+    thresholds: alert thresholds per category and the tier → response map.
+    transfers: rules for the orange tier.
+    markdown_price, clearance_price: price multipliers for yellow and red.
+    """
+
+    replenishment: ReplenishmentRule
+    thresholds: AlertThresholds = field(default_factory=AlertThresholds)
+    transfers: TransferRules = field(default_factory=TransferRules)
+    markdown_price: float = 0.8
+    clearance_price: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 0 < self.clearance_price <= self.markdown_price <= 1:
+            raise ConfigError(
+                "TieredAlertsPolicy.prices",
+                (self.markdown_price, self.clearance_price),
+                "0 < clearance_price <= markdown_price <= 1",
+            )
+        self.reset()
+
+    def reset(self, seed: int | None = None) -> None:
+        self.history = DailyHistory()
+        self.alerts: Alerts | None = None
+        self.last_transfers: list[PlannedTransfer] = []
+
+    def observe(self, sim: Simulation, forecast: np.ndarray) -> None:
+        self.history.record(sim, forecast)
+        alerts = evaluate_alerts(self.alert_inputs(sim, forecast), self.thresholds)
+        self.alerts = alerts
+        shape = (sim.spec.n_stores, sim.spec.n_skus)
+        tier = alerts.tier.reshape(shape)
+        price = np.ones(shape)
+        price[tier == Tier.YELLOW] = self.markdown_price
+        price[tier == Tier.RED] = self.clearance_price
+        sim.set_price_multiplier(price)
+        self.last_transfers = _plan_and_send(
+            sim, self.transfers, forecast, origin_mask=tier >= Tier.ORANGE
+        )
+
+    def decide(self, view: ReplenishmentView) -> OrderDecision:
+        base = self.replenishment.decide(view)
+        if self.alerts is None:
+            return base
+        tier = self.alerts.tier
+        clearing = tier == Tier.RED
+        units = np.where(clearing, 0, base.units)
+        blue = (tier == Tier.BLUE) & ~view.blocked
+        shortfall = view.forecast_daily * view.lead_time_days - view.position - units
+        extra = round_to_packs(np.where(blue, np.maximum(shortfall, 0.0), 0.0), view.pack_units)
+        terms = {**base.terms, "expedite": extra, "clearing": clearing.astype(np.int64)}
+        template = base.template + " (+ expedite {expedite}; 0 if clearing)"
+        return OrderDecision(units + extra, terms, template)
+
+    def alert_inputs(self, sim: Simulation, forecast: np.ndarray) -> AlertInputs:
+        spec = sim.spec
+        snap = sim.snapshot()
+        n_st, n_sku = spec.n_stores, spec.n_skus
+        n = n_st * n_sku
+        stock = snap.store_on_hand_by_age.astype(np.float64)
+        ages = np.arange(stock.shape[2])
+        on_hand = stock.sum(axis=2)
+        avg_age = np.where(on_hand > 0, (stock * ages).sum(axis=2) / np.maximum(on_hand, 1), 0.0)
+        oldest = np.where(
+            on_hand > 0, stock.shape[2] - 1 - np.argmax((stock > 0)[:, :, ::-1], axis=2), 0
+        )
+        by_life = on_hand_by_remaining_life(
+            snap.store_on_hand_by_age, spec.skus.shelf_life_days
+        ).astype(float)
+        r = np.arange(1, by_life.shape[2] + 1)[None, None, :]
+        unsold = np.maximum(np.cumsum(by_life, axis=2) - forecast[:, :, None] * r, 0.0)
+        perishable = (spec.skus.shelf_life_days > 0)[None, :]
+        doomed = np.where(perishable, np.floor(unsold.max(axis=2)), 0.0)
+        doomed_1d = np.where(perishable, np.floor(unsold[:, :, 0]), 0.0)
+        lead = store_lead_time_days(sim)[:, None]
+        cover = on_hand + snap.store_pipeline_by_day[:, :, :2].sum(axis=2)
+        h = self.history
+        flat = lambda a: a.reshape(a.shape[0], n) if a.size else np.zeros((0, n))  # noqa: E731
+        launch = h.first_stocked_day if h.first_stocked_day is not None else np.zeros((n_st, n_sku))
+        return AlertInputs(
+            category=np.broadcast_to(spec.skus.category[None, :], (n_st, n_sku)).reshape(n),
+            avg_age_days=avg_age.reshape(n),
+            oldest_age_days=oldest.reshape(n).astype(float),
+            daily_sold=flat(h.array("sold")),
+            daily_received=flat(h.array("received")),
+            daily_opening=flat(h.array("opening")),
+            daily_forecast=flat(h.array("forecast")),
+            weekly_sales=flat(h.weekly_sales()),
+            days_since_launch=np.where(launch >= 0, sim.day - launch, 0).reshape(n),
+            doomed_units=doomed.reshape(n),
+            doomed_within_1d=doomed_1d.reshape(n),
+            cover_units=cover.reshape(n),
+            lead_time_demand=(forecast * lead).reshape(n),
+        )
+
+    def explain_alerts(self, sim: Simulation, limit: int = 20) -> list[str]:
+        if self.alerts is None:
+            return []
+        n_sku = sim.spec.n_skus
+        out = []
+        for i in np.flatnonzero(self.alerts.tier != Tier.NONE)[:limit]:
+            store, sku = divmod(int(i), n_sku)
+            tier = Tier(int(self.alerts.tier[i])).name.lower()
+            why = ", ".join(self.alerts.reasons(int(i))) or "stock position"
+            out.append(
+                f"{sim.spec.stores[store].store_id}/{sim.spec.skus.ids[sku]}: {tier} ({why})"
+            )
+        return out
