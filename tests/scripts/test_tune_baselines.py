@@ -1,0 +1,43 @@
+"""The tuning script runs end to end with a tiny budget and reports what it tuned."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_tune_baselines_writes_tuned_parameters_and_a_summary(tmp_path):
+    out = subprocess.run(
+        [
+            sys.executable,
+            "scripts/tune_baselines.py",
+            "--scenario",
+            "yogurt_trio",
+            "--seeds",
+            "1",
+            "--eval-seeds",
+            "2",
+            "--days",
+            "3",
+            "--warmup-days",
+            "1",
+            "--policies",
+            "base_stock",
+            "transfer_rules",
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = json.loads(out.stdout.strip().splitlines()[-1])
+    assert set(line["policies"]) == {"base_stock", "transfer_rules"}
+    for result in line["policies"].values():
+        assert {"mean", "ci_low", "ci_high"} <= set(result["eval"]["profit"])
+    assert (tmp_path / "yogurt_trio" / "base_stock.json").exists()
+    summary = (tmp_path / "yogurt_trio" / "summary.md").read_text()
+    assert "Forecast accuracy" in summary and "base_stock" in summary
