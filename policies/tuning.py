@@ -147,3 +147,34 @@ def tune_grid(
         table=table,
         train_seeds=tuple(seeds),
     )
+
+
+def mean_cost_in_env(
+    make_env: Callable[[], Any],
+    agent_factory: Callable[[Any], Any],
+    seeds: Sequence[int],
+    periods: int,
+    *,
+    burn_in: int = 100,
+) -> np.ndarray:
+    """Mean cost per period (minus reward) of an agent in an env, one value per seed.
+
+    The same seeds give every agent the same demand (common random numbers), so
+    differences between agents are measured on paired runs.
+    """
+    out = []
+    for seed in seeds:
+        env = make_env()
+        agent = agent_factory(env)
+        obs, _ = env.reset(seed=int(seed))
+        agent.reset(int(seed))
+        total = 0.0
+        for t in range(burn_in + periods):
+            action, _ = agent.predict(obs, deterministic=True)
+            obs, reward, terminated, truncated, _ = env.step(action)
+            if t >= burn_in:
+                total -= reward
+            if terminated or truncated:
+                obs, _ = env.reset()
+        out.append(total / periods)
+    return np.asarray(out)
