@@ -6,7 +6,7 @@ from typing import Any
 
 from policies.optimal import OptimalPolicy, PerishableProblem, solve_average_cost
 from sim.demand.stationary import StationaryDemandSpec
-from sim.enums import DemandDistribution, IssuingRule
+from sim.enums import IssuingRule
 from sim.errors import ConfigError
 
 
@@ -22,20 +22,19 @@ def solved_optimal_policy(
     holding_cost: float = 1.0,
     max_stock: int | None = None,
 ) -> OptimalPolicy:
-    """Solve the single-SKU problem (long-run average cost) and return its optimal policy."""
-    demand = dict(demand or {"distribution": "gamma", "mean": 4.0, "cv": 0.5, "max_demand": 16})
-    dist = str(demand.pop("distribution", "poisson")).lower()
-    kinds = {"poisson": DemandDistribution.POISSON, "gamma": DemandDistribution.GAMMA}
-    if dist not in kinds:
-        raise ConfigError("optimal.demand.distribution", dist, "poisson or gamma")
-    rules = {"fifo": IssuingRule.FIFO, "lifo": IssuingRule.LIFO}
-    if str(issuing).lower() not in rules:
-        raise ConfigError("optimal.issuing", issuing, "fifo or lifo")
+    """Solve the single-SKU problem (long-run average cost) and return its optimal policy.
+
+    Arguments are the env's (``PerishableInventoryEnv``), parsed the same way.
+    """
+    try:
+        rule = IssuingRule.parse(issuing, (IssuingRule.FIFO, IssuingRule.LIFO))
+    except ValueError:
+        raise ConfigError("optimal.issuing", issuing, "fifo or lifo") from None
     problem = PerishableProblem(
         life_days,
         lead_time,
-        rules[str(issuing).lower()],
-        StationaryDemandSpec(kinds[dist], **demand),
+        rule,
+        StationaryDemandSpec.from_config(demand),
         max_order,
         order_cost,
         lost_sales_cost,

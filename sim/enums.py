@@ -42,6 +42,23 @@ class IssuingRule(Enum):
     LIFO = "lifo"  # freshest first (customers pick from the back)
     MIXED = "mixed"  # a share `fresh_first_share` of each batch is LIFO, the rest FIFO
 
+    @classmethod
+    def parse(
+        cls, value: str | IssuingRule, allowed: tuple[IssuingRule, ...] | None = None
+    ) -> IssuingRule:
+        """Parse a rule by name (case-insensitive), limited to ``allowed`` if given.
+
+        Raises:
+            ValueError: naming the bad value and the allowed names.
+        """
+        allowed = allowed or tuple(cls)
+        for rule in allowed:
+            if value is rule or (isinstance(value, str) and value.lower() == rule.value):
+                return rule
+        raise ValueError(
+            f"unknown issuing rule {value!r}; allowed: {', '.join(r.value for r in allowed)}"
+        )
+
 
 class DemandDistribution(Enum):
     POISSON = "poisson"

@@ -13,7 +13,7 @@ from envs.common.render import table
 from envs.perishable.generator import DECISION_HOUR, build_demand, build_network
 from sim.demand.stationary import StationaryDemandSpec
 from sim.engine import Simulation
-from sim.enums import DemandDistribution, IssuingRule
+from sim.enums import IssuingRule
 from sim.errors import ConfigError
 
 MAX_LEAD_TIME = 7  # the snapshot's pipeline horizon
@@ -122,7 +122,7 @@ class PerishableInventoryEnv(gym.Env[np.ndarray, np.int64]):
         self.life_days = _check_int("life_days", life_days, 1, 30, allow_none=True)
         self.lead_time = _check_int("lead_time", lead_time, 0, MAX_LEAD_TIME)
         self.issuing = _parse_issuing(issuing)
-        self.demand_spec = _parse_demand(demand)
+        self.demand_spec = StationaryDemandSpec.from_config(demand)
         self.max_order = _check_int("max_order", max_order, 1, 10_000)
         self.costs = {
             name: _check_cost(name, value)
@@ -280,30 +280,7 @@ def _check_cost(name: str, value: object) -> float:
 
 
 def _parse_issuing(value: IssuingRule | str) -> IssuingRule:
-    if isinstance(value, str):
-        value = {r.value: r for r in IssuingRule}.get(value.lower(), value)
-    if value not in (IssuingRule.FIFO, IssuingRule.LIFO):
-        raise ConfigError("issuing", value, "fifo or lifo")
-    return value
-
-
-def _parse_demand(value: StationaryDemandSpec | dict[str, Any] | None) -> StationaryDemandSpec:
-    if value is None:
-        return StationaryDemandSpec(DemandDistribution.GAMMA, mean=4.0, cv=0.5, max_demand=16)
-    if isinstance(value, StationaryDemandSpec):
-        return value
-    if isinstance(value, dict):
-        fields = dict(value)
-        dist = fields.pop("distribution", "poisson")
-        allowed = {"poisson": DemandDistribution.POISSON, "gamma": DemandDistribution.GAMMA}
-        if isinstance(dist, str):
-            if dist.lower() not in allowed:
-                raise ConfigError("demand.distribution", dist, "poisson or gamma")
-            dist = allowed[dist.lower()]
-        unknown = set(fields) - {"mean", "cv", "max_demand"}
-        if unknown:
-            raise ConfigError(
-                f"demand.{sorted(unknown)[0]}", fields[sorted(unknown)[0]], "mean, cv, max_demand"
-            )
-        return StationaryDemandSpec(dist, **fields)
-    raise ConfigError("demand", value, "a StationaryDemandSpec, a mapping with its fields, or None")
+    try:
+        return IssuingRule.parse(value, (IssuingRule.FIFO, IssuingRule.LIFO))
+    except ValueError:
+        raise ConfigError("issuing", value, "fifo or lifo") from None

@@ -38,7 +38,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.demand.spec import N_CATEGORIES, ParametricDemandSpec, TickGrid, build_tick_grid
+from sim.demand.spec import (
+    N_CATEGORIES,
+    OnTickGrid,
+    ParametricDemandSpec,
+    build_tick_grid,
+)
 from sim.demand.weather import WeatherModel, annual_cycle
 from sim.enums import Category, DemandDistribution, Stream
 from sim.errors import ActionError, ConfigError
@@ -71,7 +76,7 @@ class _DayFactors:
     local_event: np.ndarray | None  # [stores, skus]
 
 
-class ParametricDemand:
+class ParametricDemand(OnTickGrid):
     """Demand from configured rates and factors (implements ``DemandSource``).
 
     Args:
@@ -148,23 +153,6 @@ class ParametricDemand:
 
     # -- DemandSource ---------------------------------------------------------------
 
-    @property
-    def tick_start_hours(self) -> np.ndarray:
-        return self._grid.start_hours
-
-    @property
-    def tick_length_hours(self) -> float:
-        return self._grid.length_hours
-
-    @property
-    def tick_grid(self) -> TickGrid:
-        """The ticks and each store's share of a category's daily demand per tick."""
-        return self._grid
-
-    @property
-    def start_weekday(self) -> int:
-        """Weekday of day 0 (0 = Monday), read by the engine."""
-        return self.start_date.weekday()
 
     def draw_day(
         self, day: int, streams: RandomStreams, price_multiplier: np.ndarray

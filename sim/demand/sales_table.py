@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.demand.spec import BadRowPolicy, TickGrid
+from sim.demand.spec import BadRowPolicy, OnTickGrid, TickGrid
 from sim.enums import Stream
 from sim.errors import ConfigError, SalesTableError
 from sim.rng import RandomStreams
@@ -307,7 +307,7 @@ def split_over_ticks(
     return out
 
 
-class _TableDemand:
+class _TableDemand(OnTickGrid):
     """Shared plumbing of replay and bootstrap."""
 
     start_date: dt.date
@@ -318,22 +318,6 @@ class _TableDemand:
         self._grid = grid
         self._category = network.skus.category.astype(np.int64)
 
-    @property
-    def tick_start_hours(self) -> np.ndarray:
-        return self._grid.start_hours
-
-    @property
-    def tick_length_hours(self) -> float:
-        return self._grid.length_hours
-
-    @property
-    def tick_grid(self) -> TickGrid:
-        return self._grid
-
-    @property
-    def start_weekday(self) -> int:
-        """Weekday of day 0 (0 = Monday), read by the engine."""
-        return self.start_date.weekday()
 
     def _draw_calendar_day(self, calendar_day: int, day: int, streams: RandomStreams) -> np.ndarray:
         rows = self._days.rows_of(calendar_day)

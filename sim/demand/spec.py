@@ -526,3 +526,31 @@ class ParametricDemandSpec:
 
 
 _FLAT_PROFILE = CategoryProfile()
+
+
+class OnTickGrid:
+    """Properties the engine reads from a demand source laid on a ``TickGrid``.
+
+    Subclasses set ``self._grid`` and ``self.start_date``.
+    """
+
+    _grid: TickGrid
+    start_date: dt.date
+
+    @property
+    def tick_start_hours(self) -> np.ndarray:
+        return self._grid.start_hours
+
+    @property
+    def tick_length_hours(self) -> float:
+        return self._grid.length_hours
+
+    @property
+    def tick_grid(self) -> TickGrid:
+        """The ticks and each store's share of a category's daily demand per tick."""
+        return self._grid
+
+    @property
+    def start_weekday(self) -> int:
+        """Weekday of day 0 (0 = Monday), read by the engine."""
+        return self.start_date.weekday()

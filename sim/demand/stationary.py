@@ -12,7 +12,9 @@ same distribution.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -49,6 +51,36 @@ class StationaryDemandSpec:
             raise ConfigError("demand.cv", self.cv, "a finite number > 0")
         if self.max_demand is not None and self.max_demand < 1:
             raise ConfigError("demand.max_demand", self.max_demand, "an integer >= 1, or None")
+
+    @classmethod
+    def from_config(
+        cls, value: StationaryDemandSpec | Mapping[str, Any] | None
+    ) -> StationaryDemandSpec:
+        """From a spec, a mapping of its fields (``distribution`` by name), or None (the
+        default Gamma(4, 0.5) clipped at 16).
+
+        Raises:
+            ConfigError: naming the field and what is allowed.
+        """
+        if value is None:
+            return cls(DemandDistribution.GAMMA, mean=4.0, cv=0.5, max_demand=16)
+        if isinstance(value, cls):
+            return value
+        if not isinstance(value, Mapping):
+            raise ConfigError(
+                "demand", value, "a StationaryDemandSpec, a mapping with its fields, or None"
+            )
+        fields = dict(value)
+        dist = fields.pop("distribution", "poisson")
+        kinds = {"poisson": DemandDistribution.POISSON, "gamma": DemandDistribution.GAMMA}
+        if isinstance(dist, str):
+            if dist.lower() not in kinds:
+                raise ConfigError("demand.distribution", dist, "poisson or gamma")
+            dist = kinds[dist.lower()]
+        unknown = sorted(set(fields) - {"mean", "cv", "max_demand"})
+        if unknown:
+            raise ConfigError(f"demand.{unknown[0]}", fields[unknown[0]], "mean, cv, max_demand")
+        return cls(dist, **fields)
 
     @property
     def support_max(self) -> int:
