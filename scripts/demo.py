@@ -1,4 +1,4 @@
-"""`make demo`: run the simulator on `city_fresh` with the order-up-to baseline.
+"""`make demo`: run the simulator on `city_fresh` with the base-stock baseline.
 
 Until the training issues land, this is the main job: 7 warm-up days, then a
 21-day reporting period, then the chain KPIs, a per-store table and the unit
@@ -13,7 +13,8 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from policies.base_stock import OrderUpTo, run_order_up_to
+from policies.heuristics import BaseStock
+from policies.runner import oracle_forecast, run_rule
 from sim.engine import Simulation
 from sim.scenario import build_demand_source, load_scenario
 
@@ -40,7 +41,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup-days", type=int, default=7)
     parser.add_argument("--days", type=int, default=21)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--cover-days", type=float, default=2.0)
+    parser.add_argument(
+        "--cover-factor", type=float, default=1.0, help="x demand over lead + review"
+    )
+    parser.add_argument("--z", type=float, default=1.0, help="base stock: safety factor")
     args = parser.parse_args(argv)
     console = Console()
 
@@ -48,14 +52,15 @@ def main(argv: list[str] | None = None) -> None:
     scenario = load_scenario(args.scenario)
     net = scenario.network
     sim = Simulation(net, build_demand_source(scenario), seed=args.seed)
-    policy = OrderUpTo(cover_days=args.cover_days, safety_units=1.0)
+    policy = BaseStock(cover_factor=args.cover_factor, z=args.z)
     console.print(
         f"[bold]{args.scenario}[/bold]: {net.n_stores} stores, {net.n_dcs} DC(s), "
-        f"{net.n_skus} SKUs; order-up-to {args.cover_days:g} days of cover; seed {args.seed}"
+        f"{net.n_skus} SKUs; base stock (cover factor {args.cover_factor:g}, z {args.z:g},"
+        f" oracle forecast); seed {args.seed}"
     )
-    run_order_up_to(sim, policy, args.warmup_days)
+    run_rule(sim, policy, args.warmup_days, forecast=oracle_forecast)
     sim.reset_kpis()
-    run_order_up_to(sim, policy, args.days)
+    run_rule(sim, policy, args.days, forecast=oracle_forecast)
     sim.assert_conserved()
     kpis = sim.kpis()
     wall = time.perf_counter() - t0

@@ -5,7 +5,8 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from policies.base_stock import OrderUpTo, run_order_up_to
+from policies.heuristics import BaseStock
+from policies.runner import oracle_forecast, run_rule
 from sim.couriers import Transfer
 from sim.engine import Simulation
 from sim.scenario import Scenario, build_demand_source, load_scenario
@@ -16,12 +17,12 @@ def city_fresh() -> Scenario:
     return load_scenario("city_fresh")
 
 
-def run(seed: int, cover_days: float = 2.0, transfers: bool = True) -> Simulation:
+def run(seed: int, cover_factor: float = 1.0, transfers: bool = True) -> Simulation:
     scenario = city_fresh()
     sim = Simulation(scenario.network, build_demand_source(scenario), seed=seed, trace=True)
-    policy = OrderUpTo(cover_days=cover_days, safety_units=1.0)
+    policy = BaseStock(cover_factor=cover_factor, z=1.0)
     for day in range(4):
-        run_order_up_to(sim, policy, 1)
+        run_rule(sim, policy, 1, forecast=oracle_forecast)
         if transfers:
             units = np.zeros(scenario.network.n_skus, dtype=np.int64)
             units[day] = 3
@@ -44,8 +45,8 @@ def test_a_different_seed_gives_a_different_run():
 
 
 def test_decisions_do_not_change_the_demand_drawn():
-    lean = run(seed=5, cover_days=1.0, transfers=False)
-    rich = run(seed=5, cover_days=4.0, transfers=True)
+    lean = run(seed=5, cover_factor=0.5, transfers=False)
+    rich = run(seed=5, cover_factor=2.0, transfers=True)
     assert lean.kpis().chain["sold_units"] != rich.kpis().chain["sold_units"]
     np.testing.assert_array_equal(
         lean.counters.store.demand_units, rich.counters.store.demand_units
