@@ -26,6 +26,34 @@ def solved_optimal_policy(
 
     Arguments are the env's (``PerishableInventoryEnv``), parsed the same way.
     """
+    problem = problem_from_env_kwargs(
+        life_days,
+        lead_time,
+        issuing,
+        demand,
+        max_order,
+        order_cost,
+        lost_sales_cost,
+        waste_cost,
+        holding_cost,
+        max_stock,
+    )
+    return solve_average_cost(problem).policy()
+
+
+def problem_from_env_kwargs(
+    life_days: int | None = 2,
+    lead_time: int = 1,
+    issuing: str = "fifo",
+    demand: dict[str, Any] | None = None,
+    max_order: int = 10,
+    order_cost: float = 3.0,
+    lost_sales_cost: float = 5.0,
+    waste_cost: float = 7.0,
+    holding_cost: float = 1.0,
+    max_stock: int | None = None,
+) -> PerishableProblem:
+    """The solver's problem for the env built with the same keyword arguments."""
     try:
         rule = IssuingRule.parse(issuing, (IssuingRule.FIFO, IssuingRule.LIFO))
     except ValueError:
@@ -42,4 +70,4 @@ def solved_optimal_policy(
         holding_cost,
         max_stock,
     )
-    return solve_average_cost(problem).policy()
+    return problem

@@ -1,0 +1,277 @@
+"""Train an RL agent with stable-baselines3: ``python -m experiments.train [overrides]``.
+
+``train(cfg)`` is a plain function (tests call it with composed configs); the
+``@hydra.main`` wrapper only prints its result as one JSON line. A run:
+
+1. builds the training vector env (``env=perishable``: ``n_envs`` copies of
+   ``PerishableInventory-v0``; ``env=sku_agents``: one sub-env per store-SKU)
+   wrapped in ``VecNormalize`` (observation/reward statistics saved with the model);
+2. trains, evaluating every ``eval.every_steps`` on held-out seeds and saving
+   a checkpoint (model + normalisation) every ``checkpoint_every_steps``;
+   ``resume=true`` continues from the last checkpoint to ``total_timesteps``;
+3. logs to TensorBoard (``<output_dir>/tb``) and MLflow (flattened config,
+   git commit, seeds, evaluation KPIs, model and config artifacts);
+4. evaluates the final policy on ``eval.final_periods`` periods per held-out
+   seed and, for ``PerishableInventory-v0``, compares with the exact optimum.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import hydra
+import numpy as np
+import torch
+from omegaconf import DictConfig, OmegaConf
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
+
+import envs  # noqa: F401 - registers the ShelfLife ids
+from experiments.tracking import NullTracker, flatten, git_commit, make_tracker
+from policies.rl.agent import SB3Agent
+from policies.tuning import mean_cost_in_env
+from sim.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[1]
+LATEST = "latest"
+
+
+def algo_class(path: str) -> type:
+    """The SB3 algorithm named by ``module.Class`` (only stable-baselines3 / sb3-contrib)."""
+    module_name, _, cls_name = path.rpartition(".")
+    if module_name not in ("stable_baselines3", "sb3_contrib"):
+        raise ConfigError("algo.class_path", path, "stable_baselines3.<Algo> or sb3_contrib.<Algo>")
+    import importlib
+
+    module = importlib.import_module(module_name)
+    try:
+        return getattr(module, cls_name)
+    except AttributeError:
+        raise ConfigError("algo.class_path", path, f"an algorithm of {module_name}") from None
+
+
+def make_single_env(cfg: DictConfig) -> gym.Env:
+    return gym.make(cfg.env.id, **OmegaConf.to_container(cfg.env.kwargs, resolve=True))
+
+
+def build_env(cfg: DictConfig, seed: int) -> VecEnv:
+    """The raw training vector env (not normalised)."""
+    if cfg.env.kind == "single":
+        venv = DummyVecEnv([lambda: make_single_env(cfg) for _ in range(int(cfg.env.n_envs))])
+        venv.seed(seed)
+        return venv
+    if cfg.env.kind == "sku_agents":
+        from policies.rl.vec_env import SkuAgentVecEnv
+
+        kwargs = OmegaConf.to_container(cfg.env.kwargs, resolve=True)
+        return SkuAgentVecEnv(
+            scenario=cfg.env.scenario, episode_days=cfg.env.episode_days, seed=seed, **kwargs
+        )
+    raise ConfigError("env.kind", cfg.env.kind, "single or sku_agents")
+
+
+def evaluate(
+    cfg: DictConfig, model: Any, normalizer: VecNormalize | None, periods: int
+) -> dict[str, float]:
+    """Policy quality on the held-out seeds (common random numbers across policies)."""
+    seeds = list(cfg.eval.seeds)
+    if cfg.env.kind == "single":
+        costs = mean_cost_in_env(
+            lambda: make_single_env(cfg), lambda e: SB3Agent(model, normalizer), seeds, periods
+        )
+        half = 1.96 * costs.std(ddof=1) / math.sqrt(len(costs)) if len(costs) > 1 else 0.0
+        return {"eval_avg_cost_per_period": float(costs.mean()), "eval_ci_half_width": float(half)}
+    return evaluate_sku_agents(cfg, model, normalizer, seeds)
+
+
+def evaluate_sku_agents(
+    cfg: DictConfig, model: Any, normalizer: VecNormalize | None, seeds: list[int]
+) -> dict[str, float]:
+    """Chain KPIs of one episode per held-out seed under the deterministic policy."""
+    from envs.sku_agents import SkuAgents
+
+    kwargs = OmegaConf.to_container(cfg.env.kwargs, resolve=True)
+    agents = SkuAgents(scenario=cfg.env.scenario, episode_days=cfg.env.episode_days, **kwargs)
+    agent = SB3Agent(model, normalizer)
+    profits, fills, wastes = [], [], []
+    for seed in seeds:
+        obs = agents.reset(int(seed))
+        agents.core.sim.reset_kpis()
+        over = False
+        while not over:
+            actions, _ = agent.predict(obs, deterministic=True)
+            _, over = agents.step(actions)
+            obs = agents.observe()
+        k = agents.core.sim.kpis().chain
+        profits.append(k["profit"] / max(k["period_days"], 1e-9))
+        fills.append(k["fill_rate"])
+        wastes.append(k["waste_rate"])
+    return {
+        "eval_profit_per_day": float(np.mean(profits)),
+        "eval_fill_rate": float(np.mean(fills)),
+        "eval_waste_rate": float(np.mean(wastes)),
+    }
+
+
+def checkpoint_paths(output_dir: Path, tag: str) -> tuple[Path, Path]:
+    ckpt = output_dir / "checkpoints"
+    return ckpt / f"{tag}.zip", ckpt / f"{tag}_vecnormalize.pkl"
+
+
+class EvalCheckpointCallback(BaseCallback):
+    """Checkpoints and held-out evaluations during training, logged to TensorBoard and MLflow."""
+
+    def __init__(self, cfg: DictConfig, output_dir: Path, tracker: NullTracker) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.output_dir = output_dir
+        self.tracker = tracker
+        self._next_ckpt = int(cfg.checkpoint_every_steps)
+        self._next_eval = int(cfg.eval.every_steps)
+
+    def _on_training_start(self) -> None:
+        done = self.model.num_timesteps
+        every_c, every_e = int(self.cfg.checkpoint_every_steps), int(self.cfg.eval.every_steps)
+        self._next_ckpt = (done // every_c + 1) * every_c
+        self._next_eval = (done // every_e + 1) * every_e
+
+    def _on_step(self) -> bool:
+        if self.num_timesteps >= self._next_ckpt:
+            save_checkpoint(self.model, self.output_dir, LATEST)
+            self._next_ckpt += int(self.cfg.checkpoint_every_steps)
+        if self.num_timesteps >= self._next_eval:
+            normalizer = self.model.get_vec_normalize_env()
+            metrics = evaluate(self.cfg, self.model, normalizer, int(self.cfg.eval.periods))
+            for key, value in metrics.items():
+                self.logger.record(f"eval/{key}", value)
+            self.tracker.log_metrics(metrics, step=self.num_timesteps)
+            self._next_eval += int(self.cfg.eval.every_steps)
+        return True
+
+
+def save_checkpoint(model: Any, output_dir: Path, tag: str) -> Path:
+    model_path, stats_path = checkpoint_paths(output_dir, tag)
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(model_path)
+    normalizer = model.get_vec_normalize_env()
+    if normalizer is not None:
+        normalizer.save(str(stats_path))
+    return model_path
+
+
+def optimum_for(cfg: DictConfig) -> float | None:
+    """The exact optimal average cost per period of the configured single-SKU env."""
+    if cfg.env.kind != "single" or cfg.env.id != "ShelfLife/PerishableInventory-v0":
+        return None
+    from policies.optimal import solve_average_cost
+    from policies.optimal_config import problem_from_env_kwargs
+
+    return float(
+        solve_average_cost(
+            problem_from_env_kwargs(**OmegaConf.to_container(cfg.env.kwargs, resolve=True))
+        ).avg_cost
+    )
+
+
+def train(cfg: DictConfig) -> dict[str, Any]:
+    """Train, evaluate and log one run; returns the result (also written to ``result.json``)."""
+    torch.set_num_threads(int(cfg.torch_threads))
+    output_dir = (
+        (REPO / cfg.output_dir) if not Path(cfg.output_dir).is_absolute() else Path(cfg.output_dir)
+    )
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    algo = algo_class(cfg.algo.class_path)
+    raw = build_env(cfg, int(cfg.seed))
+    norm = cfg.env.normalize
+    gamma = float(cfg.algo.kwargs.get("gamma", 0.99))
+    model_path, stats_path = checkpoint_paths(output_dir, LATEST)
+    resumed = bool(cfg.resume) and model_path.exists()
+    if bool(cfg.resume) and not resumed:
+        raise ConfigError(
+            "resume", True, f"a checkpoint at {model_path} (none found: start without resume)"
+        )
+    if resumed:
+        venv = VecNormalize.load(str(stats_path), raw) if stats_path.exists() else raw
+        model = algo.load(model_path, env=venv, device="cpu")
+    else:
+        venv = VecNormalize(
+            raw, norm_obs=bool(norm.obs), norm_reward=bool(norm.reward), gamma=gamma
+        )
+        tb = str(output_dir / "tb") if cfg.logger.tensorboard else None
+        kwargs = OmegaConf.to_container(cfg.algo.kwargs, resolve=True)
+        model = algo(
+            cfg.algo.policy,
+            venv,
+            seed=int(cfg.seed),
+            device="cpu",
+            tensorboard_log=tb,
+            verbose=0,
+            **kwargs,
+        )
+    tracker = make_tracker(cfg.logger, cfg.run_name)
+    with tracker:
+        tracker.log_params(flatten(cfg))
+        tracker.set_tags(
+            {
+                "git_commit": git_commit(),
+                "seed": str(cfg.seed),
+                "eval_seeds": str(list(cfg.eval.seeds)),
+                "resumed": str(resumed),
+            }
+        )
+        remaining = int(cfg.total_timesteps) - int(model.num_timesteps)
+        t0 = time.perf_counter()
+        if remaining > 0:
+            model.learn(
+                total_timesteps=remaining,
+                callback=EvalCheckpointCallback(cfg, output_dir, tracker),
+                reset_num_timesteps=not resumed,
+                progress_bar=bool(cfg.progress_bar),
+                tb_log_name="train",
+            )
+        train_seconds = time.perf_counter() - t0
+        final = save_checkpoint(model, output_dir, LATEST)
+        normalizer = model.get_vec_normalize_env()
+        if normalizer is not None:
+            normalizer.training = False
+        result: dict[str, Any] = {
+            "run_name": cfg.run_name,
+            "timesteps": int(model.num_timesteps),
+            "train_seconds": round(train_seconds, 1),
+            "model_path": str(final),
+            "resumed": resumed,
+        }
+        result.update(evaluate(cfg, model, normalizer, int(cfg.eval.final_periods)))
+        optimum = optimum_for(cfg)
+        if optimum is not None:
+            result["optimal_avg_cost_per_period"] = optimum
+            result["gap_pct"] = 100.0 * (result["eval_avg_cost_per_period"] - optimum) / optimum
+        tracker.log_metrics(
+            {
+                k: v
+                for k, v in result.items()
+                if isinstance(v, int | float) and not isinstance(v, bool)
+            }
+        )
+        (output_dir / "result.json").write_text(json.dumps(result, indent=2) + "\n")
+        for path in (final, output_dir / "config.yaml", output_dir / "result.json"):
+            tracker.log_artifact(path, "model" if path == final else None)
+        if stats_path.exists():
+            tracker.log_artifact(stats_path, "model")
+        result["mlflow_run_id"] = tracker.run_id
+    return result
+
+
+@hydra.main(config_path="../configs", config_name="train", version_base="1.3")
+def main(cfg: DictConfig) -> None:
+    print(json.dumps(train(cfg)))
+
+
+if __name__ == "__main__":
+    main()
