@@ -113,6 +113,8 @@ def courier_trip(
     accepted, wasted, _ = receive(sim, destination, taken, shipment.depart_hours, from_truck=False)
     sim.counters.store.transfer_in_units[destination] += carried
     net.courier_units += int(carried.sum())
+    pair = (origin, destination)
+    net.transfer_flows[pair] = net.transfer_flows.get(pair, 0) + int(carried.sum())
     net.courier_km += km
     net.courier_cost += pool.cost_per_km * km
     net.courier_co2_kg += pool.co2_kg_per_km * km

@@ -105,6 +105,8 @@ class NetworkCounters:
     blocked_order_units: int = 0  # store orders refused because the SKU is blocked
     store_case_pack_rounded_units: int = 0
     period_start_hours: float = 0.0
+    # units delivered by courier per (origin store, destination store)
+    transfer_flows: dict[tuple[int, int], int] = field(default_factory=dict)
 
 
 @dataclass

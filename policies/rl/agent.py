@@ -49,3 +49,39 @@ class SB3Agent:
         shown_actions = np.asarray(actions).ravel().tolist()[:10]
         shown_obs = np.round(obs, 2).ravel().tolist()[:10]
         return [f"learned policy: action {shown_actions} for observation {shown_obs}"]
+
+
+class _SpacesOnly:
+    """A stand-in env carrying spaces, so saved normalisation statistics can be loaded."""
+
+    def __init__(self, observation_space: Any, action_space: Any) -> None:
+        self.observation_space = observation_space
+        self.action_space = action_space
+        self.render_mode = None
+        self.metadata: dict[str, Any] = {}
+
+    def reset(self, **_: Any):
+        return self.observation_space.sample(), {}
+
+    def step(self, action: Any):
+        return self.observation_space.sample(), 0.0, False, False, {}
+
+    def close(self) -> None: ...
+
+
+def load_agent(
+    model_path: str, algo_class_path: str = "stable_baselines3.PPO", stats_path: str | None = None
+) -> SB3Agent:
+    """A saved SB3 model (and its frozen VecNormalize statistics) as an agent."""
+    from stable_baselines3.common.vec_env import DummyVecEnv
+
+    from experiments.train import algo_class
+
+    model = algo_class(algo_class_path).load(model_path, device="cpu")
+    normalizer = None
+    if stats_path:
+        stand_in = DummyVecEnv([lambda: _SpacesOnly(model.observation_space, model.action_space)])
+        normalizer = VecNormalize.load(stats_path, stand_in)
+        normalizer.training = False
+        normalizer.norm_reward = False
+    return SB3Agent(model, normalizer)

@@ -1,0 +1,149 @@
+"""One replication = a pure function of (configuration, seed) -> KPIs and trajectories.
+
+Nothing here touches global state, so replications run in local processes
+today and can be shipped to a distributed engine (Ray) unchanged.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from hydra.utils import instantiate
+
+from policies.runner import run_rule
+from policies.tuning import SmoothedDemand
+from sim.engine import Simulation
+from sim.scenario import Scenario, build_demand_source, load_scenario
+
+TRACKED = 3  # store-SKUs whose daily trajectory is kept for the report
+
+
+@lru_cache(maxsize=4)
+def _scenario(name: str, overrides: tuple[str, ...]) -> tuple[Scenario, Any]:
+    sc = load_scenario(name, overrides)
+    return sc, build_demand_source(sc)
+
+
+def tracked_store_skus(scenario: Scenario) -> list[tuple[int, int]]:
+    """A few busy perishable store-SKUs (the same for every policy)."""
+    net = scenario.network
+    perishable = np.flatnonzero(net.skus.shelf_life_days > 0)
+    picks = (
+        perishable[:: max(1, len(perishable) // TRACKED)][:TRACKED]
+        if len(perishable)
+        else np.arange(min(TRACKED, net.n_skus))
+    )
+    return [(i % net.n_stores, int(k)) for i, k in enumerate(picks)]
+
+
+def _daily_record(sim: Simulation, tracked: list[tuple[int, int]], out: dict[str, list]) -> None:
+    st = sim.state
+    out["on_hand"].append([int(st.store_units[s, k]) for s, k in tracked])
+    out["lost"].append(
+        [int(st.demand_yesterday[s, k] - st.sales_yesterday[s, k]) for s, k in tracked]
+    )
+
+
+def replicate_rule(
+    scenario: str,
+    policy_cfg: dict,
+    seed: int,
+    days: int,
+    warmup_days: int,
+    overrides: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """A heuristic (or composite) policy from its config on a shipped scenario."""
+    sc, demand = _scenario(scenario, tuple(overrides))
+    rule = instantiate(policy_cfg)
+    if hasattr(rule, "reset"):
+        rule.reset(seed)
+    sim = Simulation(sc.network, demand, seed=int(seed))
+    forecast = SmoothedDemand()
+    run_rule(sim, rule, warmup_days, forecast=forecast)
+    sim.reset_kpis()
+    tracked = tracked_store_skus(sc)
+    traj: dict[str, list] = {"on_hand": [], "lost": []}
+    for _ in range(days):
+        run_rule(sim, rule, 1, forecast=forecast)
+        _daily_record(sim, tracked, traj)
+    return _result(sim, traj)
+
+
+def replicate_sku_agents(
+    scenario: str,
+    model_path: str,
+    algo_class_path: str,
+    stats_path: str | None,
+    seed: int,
+    days: int,
+    warmup_days: int,
+    env_kwargs: dict | None = None,
+) -> dict[str, Any]:
+    """A trained shared per-store-SKU policy, acting through the SKU-agent env on the same seed."""
+    from envs.sku_agents import SkuAgents
+    from policies.rl.agent import load_agent
+
+    agents = SkuAgents(
+        scenario=scenario, episode_days=days, warmup_days=warmup_days, **(env_kwargs or {})
+    )
+    agent = load_agent(model_path, algo_class_path, stats_path)
+    obs = agents.reset(int(seed))
+    sim = agents.core.sim
+    sim.reset_kpis()
+    sc, _ = _scenario(scenario, ())
+    tracked = tracked_store_skus(sc)
+    traj: dict[str, list] = {"on_hand": [], "lost": []}
+    over = False
+    while not over:
+        actions, _ = agent.predict(obs, deterministic=True)
+        _, over = agents.step(actions)
+        obs = agents.observe()
+        if agents.core.is_decision_step:
+            _daily_record(sim, tracked, traj)
+    return _result(sim, traj)
+
+
+def replicate_perishable(
+    env_kwargs: dict, policy_cfg: dict, seed: int, periods: int
+) -> dict[str, Any]:
+    """A policy on ``PerishableInventory-v0``: mean cost per period and its terms."""
+    from envs.perishable.env import PerishableInventoryEnv
+    from policies.agent import HeuristicAgent
+
+    env = PerishableInventoryEnv(**env_kwargs)
+    policy = instantiate(policy_cfg)
+    agent = policy if hasattr(policy, "predict") else HeuristicAgent(policy, env)
+    obs, _ = env.reset(seed=int(seed))
+    totals = {
+        "cost": 0.0,
+        "order_cost": 0.0,
+        "lost_sales_cost": 0.0,
+        "waste_cost": 0.0,
+        "holding_cost": 0.0,
+        "demand_units": 0,
+        "sold_units": 0,
+        "wasted_units": 0,
+    }
+    for _ in range(periods):
+        action, _ = agent.predict(obs, deterministic=True)
+        obs, _, _, _, info = env.step(action)
+        for key in totals:
+            totals[key] += info[key]
+    kpis = {
+        f"avg_{k}_per_period" if k.endswith("cost") else k: v
+        / (periods if k.endswith("cost") else 1)
+        for k, v in totals.items()
+    }
+    kpis["fill_rate"] = (
+        totals["sold_units"] / totals["demand_units"] if totals["demand_units"] else 1.0
+    )
+    return {"kpis": kpis, "trajectory": {}, "transfer_flows": {}}
+
+
+def _result(sim: Simulation, traj: dict[str, list]) -> dict[str, Any]:
+    k = dict(sim.kpis().chain)
+    k["profit_per_day"] = k["profit"] / max(k["period_days"], 1e-9)
+    flows = {f"{o}->{d}": units for (o, d), units in sim.counters.network.transfer_flows.items()}
+    return {"kpis": k, "trajectory": traj, "transfer_flows": flows}

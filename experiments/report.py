@@ -1,0 +1,284 @@
+"""The study report: ``report.md`` and a self-contained ``report.html`` (images embedded).
+
+Contents: the KPI table with 95 % intervals and the winner per KPI; paired
+differences against the reference; win shares; plots (cost breakdown per
+policy, service vs waste frontier, on-hand and lost-sales trajectories of a
+few store-SKUs, transfer flows on a map of the city); and the scenario, seeds
+and configuration needed to reproduce the study.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+import numpy as np
+from omegaconf import DictConfig, OmegaConf
+
+REPO = Path(__file__).resolve().parents[1]
+
+# KPIs shown in the table, and whether higher is better
+TABLE_KPIS = {
+    "profit": True,
+    "profit_per_day": True,
+    "fill_rate": True,
+    "stockout_rate": False,
+    "lost_sales": False,
+    "waste_rate": False,
+    "waste_value": False,
+    "inventory_turnover": True,
+    "days_of_inventory": False,
+    "sell_through_rate": True,
+    "slow_moving_share": False,
+    "revenue": True,
+    "transfers_units": True,
+    "courier_cost": False,
+    "order_response_hours": False,
+    "avg_cost_per_period": False,
+    "avg_order_cost_per_period": False,
+    "avg_lost_sales_cost_per_period": False,
+    "avg_waste_cost_per_period": False,
+    "avg_holding_cost_per_period": False,
+}
+COST_TERMS = (
+    "cost_of_goods_sold",
+    "waste_value",
+    "damaged_value",
+    "holding_cost",
+    "disposal_cost",
+    "truck_cost",
+    "courier_cost",
+)
+PERISHABLE_COSTS = (
+    "avg_order_cost_per_period",
+    "avg_lost_sales_cost_per_period",
+    "avg_waste_cost_per_period",
+    "avg_holding_cost_per_period",
+)
+
+
+def _fmt(v: float) -> str:
+    if not np.isfinite(v):
+        return "n/a"
+    return f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}"
+
+
+def _ci_cell(v: dict[str, float]) -> str:
+    return f"{_fmt(v['mean'])} [{_fmt(v['ci_low'])}, {_fmt(v['ci_high'])}]"
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _plots(
+    cfg: DictConfig, results: dict[str, list[dict]], outcome: dict, objective: str
+) -> dict[str, bytes]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    summary = outcome["summary"]
+    names = list(summary)
+    plots: dict[str, bytes] = {}
+    terms = PERISHABLE_COSTS if cfg.scenario == "perishable" else COST_TERMS
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    bottom = np.zeros(len(names))
+    for term in terms:
+        vals = np.array([summary[n].get(term, {"mean": 0.0})["mean"] for n in names])
+        ax.bar(names, vals, bottom=bottom, label=term.replace("_", " "))
+        bottom += vals
+    ax.set_ylabel("cost (mean over replications)")
+    ax.set_title("Cost breakdown per policy")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
+    plt.setp(ax.get_xticklabels(), rotation=20, ha="right")
+    plots["cost_breakdown"] = _png(fig)
+
+    waste_key = "waste_rate" if cfg.scenario != "perishable" else "avg_waste_cost_per_period"
+    fig, ax = plt.subplots(figsize=(5, 4))
+    for n in names:
+        f, w = summary[n]["fill_rate"], summary[n][waste_key]
+        ax.errorbar(
+            w["mean"],
+            f["mean"],
+            xerr=[[w["mean"] - w["ci_low"]], [w["ci_high"] - w["mean"]]],
+            yerr=[[f["mean"] - f["ci_low"]], [f["ci_high"] - f["mean"]]],
+            fmt="o",
+            capsize=3,
+        )
+        ax.annotate(
+            n, (w["mean"], f["mean"]), fontsize=7, xytext=(4, 4), textcoords="offset points"
+        )
+    ax.set_xlabel(waste_key.replace("_", " "))
+    ax.set_ylabel("fill rate")
+    ax.set_title("Service vs waste (95 % intervals)")
+    plots["service_vs_waste"] = _png(fig)
+
+    first = {n: results[n][0] for n in names}
+    if any(r["trajectory"].get("on_hand") for r in first.values()):
+        fig, axes = plt.subplots(2, 1, figsize=(7, 4.5), sharex=True)
+        for n, r in first.items():
+            on_hand = np.asarray(r["trajectory"].get("on_hand", []))
+            lost = np.asarray(r["trajectory"].get("lost", []))
+            if on_hand.size:
+                axes[0].plot(on_hand.sum(axis=1), label=n)
+                axes[1].plot(lost.sum(axis=1), label=n)
+        axes[0].set_ylabel("on hand (tracked)")
+        axes[1].set_ylabel("lost sales (tracked)")
+        axes[1].set_xlabel("day of the reporting period (first replication)")
+        axes[0].legend(fontsize=7)
+        axes[0].set_title("Inventory and stock-outs of a few store-SKUs")
+        plots["trajectories"] = _png(fig)
+
+    flows = {n: r["transfer_flows"] for n, r in first.items() if r.get("transfer_flows")}
+    if flows and cfg.scenario != "perishable":
+        from sim.scenario import load_scenario
+
+        net = load_scenario(cfg.scenario, tuple(cfg.scenario_overrides)).network
+        pos = net.store_positions_km()
+        name, flow = max(flows.items(), key=lambda kv: sum(kv[1].values()))
+        fig, ax = plt.subplots(figsize=(5, 5))
+        ax.scatter(pos[:, 0], pos[:, 1], s=40, zorder=3)
+        for i, s in enumerate(net.stores):
+            ax.annotate(s.store_id, pos[i], fontsize=7, xytext=(3, 3), textcoords="offset points")
+        biggest = max(flow.values())
+        for pair, units in flow.items():
+            o, d = (int(x) for x in pair.split("->"))
+            ax.annotate(
+                "",
+                xy=pos[d],
+                xytext=pos[o],
+                arrowprops={"arrowstyle": "->", "lw": 0.5 + 3.5 * units / biggest, "alpha": 0.6},
+            )
+        ax.set_xlabel("km")
+        ax.set_ylabel("km")
+        ax.set_title(f"Transfers under {name} (first replication; width ∝ units)")
+        ax.set_aspect("equal")
+        plots["transfer_flows"] = _png(fig)
+    return plots
+
+
+def write_report(
+    cfg: DictConfig, results: dict[str, list[dict]], outcome: dict, objective: str, seeds: list[int]
+) -> Path:
+    """Write report.md, report.html and the PNGs; returns the path of report.md."""
+    out_dir = Path(cfg.report_dir)
+    out_dir = out_dir if out_dir.is_absolute() else REPO / out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = outcome["summary"]
+    names = list(summary)
+    kpis = [k for k in TABLE_KPIS if k in summary[names[0]]]
+    plots = _plots(cfg, results, outcome, objective)
+    for key, data in plots.items():
+        (out_dir / f"{key}.png").write_bytes(data)
+
+    winners = {}
+    for k in kpis:
+        means = {n: summary[n][k]["mean"] for n in names if np.isfinite(summary[n][k]["mean"])}
+        if means:
+            winners[k] = (max if TABLE_KPIS[k] else min)(means, key=means.get)
+    md = [
+        f"# What-if: `{cfg.study}`",
+        "",
+        f"Scenario `{cfg.scenario}`, {len(seeds)} replications (seeds {seeds[0]}..{seeds[-1]},"
+        f" the same demand for every policy), objective `{objective}`,"
+        f" reference `{cfg.reference}`.",
+        "",
+        "## KPIs (mean [95 % interval])",
+        "",
+        "| KPI | " + " | ".join(names) + " | best |",
+        "|---|" + "---|" * (len(names) + 1),
+    ]
+    for k in kpis:
+        cells = [_ci_cell(summary[n][k]) for n in names]
+        md.append(f"| {k} | " + " | ".join(cells) + f" | {winners.get(k, '')} |")
+    md += [
+        "",
+        f"## Paired differences against `{cfg.reference}` (same seeds)",
+        "",
+        "| policy | " + " | ".join(kpis[:6]) + " |",
+        "|---|" + "---|" * len(kpis[:6]),
+    ]
+    for n, diffs in outcome["paired_differences"].items():
+        md.append(f"| {n} | " + " | ".join(_ci_cell(diffs[k]) for k in kpis[:6]) + " |")
+    md += ["", "## Share of replications won (objective)", ""]
+    md += [f"- {n}: {share:.0%}" for n, share in outcome["win_share"].items()]
+    md += ["", "## Plots", ""] + [f"![{k}]({k}.png)" for k in plots]
+    md += [
+        "",
+        "## Reproduce",
+        "",
+        "```bash",
+        "python -m experiments.evaluate --config-name evaluate "
+        + " ".join(
+            f"{k}={v}"
+            for k, v in (
+                ("scenario", cfg.scenario),
+                ("replications", cfg.replications),
+                ("first_seed", cfg.first_seed),
+                ("days", cfg.days),
+                ("warmup_days", cfg.warmup_days),
+            )
+        ),
+        "```",
+        "",
+        "Configuration:",
+        "",
+        "```yaml",
+        OmegaConf.to_yaml(cfg, resolve=True).rstrip(),
+        "```",
+    ]
+    text = "\n".join(md) + "\n"
+    path = out_dir / "report.md"
+    path.write_text(text)
+    (out_dir / "report.html").write_text(_html(text, plots))
+    return path
+
+
+def _html(markdown: str, plots: dict[str, bytes]) -> str:
+    """A minimal self-contained HTML rendering (tables and code kept as text, images inlined)."""
+    body = []
+    in_code = False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            body.append("</pre>" if in_code else "<pre>")
+            in_code = not in_code
+        elif in_code:
+            body.append(html.escape(line))
+        elif line.startswith("# "):
+            body.append(f"<h1>{html.escape(line[2:])}</h1>")
+        elif line.startswith("## "):
+            body.append(f"<h2>{html.escape(line[3:])}</h2>")
+        elif line.startswith("!["):
+            key = line[2 : line.index("]")]
+            data = base64.b64encode(plots[key]).decode()
+            body.append(f'<p><img alt="{key}" src="data:image/png;base64,{data}"></p>')
+        elif line.startswith("|"):
+            if set(line.replace("|", "").strip()) <= {"-"}:
+                continue
+            cells = [html.escape(c.strip()) for c in line.strip("|").split("|")]
+            body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        elif line.startswith("- "):
+            body.append(f"<li>{html.escape(line[2:])}</li>")
+        elif line:
+            body.append(f"<p>{html.escape(line)}</p>")
+    joined = "\n".join(body)
+    joined = joined.replace("</p>\n<tr>", "</p>\n<table>\n<tr>").replace(
+        "</tr>\n<p>", "</tr>\n</table>\n<p>"
+    )
+    joined = joined.replace("</tr>\n<h2>", "</tr>\n</table>\n<h2>")
+    style = (
+        "body{font-family:sans-serif;max-width:1100px;margin:auto}"
+        "td{border:1px solid #ccc;padding:2px 6px}"
+        "table{border-collapse:collapse;font-size:12px}pre{background:#f4f4f4;padding:6px}"
+    )
+    head = f"<!doctype html><html><head><meta charset='utf-8'><style>{style}</style></head>"
+    return f"{head}<body>\n{joined}\n</body></html>\n"
