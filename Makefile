@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 EXTRAS := rl,lab,serve,dev
 
-.PHONY: demo test test-slow test-all lint bench venv clean
+.PHONY: demo demo-sim test test-slow test-all lint bench venv clean
 
 venv: $(STAMP)
 
@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
+	$(PY) -m experiments.demo
+
+demo-sim: $(STAMP)
 	$(PY) -m scripts.demo
 
 test: $(STAMP)

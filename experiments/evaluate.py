@@ -37,7 +37,8 @@ def policy_config(name: str, cfg: DictConfig) -> dict[str, Any]:
         known = sorted(p.stem for p in POLICY_DIR.glob("*.yaml"))
         raise ConfigError("policies", name, f"names in configs/policy: {known} (or rl_models keys)")
     conf = OmegaConf.to_container(OmegaConf.load(path), resolve=True)
-    tuned_file = REPO / "reports" / "baseline" / cfg.scenario / f"{name}.json"
+    tuned_root = Path(cfg.tuned_dir) if Path(cfg.tuned_dir).is_absolute() else REPO / cfg.tuned_dir
+    tuned_file = tuned_root / cfg.scenario / f"{name}.json"
     if cfg.tuned and tuned_file.exists():
         best = json.loads(tuned_file.read_text())["best_params"]
         for key, value in best.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 from stable_baselines3.common.vec_env import VecNormalize
 
@@ -51,14 +52,12 @@ class SB3Agent:
         return [f"learned policy: action {shown_actions} for observation {shown_obs}"]
 
 
-class _SpacesOnly:
+class _SpacesOnly(gym.Env):
     """A stand-in env carrying spaces, so saved normalisation statistics can be loaded."""
 
     def __init__(self, observation_space: Any, action_space: Any) -> None:
         self.observation_space = observation_space
         self.action_space = action_space
-        self.render_mode = None
-        self.metadata: dict[str, Any] = {}
 
     def reset(self, **_: Any):
         return self.observation_space.sample(), {}

@@ -122,3 +122,13 @@ def test_runs_are_tracked_in_the_embedded_mlflow_store(tmp_path):
     run = mlflow.get_run(result["mlflow_run_id"])
     assert run.data.params["env.kwargs.life_days"] == "2"
     assert "gap_pct" in run.data.metrics and run.data.tags["git_commit"]
+
+
+def test_a_saved_model_and_its_normalisation_load_as_an_agent(tmp_path):
+    from policies.rl.agent import load_agent
+
+    result = train(cfg_with(*TINY, "logger=none", f"output_dir={tmp_path}/run"))
+    stats = str(Path(result["model_path"]).with_name("latest_vecnormalize.pkl"))
+    agent = load_agent(result["model_path"], "stable_baselines3.PPO", stats)
+    action, _ = agent.predict([0.0, 0.0])
+    assert 0 <= int(action) <= 10
