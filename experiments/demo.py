@@ -32,6 +32,22 @@ def compose_cfg(name: str, overrides: list[str]):
         return compose(config_name=name, overrides=overrides)
 
 
+def export_trained(trained: dict, run_dir: Path, policy_dir: Path) -> Path:
+    """Export the trained model for serving and attach the folder to its MLflow run."""
+    import shutil
+
+    import mlflow
+
+    from policies.export.exporter import export_run_dir
+
+    shutil.rmtree(policy_dir, ignore_errors=True)  # the demo's own previous export
+    export_run_dir(run_dir, policy_dir, source={"mlflow_run_id": trained.get("mlflow_run_id")})
+    if trained.get("mlflow_run_id"):
+        client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{REPO / 'mlruns' / 'mlflow.db'}")
+        client.log_artifacts(trained["mlflow_run_id"], str(policy_dir), "exported_policy")
+    return policy_dir
+
+
 def main() -> dict:
     console = Console()
     t0 = time.perf_counter()
@@ -88,6 +104,7 @@ def main() -> dict:
     trained = train(train_cfg)
     model = trained["model_path"]
     stats = str(Path(model).with_name("latest_vecnormalize.pkl"))
+    policy_dir = export_trained(trained, OUT / "ppo", OUT / "policy")
 
     console.print("3/3 comparing every policy on the same demand ...")
     eval_cfg = compose_cfg(
@@ -127,6 +144,8 @@ def main() -> dict:
     console.print(table)
     console.print(f"report:        {outcome['report']} (and report.html beside it)")
     console.print(f"trained model: {model} (+ {Path(stats).name})")
+    console.print(f"exported:      {policy_dir} (ONNX + manifest with SHA-256 of every file)")
+    console.print(f"serve it:      .venv/bin/python scripts/serve.py --policy {policy_dir}")
     console.print(f"tuned params:  {OUT / 'tuning' / SCENARIO}")
     console.print(
         "MLflow UI:     .venv/bin/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db  -> http://127.0.0.1:5000"
@@ -139,6 +158,7 @@ def main() -> dict:
         "win_share": outcome["win_share"],
         "report": outcome["report"],
         "model": model,
+        "exported_policy": str(policy_dir),
         "wall_s": round(time.perf_counter() - t0, 1),
     }
     (OUT / "summary.json").write_text(json.dumps(summary, indent=2, default=float) + "\n")

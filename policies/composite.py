@@ -26,9 +26,14 @@ import numpy as np
 from policies.alerts import AlertInputs, Alerts, AlertThresholds, Tier, evaluate_alerts
 from policies.history import DailyHistory
 from policies.runner import ReplenishmentRule
-from policies.sim_view import on_hand_by_remaining_life, store_lead_time_days
+from policies.sim_view import store_lead_time_days
 from policies.transfers import PlannedTransfer, TransferRules, transfer_inputs_from_sim
-from policies.view import OrderDecision, ReplenishmentView, round_to_packs
+from policies.view import (
+    OrderDecision,
+    ReplenishmentView,
+    on_hand_by_remaining_life,
+    round_to_packs,
+)
 from sim.engine import Simulation
 from sim.errors import ConfigError
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from policies.view import ReplenishmentView
+from policies.view import ReplenishmentView, on_hand_by_remaining_life
 from sim.engine import Simulation
+from sim.spec import NetworkSpec
 
 
 def store_lead_time_days(sim: Simulation) -> np.ndarray:
@@ -14,37 +17,30 @@ def store_lead_time_days(sim: Simulation) -> np.ndarray:
     Follows the DC's schedule: the next delivery weekday whose cut-off is not
     past, its departure hour, plus the truck's transit time to the store.
     """
-    now = sim.now_hours
-    today = int(now // 24.0)
-    out = np.zeros(sim.spec.n_stores)
-    for store, spec in enumerate(sim.spec.stores):
-        dc = sim.spec.dcs[spec.dc]
+    return lead_time_days_at(sim.spec, sim.now_hours, sim.weekday)
+
+
+def lead_time_days_at(
+    spec: NetworkSpec, now_hours: float, weekday_of: Callable[[int], int]
+) -> np.ndarray:
+    """[stores] ``store_lead_time_days`` for an order placed at ``now_hours``.
+
+    Args:
+        weekday_of: the weekday (0 = Monday) of a simulation day.
+    """
+    today = int(now_hours // 24.0)
+    out = np.zeros(spec.n_stores)
+    for store, store_spec in enumerate(spec.stores):
+        dc = spec.dcs[store_spec.dc]
         for ahead in range(8):
             day = today + ahead
             if (
-                sim.weekday(day) in dc.delivery_weekdays
-                and 24.0 * day + dc.order_cutoff_hour >= now
+                weekday_of(day) in dc.delivery_weekdays
+                and 24.0 * day + dc.order_cutoff_hour >= now_hours
             ):
                 arrival = 24.0 * day + dc.departure_hour + dc.transit_hours[store]
-                out[store] = (arrival - now) / 24.0
+                out[store] = (arrival - now_hours) / 24.0
                 break
-    return out
-
-
-def on_hand_by_remaining_life(stock_by_age: np.ndarray, shelf_life_days: np.ndarray) -> np.ndarray:
-    """[..., skus, ages] by age -> [..., skus, R] by remaining life (index r-1 = r days left).
-
-    Non-perishables (life 0) go to the last column (they never expire).
-    """
-    n_ages = stock_by_age.shape[-1]
-    life = shelf_life_days.astype(np.int64)
-    out = np.zeros_like(stock_by_age)
-    for col in range(n_ages):  # one vectorised step per remaining-life column
-        age = life - 1 - col
-        valid = (life > 0) & (age >= 0)
-        idx = np.broadcast_to(np.clip(age, 0, n_ages - 1)[..., None], (*stock_by_age.shape[:-1], 1))
-        out[..., col] = np.where(valid, np.take_along_axis(stock_by_age, idx, axis=-1)[..., 0], 0)
-    out[..., -1] += np.where(life == 0, stock_by_age[..., 0], 0)
     return out
 
 

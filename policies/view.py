@@ -118,3 +118,21 @@ def round_to_packs(units: np.ndarray, pack_units: np.ndarray, *, up: bool = True
     units = np.maximum(units, 0.0)
     packs = np.ceil(units / pack_units - 1e-9) if up else np.floor(units / pack_units + 0.5)
     return (packs * pack_units).astype(np.int64)
+
+
+def on_hand_by_remaining_life(stock_by_age: np.ndarray, shelf_life_days: np.ndarray) -> np.ndarray:
+    """[..., skus, ages] by age -> [..., skus, R] by remaining life (index r-1 = r days left).
+
+    Non-perishables (life 0) go to the last column (they never expire).
+    """
+    n_ages = stock_by_age.shape[-1]
+    life = np.broadcast_to(shelf_life_days.astype(np.int64), stock_by_age.shape[:-1])[..., None]
+    # remaining life r (column r-1) is held by the units of age life - r
+    age = life - 1 - np.arange(n_ages)
+    valid = (life > 0) & (age >= 0) & (age < n_ages)
+    idx = np.broadcast_to(np.clip(age, 0, n_ages - 1), stock_by_age.shape)
+    out = np.where(valid, np.take_along_axis(stock_by_age, idx, axis=-1), 0).astype(
+        stock_by_age.dtype
+    )
+    out[..., -1] += np.where(life[..., 0] == 0, stock_by_age.sum(axis=-1), 0).astype(out.dtype)
+    return out

@@ -1,0 +1,281 @@
+"""Write a policy folder: ``manifest.json`` + ``manifest.sha256`` + catalog (+ ``policy.onnx``).
+
+Sources: a trained stable-baselines3 model (a training output folder, a saved
+model, or an MLflow run) on the SKU-agent env, or a tuned heuristic. The
+folder is written beside its destination and renamed into place, so a failed
+export never leaves a half-written policy behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from omegaconf import DictConfig, OmegaConf
+
+from policies.export.catalog import catalog_from_scenario
+from policies.serving.catalog import CATALOG_ARRAYS, save_catalog
+from policies.serving.errors import PolicyFormatError
+from policies.serving.features import FEATURES
+from policies.serving.integrity import write_manifest
+from policies.serving.rule_policy import RULES
+from sim.errors import ConfigError
+
+CATALOG_FILE = "catalog.npz"
+ONNX_FILE = "policy.onnx"
+SKU_AGENTS_ENV = {"id": "ShelfLife/SkuAgents", "version": 0}
+AGENT_EXTRA_FEATURES = (
+    ("is_order_step", "1 at the daily ordering step (always 1 when served)"),
+    ("hour_of_day", "hour of the decision / 24"),
+)
+RULES_TEXT = {
+    "case_pack": "orders are whole packs: units = packs × pack_units (1 when break-pack)",
+    "cap": "at most max_order_packs packs per store-SKU and day (the action range)",
+    "blocked": "blocked store-SKUs are never ordered (suggestion 0)",
+}
+
+
+def _write_folder(out: Path, manifest: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise ConfigError("out", str(out), "a new or empty folder (a policy is never overwritten)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; a policy folder is meant to be read
+    try:
+        for name, data in files.items():
+            (tmp / name).write_bytes(data)
+        written = write_manifest(tmp, manifest)
+        if out.exists():
+            out.rmdir()
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return written
+
+
+def _catalog_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / CATALOG_FILE
+        save_catalog(path, arrays)
+        return path.read_bytes()
+
+
+def _catalog_section(arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    return {
+        "file": CATALOG_FILE,
+        "n_stores": len(arrays["store_ids"]),
+        "n_skus": len(arrays["sku_ids"]),
+        "arrays": {k: meaning for k, (_, meaning) in CATALOG_ARRAYS.items()},
+    }
+
+
+def export_sb3(
+    model_path: Path,
+    out: Path,
+    *,
+    stats_path: Path | None = None,
+    config_path: Path | None = None,
+    result_path: Path | None = None,
+    scenario: str | None = None,
+    source: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Export a model trained on the SKU-agent env.
+
+    Args:
+        model_path: the saved model (``.zip``).
+        stats_path: its ``VecNormalize`` statistics, if it was trained with them.
+        config_path: the training ``config.yaml`` (env, algo, seeds).
+        result_path: the training ``result.json`` (evaluation KPIs).
+        scenario: serve this scenario's catalog instead of the training scenario's
+            (the policy is shared per store-SKU, so it applies to any catalog).
+        source: where the model came from (run id, paths), recorded in the manifest.
+    """
+    from stable_baselines3.common.vec_env import VecNormalize
+
+    from policies.export.onnx_export import INPUT, OPSET, OUTPUT, export_onnx
+    from policies.rl.agent import load_agent
+
+    if config_path is None or not Path(config_path).is_file():
+        raise ConfigError("config", str(config_path), "the training run's config.yaml")
+    cfg = OmegaConf.load(config_path)
+    if cfg.env.kind != "sku_agents":
+        raise ConfigError(
+            "env.kind",
+            cfg.env.kind,
+            "sku_agents (a per-store-SKU policy; other envs are not served)",
+        )
+    env_kwargs = OmegaConf.to_container(cfg.env.kwargs, resolve=True)
+    decision_hour = float(env_kwargs.get("decision_hour", 9.0))
+    max_packs = int(env_kwargs.get("max_order_packs", 8))
+    agent = load_agent(
+        str(model_path), cfg.algo.class_path, str(stats_path) if stats_path else None
+    )
+    model = agent.model
+    if model.action_space.n != max_packs + 1:
+        raise PolicyFormatError(
+            f"model has {model.action_space.n} actions but the config says max_order_packs "
+            f"{max_packs} (+1); export the config that trained the model"
+        )
+    normalization = None
+    if isinstance(agent.normalizer, VecNormalize) and agent.normalizer.norm_obs:
+        rms = agent.normalizer.obs_rms
+        normalization = {
+            "mean": np.asarray(rms.mean, dtype=np.float64).tolist(),
+            "var": np.asarray(rms.var, dtype=np.float64).tolist(),
+            "epsilon": float(agent.normalizer.epsilon),
+            "clip_obs": float(agent.normalizer.clip_obs),
+        }
+    serve_scenario = scenario or str(cfg.env.scenario)
+    catalog = catalog_from_scenario(serve_scenario, decision_hour)
+    config_yaml = OmegaConf.to_yaml(cfg, resolve=True)
+    result = json.loads(Path(result_path).read_text()) if result_path else {}
+    manifest = {
+        "kind": "onnx",
+        "policy": str(cfg.algo.name) if "name" in cfg.algo else str(cfg.algo.class_path),
+        "env": {
+            **SKU_AGENTS_ENV,
+            "trained_on_scenario": str(cfg.env.scenario),
+            "scenario": serve_scenario,
+            "decision_hour": decision_hour,
+            "max_order_packs": max_packs,
+        },
+        "observation": {
+            "features": [{"name": n, "meaning": m} for n, m in (*FEATURES, *AGENT_EXTRA_FEATURES)],
+            "normalization": normalization,
+            "clip": "features clipped to [-1, 50] before normalisation",
+        },
+        "action": {
+            "type": "discrete_packs",
+            "n": max_packs + 1,
+            "max_order_packs": max_packs,
+            "mapping": "packs = argmax(scores); units = packs × pack_units; blocked → 0",
+        },
+        "rules": RULES_TEXT,
+        "onnx": {"file": ONNX_FILE, "input": INPUT, "output": OUTPUT, "opset": OPSET},
+        "catalog": _catalog_section(catalog),
+        "training": {
+            "algo": str(cfg.algo.class_path),
+            "timesteps": int(model.num_timesteps),
+            "seed": int(cfg.seed),
+            "config_digest": hashlib.sha256(config_yaml.encode()).hexdigest(),
+            "source": source or {"model_path": str(model_path)},
+        },
+        "evaluation": {k: v for k, v in result.items() if k.startswith("eval_")},
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    files = {ONNX_FILE: export_onnx(model), CATALOG_FILE: _catalog_bytes(catalog)}
+    files["training_config.yaml"] = config_yaml.encode()
+    return _write_folder(Path(out), manifest, files)
+
+
+def export_run_dir(run_dir: Path, out: Path, **kwargs: Any) -> dict[str, Any]:
+    """Export the latest model of a training output folder (``experiments.train``)."""
+    run_dir = Path(run_dir)
+    model = run_dir / "checkpoints" / "latest.zip"
+    if not model.is_file():
+        raise ConfigError(
+            "path", str(run_dir), "a training output folder with checkpoints/latest.zip"
+        )
+    stats = model.with_name("latest_vecnormalize.pkl")
+    result = run_dir / "result.json"
+    return export_sb3(
+        model,
+        out,
+        stats_path=stats if stats.is_file() else None,
+        config_path=run_dir / "config.yaml",
+        result_path=result if result.is_file() else None,
+        **kwargs,
+    )
+
+
+def export_mlflow_run(
+    run_id: str, out: Path, *, tracking_uri: str, **kwargs: Any
+) -> dict[str, Any]:
+    """Export the model logged by a training run in MLflow."""
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=tracking_uri)
+    try:
+        client.get_run(run_id)
+    except mlflow.exceptions.MlflowException as err:
+        raise ConfigError("run_id", run_id, f"a run in {tracking_uri}") from err
+    with tempfile.TemporaryDirectory() as tmp:
+        local = Path(client.download_artifacts(run_id, "", tmp))
+        model = local / "model" / "latest.zip"
+        if not model.is_file():
+            raise ConfigError("run_id", run_id, "a training run that logged model/latest.zip")
+        stats = local / "model" / "latest_vecnormalize.pkl"
+        result = local / "result.json"
+        return export_sb3(
+            model,
+            out,
+            stats_path=stats if stats.is_file() else None,
+            config_path=local / "config.yaml",
+            result_path=result if result.is_file() else None,
+            source={"mlflow_run_id": run_id, "tracking_uri": tracking_uri},
+            **kwargs,
+        )
+
+
+def export_heuristic(
+    policy: str,
+    scenario: str,
+    out: Path,
+    *,
+    tuned_dir: str = "reports/baseline",
+    decision_hour: float = 9.0,
+) -> dict[str, Any]:
+    """Export a tuned heuristic as its parameters (no model file)."""
+    from experiments.evaluate import policy_config
+
+    cfg = DictConfig(
+        {"scenario": scenario, "tuned_dir": tuned_dir, "tuned": True, "policy_overrides": {}}
+    )
+    conf = policy_config(policy, cfg)
+    target = conf.pop("_target_", None)
+    if target not in RULES:
+        servable = sorted(t.rsplit(".", 1)[1] for t in RULES)
+        raise ConfigError(
+            "policy", policy, f"a replenishment rule the serving module runs ({servable})"
+        )
+    tuned_root = Path(tuned_dir)
+    tuned_file = (
+        (
+            tuned_root
+            if tuned_root.is_absolute()
+            else Path(__file__).resolve().parents[2] / tuned_root
+        )
+        / scenario
+        / f"{policy}.json"
+    )
+    tuned = json.loads(tuned_file.read_text()) if tuned_file.is_file() else None
+    catalog = catalog_from_scenario(scenario, decision_hour)
+    manifest = {
+        "kind": "heuristic",
+        "policy": policy,
+        "env": {
+            "id": "ShelfLife/Simulator",
+            "version": 0,
+            "scenario": scenario,
+            "decision_hour": decision_hour,
+        },
+        "heuristic": {"target": target, "params": conf, "review_days": 1.0},
+        "rules": RULES_TEXT,
+        "catalog": _catalog_section(catalog),
+        "training": {
+            "tuned_file": str(tuned_file) if tuned else None,
+            "train_seeds": tuned.get("train_seeds") if tuned else None,
+            "config_digest": hashlib.sha256(json.dumps(conf, sort_keys=True).encode()).hexdigest(),
+        },
+        "evaluation": {"train_profit_per_day": tuned.get("best_profit_per_day")} if tuned else {},
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    return _write_folder(Path(out), manifest, {CATALOG_FILE: _catalog_bytes(catalog)})

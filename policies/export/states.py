@@ -1,0 +1,52 @@
+"""Serving states read from a running simulator (parity tests, example tables)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from policies.sim_view import store_lead_time_days
+from sim.engine import Simulation
+
+
+def state_columns(
+    sim: Simulation, forecast: np.ndarray, scale: np.ndarray | None = None
+) -> dict[str, Any]:
+    """Every store-SKU of ``sim`` as the columns of ``policies.serving.state`` (store_ids form).
+
+    Args:
+        forecast: [stores, skus] the forecast the policy sees (the env's smoothed one).
+        scale: [stores, skus] feature scale to send; None leaves the catalog's.
+    """
+    spec = sim.spec
+    snap = sim.snapshot()
+    n_st, n_sku = spec.n_stores, spec.n_skus
+    n = n_st * n_sku
+    flat = lambda a: np.broadcast_to(a, (n_st, n_sku)).reshape(-1)  # noqa: E731
+    store_dc = spec.store_dc()
+    columns: dict[str, Any] = {
+        "store_ids": np.repeat([s.store_id for s in spec.stores], n_sku),
+        "sku_ids": np.tile([str(s) for s in spec.skus.ids], n_st),
+        "weekday": int(snap.weekday),
+        "day": int(snap.day),
+        "on_hand_by_age": snap.store_on_hand_by_age.reshape(n, -1).astype(np.float64),
+        "on_shelf": flat(snap.store_shelf).astype(np.float64),
+        "on_order": flat(snap.store_on_order).astype(np.float64),
+        "arriving_1d": flat(snap.store_pipeline_by_day[:, :, :2].sum(axis=2)).astype(np.float64),
+        "sales_yesterday": flat(snap.sales_yesterday).astype(np.float64),
+        "demand_yesterday": flat(snap.demand_yesterday).astype(np.float64),
+        "forecast": flat(forecast).astype(np.float64),
+        "promotion_price": flat(snap.promotion_price).astype(np.float64),
+        "price_multiplier": flat(snap.price_multiplier).astype(np.float64),
+        "dc_on_hand": flat(snap.dc_on_hand[store_dc]).astype(np.float64),
+        "lead_time_days": flat(store_lead_time_days(sim)[:, None]).astype(np.float64),
+    }
+    if scale is not None:
+        columns["scale"] = flat(scale).astype(np.float64)
+    return columns
+
+
+def select_rows(columns: dict[str, Any], rows: np.ndarray) -> dict[str, Any]:
+    """The same columns restricted to ``rows`` (scalars kept)."""
+    return {k: (np.asarray(v)[rows] if np.ndim(v) >= 1 else v) for k, v in columns.items()}

@@ -1,0 +1,99 @@
+"""Master data of the stores and SKUs a policy serves, read from ``catalog.npz``.
+
+Static per-SKU and per-store-SKU facts (case pack, shelf life, blocked list,
+demand scale, costs, lead time by weekday) travel with the exported policy so
+that a request carries only the day's state. Loaded with
+``allow_pickle=False``: only plain numeric and string arrays are accepted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from policies.serving.errors import PolicyFormatError
+
+# name -> (shape in terms of S stores and K SKUs, meaning)
+CATALOG_ARRAYS: dict[str, tuple[str, str]] = {
+    "store_ids": ("S", "store identifiers"),
+    "sku_ids": ("K", "SKU identifiers"),
+    "shelf_life_days": ("K", "shelf life in days, 0 = non-perishable"),
+    "pack_units": ("K", "units per orderable pack (1 when packs may be broken)"),
+    "category": ("K", "category code (sim.enums.Category)"),
+    "unit_cost": ("K", "purchase cost per unit"),
+    "price": ("K", "regular selling price per unit"),
+    "holding_cost_per_day": ("K", "holding cost per unit and day"),
+    "waste_cost_per_unit": ("K", "disposal cost per wasted unit"),
+    "blocked": ("SK", "True where the store may not order the SKU"),
+    "scale": ("SK", "expected daily demand in units (feature scale, at least 1)"),
+    "facings_units": ("SK", "display minimum of the shelf in units"),
+    "lead_time_days_by_weekday": ("S7", "days from the daily decision to delivery, per weekday"),
+    "dc_stores_served": ("S", "stores served by the store's DC (shares the DC's stock)"),
+    "n_ages": ("", "age buckets of stock on hand (days)"),
+}
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The catalog's arrays plus id lookups."""
+
+    arrays: dict[str, np.ndarray]
+    store_index: dict[str, int]
+    sku_index: dict[str, int]
+
+    @property
+    def n_stores(self) -> int:
+        return len(self.store_index)
+
+    @property
+    def n_skus(self) -> int:
+        return len(self.sku_index)
+
+    @property
+    def n_ages(self) -> int:
+        return int(self.arrays["n_ages"])
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.arrays[name]
+
+
+def save_catalog(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write the catalog after checking every array is present with its shape."""
+    check_catalog(arrays, str(path))
+    np.savez(path, **{k: np.asarray(arrays[k]) for k in CATALOG_ARRAYS})
+
+
+def load_catalog(path: Path) -> Catalog:
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except ValueError as err:  # object arrays need pickle: refused
+        raise PolicyFormatError(f"{path}: not a plain-array catalog ({err})") from err
+    check_catalog(arrays, str(path))
+    stores = [str(s) for s in arrays["store_ids"]]
+    skus = [str(s) for s in arrays["sku_ids"]]
+    return Catalog(
+        arrays=arrays,
+        store_index={s: i for i, s in enumerate(stores)},
+        sku_index={s: i for i, s in enumerate(skus)},
+    )
+
+
+def check_catalog(arrays: dict[str, np.ndarray], where: str) -> None:
+    missing = sorted(set(CATALOG_ARRAYS) - set(arrays))
+    if missing:
+        raise PolicyFormatError(f"{where}: catalog arrays missing: {missing}")
+    n_st, n_sku = len(arrays["store_ids"]), len(arrays["sku_ids"])
+    dims = {"S": (n_st,), "K": (n_sku,), "SK": (n_st, n_sku), "S7": (n_st, 7), "": ()}
+    for name, (dim, _) in CATALOG_ARRAYS.items():
+        shape = np.shape(arrays[name])
+        if shape != dims[dim]:
+            raise PolicyFormatError(
+                f"{where}: catalog {name} has shape {shape}; expected {dims[dim]}"
+            )
+    for name in ("store_ids", "sku_ids"):
+        ids = [str(s) for s in arrays[name]]
+        if len(set(ids)) != len(ids):
+            raise PolicyFormatError(f"{where}: catalog {name} has duplicates")

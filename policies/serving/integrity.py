@@ -1,0 +1,96 @@
+"""The policy folder's manifest: written with the SHA-256 of every file, checked at load.
+
+A folder holds ``manifest.json``, ``manifest.sha256`` (the manifest's own
+checksum) and the files the manifest lists. Loading refuses a folder whose
+manifest checksum, listed files or set of files differ from what was written,
+and a format version this code does not know. Nothing is unpickled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from policies.serving.errors import PolicyFormatError, PolicyIntegrityError
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+MANIFEST_CHECKSUM = "manifest.sha256"
+KINDS = ("onnx", "heuristic")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_manifest(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Add the format version and every file's hash, then write the manifest and its checksum.
+
+    Returns the manifest as written.
+    """
+    folder = Path(folder)
+    own = (MANIFEST, MANIFEST_CHECKSUM)
+    files = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name not in own)
+    full = {"format_version": FORMAT_VERSION, **manifest}
+    full["files"] = {name: sha256_file(folder / name) for name in files}
+    body = (json.dumps(full, indent=2, sort_keys=True, allow_nan=False) + "\n").encode()
+    (folder / MANIFEST).write_bytes(body)
+    (folder / MANIFEST_CHECKSUM).write_text(f"{hashlib.sha256(body).hexdigest()}  {MANIFEST}\n")
+    return full
+
+
+def load_manifest(folder: Path) -> dict[str, Any]:
+    """The verified manifest of a policy folder.
+
+    Raises:
+        PolicyIntegrityError: a missing, changed or unlisted file, or a changed manifest.
+        PolicyFormatError: an unknown format version or policy kind.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise PolicyIntegrityError(f"policy folder {folder} does not exist")
+    for name in (MANIFEST, MANIFEST_CHECKSUM):
+        if not (folder / name).is_file():
+            raise PolicyIntegrityError(f"{folder}: {name} is missing; export the policy again")
+    body = (folder / MANIFEST).read_bytes()
+    expected = (folder / MANIFEST_CHECKSUM).read_text().split()[:1]
+    actual = hashlib.sha256(body).hexdigest()
+    if expected != [actual]:
+        raise PolicyIntegrityError(
+            f"{folder}: {MANIFEST} was changed after export (its SHA-256 {actual[:12]}... "
+            f"does not match {MANIFEST_CHECKSUM}); refusing to load"
+        )
+    try:
+        manifest = json.loads(body)
+    except json.JSONDecodeError as err:
+        raise PolicyFormatError(f"{folder}: {MANIFEST} is not valid JSON ({err})") from err
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise PolicyFormatError(
+            f"{folder}: format_version {version!r} is not served by this version; "
+            f"allowed: {FORMAT_VERSION} (export the policy again with this version)"
+        )
+    if manifest.get("kind") not in KINDS:
+        raise PolicyFormatError(f"{folder}: kind {manifest.get('kind')!r}; allowed: {KINDS}")
+    listed: dict[str, str] = manifest.get("files", {})
+    present = {p.name for p in folder.iterdir() if p.is_file()} - {MANIFEST, MANIFEST_CHECKSUM}
+    if extra := sorted(present - set(listed)):
+        raise PolicyIntegrityError(
+            f"{folder}: files not in the manifest: {extra}; refusing to load"
+        )
+    for name, digest in listed.items():
+        path = folder / name
+        if not path.is_file():
+            raise PolicyIntegrityError(f"{folder}: {name} is listed in the manifest but missing")
+        if (actual := sha256_file(path)) != digest:
+            raise PolicyIntegrityError(
+                f"{folder}: {name} was changed after export (SHA-256 {actual[:12]}... "
+                f"but the manifest says {digest[:12]}...); refusing to load"
+            )
+    return manifest

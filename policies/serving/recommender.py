@@ -1,0 +1,140 @@
+"""``Recommender``: a verified policy folder turned into daily suggestions.
+
+``Recommender.load(folder)`` checks the manifest's checksum and format version
+and every file's SHA-256 before using anything, and reads only ONNX, JSON and
+plain numpy arrays (never a pickle). ``recommend(state)`` is a pure function of
+(policy, state): per store-SKU the suggested order, the reason, the alert tier
+with its response, and the business rules applied. The system recommends; a
+person reviews (see ``policies.serving.feedback``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from policies.alerts import Response, Tier
+from policies.serving.alerts import state_alerts
+from policies.serving.catalog import Catalog, load_catalog
+from policies.serving.decision import rule_names
+from policies.serving.errors import PolicyIntegrityError
+from policies.serving.integrity import load_manifest
+from policies.serving.state import StateRows, parse_state
+
+TIER_NAMES = np.array([t.name.lower() for t in Tier], dtype=object)
+RESPONSE_NAMES = np.array([r.name.lower() for r in Response], dtype=object)
+RULE_LISTS = [rule_names(flags) for flags in range(8)]
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    """Suggestions for ``n`` store-SKU rows, in the order of the request."""
+
+    store_ids: list[str]
+    sku_ids: list[str]
+    order_units: np.ndarray  # [n] int64
+    order_packs: np.ndarray  # [n] int64
+    reasons: list[str]
+    alert_tier: np.ndarray  # [n] Tier values
+    alert_response: np.ndarray  # [n] Response values
+    rules: np.ndarray  # [n] Rule flags
+
+    @property
+    def n(self) -> int:
+        return len(self.sku_ids)
+
+    def to_columns(self) -> dict[str, list[Any]]:
+        """Plain lists, ready for JSON or a table."""
+        return {
+            "store_ids": self.store_ids,
+            "sku_ids": self.sku_ids,
+            "order_units": self.order_units.tolist(),
+            "order_packs": self.order_packs.tolist(),
+            "reasons": self.reasons,
+            "alerts": TIER_NAMES[self.alert_tier].tolist(),
+            "alert_responses": RESPONSE_NAMES[self.alert_response].tolist(),
+            "rules": [RULE_LISTS[f] for f in self.rules.tolist()],
+        }
+
+
+class Recommender:
+    """A served policy. Build it with ``Recommender.load(folder)``."""
+
+    def __init__(
+        self, folder: Path, manifest: dict[str, Any], catalog: Catalog, policy: Any
+    ) -> None:
+        self.folder = Path(folder)
+        self.manifest = manifest
+        self.catalog = catalog
+        self.policy = policy
+        self._store_ids = np.array([str(s) for s in catalog["store_ids"]], dtype=object)
+        self._sku_ids = np.array([str(s) for s in catalog["sku_ids"]], dtype=object)
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Recommender:
+        """Verify and load an exported policy folder.
+
+        Raises:
+            PolicyIntegrityError: a changed, missing or unlisted file, or a changed manifest.
+            PolicyFormatError: an unknown format version, kind or rule.
+        """
+        folder = Path(folder)
+        manifest = load_manifest(folder)
+        catalog_bytes = _read_verified(folder, manifest["catalog"]["file"], manifest)
+        catalog = load_catalog(io.BytesIO(catalog_bytes))
+        if manifest["kind"] == "onnx":
+            from policies.serving.onnx_policy import OnnxPolicy
+
+            model = _read_verified(folder, manifest["onnx"]["file"], manifest)
+            policy: Any = OnnxPolicy(model, manifest, catalog)
+        else:
+            from policies.serving.rule_policy import RulePolicy
+
+            policy = RulePolicy(manifest, catalog)
+        return cls(folder, manifest, catalog, policy)
+
+    def metadata(self) -> dict[str, Any]:
+        """What a caller may want to know: the manifest, without the file hashes."""
+        return {k: v for k, v in self.manifest.items() if k != "files"} | {
+            "n_stores": self.catalog.n_stores,
+            "n_skus": self.catalog.n_skus,
+        }
+
+    def parse(self, state: Mapping[str, Any]) -> StateRows:
+        return parse_state(state, self.catalog)
+
+    def recommend(self, state: Mapping[str, Any] | StateRows) -> Recommendations:
+        """Suggestions for the rows of ``state`` (columns as in ``policies.serving.state``).
+
+        Raises:
+            StateError: naming the refused column, row and what is allowed.
+        """
+        rows = state if isinstance(state, StateRows) else self.parse(state)
+        decision = self.policy.decide(rows)
+        alerts = state_alerts(rows, self.catalog)
+        pack_units = self.catalog["pack_units"][rows.sku].astype(np.int64)
+        return Recommendations(
+            store_ids=self._store_ids[rows.store].tolist(),
+            sku_ids=self._sku_ids[rows.sku].tolist(),
+            order_units=decision.units,
+            order_packs=decision.units // np.maximum(pack_units, 1),
+            reasons=decision.reasons,
+            alert_tier=alerts.tier.astype(np.int64),
+            alert_response=alerts.response.astype(np.int64),
+            rules=decision.rules,
+        )
+
+
+def _read_verified(folder: Path, name: str, manifest: dict[str, Any]) -> bytes:
+    """The file's bytes, checked against the manifest once more as they are used."""
+    data = (folder / name).read_bytes()
+    expected = manifest["files"].get(name)
+    if expected is None or hashlib.sha256(data).hexdigest() != expected:
+        raise PolicyIntegrityError(f"{folder}: {name} does not match the manifest; refusing")
+    return data

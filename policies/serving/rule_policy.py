@@ -1,0 +1,84 @@
+"""A tuned replenishment heuristic served from its parameters (no model file).
+
+The manifest names the rule by its config target; only the rules listed in
+``RULES`` can be built (no import of arbitrary names, no ``eval``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from policies import heuristics
+from policies.serving.catalog import Catalog
+from policies.serving.decision import PolicyDecision, Rule
+from policies.serving.errors import PolicyFormatError
+from policies.serving.state import StateRows
+from policies.view import ReplenishmentView, on_hand_by_remaining_life
+
+RULES: dict[str, type] = {
+    f"policies.heuristics.{name}": getattr(heuristics, name) for name in heuristics.__all__
+}
+
+
+def build_rule(spec: dict[str, Any]) -> Any:
+    """The rule object from the manifest's ``heuristic`` section."""
+    target = spec.get("target")
+    if target not in RULES:
+        raise PolicyFormatError(f"heuristic.target {target!r}; allowed: {sorted(RULES)}")
+    try:
+        return RULES[target](**spec.get("params", {}))
+    except (TypeError, ValueError) as err:
+        raise PolicyFormatError(f"heuristic.params for {target}: {err}") from err
+
+
+class RulePolicy:
+    """Args:
+    manifest: the verified manifest (its ``heuristic`` section builds the rule).
+    catalog: the policy's catalog.
+    """
+
+    def __init__(self, manifest: dict[str, Any], catalog: Catalog) -> None:
+        spec = manifest["heuristic"]
+        self.rule = build_rule(spec)
+        self.review_days = float(spec.get("review_days", 1.0))
+        self.catalog = catalog
+
+    def view(self, rows: StateRows) -> ReplenishmentView:
+        cat = self.catalog
+        sku, store = rows.sku, rows.store
+        life = cat["shelf_life_days"][sku].astype(np.int64)
+        return ReplenishmentView(
+            on_hand=rows.on_hand,
+            on_order=rows.on_order,
+            on_hand_by_life=on_hand_by_remaining_life(rows.on_hand_by_age, life),
+            forecast_daily=rows.forecast,
+            forecast_sd_daily=np.sqrt(rows.forecast),
+            lead_time_days=rows.lead_time_days,
+            review_days=np.full(rows.n, self.review_days),
+            shelf_life_days=life,
+            pack_units=cat["pack_units"][sku].astype(np.int64),
+            facings_units=cat["facings_units"][store, sku].astype(np.float64),
+            blocked=cat["blocked"][store, sku].astype(bool),
+            unit_cost=cat["unit_cost"][sku].astype(np.float64),
+            price=cat["price"][sku].astype(np.float64),
+            holding_cost_per_day=cat["holding_cost_per_day"][sku].astype(np.float64),
+            waste_cost_per_unit=cat["waste_cost_per_unit"][sku].astype(np.float64),
+            on_promotion=rows.promotion_price < 1.0,
+            day=rows.day,
+        )
+
+    def decide(self, rows: StateRows) -> PolicyDecision:
+        view = self.view(rows)
+        decision = self.rule.decide(view)
+        units = np.asarray(decision.units, dtype=np.int64)
+        cap = getattr(self.rule, "max_order_units", None)
+        rules = (
+            np.where(view.blocked, int(Rule.BLOCKED), 0)
+            | np.where((units > 0) & (view.pack_units > 1), int(Rule.CASE_PACK_ROUNDING), 0)
+        ).astype(np.int64)
+        if cap is not None:
+            at_cap = units >= np.floor(float(cap) / view.pack_units) * view.pack_units
+            rules |= np.where(at_cap & (units > 0), int(Rule.CAP), 0)
+        return PolicyDecision(units=units, rules=rules, reasons=decision.explain(view))

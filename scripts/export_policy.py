@@ -1,0 +1,103 @@
+"""Export a policy folder for the serving module.
+
+    python scripts/export_policy.py run_id=<mlflow run> out=<folder> [tracking_uri=...]
+    python scripts/export_policy.py path=<training output folder or model .zip> out=<folder>
+    python scripts/export_policy.py policy=base_stock scenario=city_fresh out=<folder>
+
+Optional: ``scenario=`` with a model serves another scenario's catalog;
+``tuned_dir=`` (default reports/baseline) for heuristics. Prints one JSON line
+with the folder and the manifest's digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from policies.export.exporter import (
+    export_heuristic,
+    export_mlflow_run,
+    export_run_dir,
+    export_sb3,
+)
+from sim.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[1]
+KEYS = {"run_id", "path", "policy", "scenario", "out", "tracking_uri", "tuned_dir"}
+DEFAULT_TRACKING_URI = f"sqlite:///{REPO / 'mlruns' / 'mlflow.db'}"
+
+
+def parse_args(argv: list[str]) -> dict[str, str]:
+    args: dict[str, str] = {}
+    for item in argv:
+        key, sep, value = item.partition("=")
+        if not sep or key not in KEYS:
+            raise ConfigError("argument", item, f"key=value with key in {sorted(KEYS)}")
+        args[key] = value
+    sources = [k for k in ("run_id", "path", "policy") if k in args]
+    if len(sources) != 1:
+        raise ConfigError("source", sources, "exactly one of run_id=, path=, policy=")
+    if "out" not in args:
+        raise ConfigError("out", None, "out=<folder> for the exported policy")
+    if "policy" in args and "scenario" not in args:
+        raise ConfigError("scenario", None, "scenario=<name> with policy=")
+    return args
+
+
+def export(args: dict[str, str]) -> dict:
+    out = Path(args["out"])
+    if "policy" in args:
+        return export_heuristic(
+            args["policy"],
+            args["scenario"],
+            out,
+            tuned_dir=args.get("tuned_dir", "reports/baseline"),
+        )
+    scenario = args.get("scenario")
+    if "run_id" in args:
+        uri = args.get("tracking_uri", DEFAULT_TRACKING_URI)
+        return export_mlflow_run(args["run_id"], out, tracking_uri=uri, scenario=scenario)
+    path = Path(args["path"])
+    if path.is_dir():
+        return export_run_dir(path, out, scenario=scenario)
+    if path.suffix == ".zip" and path.is_file():
+        run_dir = path.parent.parent  # <run>/checkpoints/<name>.zip
+        stats = path.with_name(f"{path.stem}_vecnormalize.pkl")
+        result = run_dir / "result.json"
+        return export_sb3(
+            path,
+            out,
+            stats_path=stats if stats.is_file() else None,
+            config_path=run_dir / "config.yaml",
+            result_path=result if result.is_file() else None,
+            scenario=scenario,
+        )
+    raise ConfigError("path", str(path), "a training output folder or a saved model .zip")
+
+
+def main(argv: list[str] | None = None) -> dict:
+    try:
+        args = parse_args(sys.argv[1:] if argv is None else argv)
+        manifest = export(args)
+    except ConfigError as err:
+        print(f"export_policy: {err}", file=sys.stderr)
+        raise SystemExit(2) from err
+    out = Path(args["out"])
+    digest = hashlib.sha256((out / "manifest.json").read_bytes()).hexdigest()
+    line = {
+        "out": str(out),
+        "kind": manifest["kind"],
+        "policy": manifest["policy"],
+        "files": sorted(manifest["files"]),
+        "manifest_sha256": digest,
+    }
+    print(json.dumps(line))
+    return line
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""Export: folder layout, manifest content, parity with the trained policy, heuristics."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from envs.sku_agents import SkuAgents
+from policies.export.states import select_rows, state_columns
+from policies.rl.agent import load_agent
+from policies.serving import Recommender
+from policies.serving.integrity import load_manifest
+from sim.errors import ConfigError
+from tests.exported_policies import REPO
+
+
+def test_exported_folder_lists_every_file_with_its_hash(ppo_policy_dir):
+    manifest = load_manifest(ppo_policy_dir)
+    assert manifest["kind"] == "onnx" and manifest["format_version"] == 1
+    assert set(manifest["files"]) == {"policy.onnx", "catalog.npz", "training_config.yaml"}
+    assert [f["name"] for f in manifest["observation"]["features"]][-2:] == [
+        "is_order_step",
+        "hour_of_day",
+    ]
+    norm = manifest["observation"]["normalization"]
+    assert len(norm["mean"]) == len(norm["var"]) == 22
+    assert manifest["action"]["n"] == manifest["env"]["max_order_packs"] + 1
+    assert len(manifest["training"]["config_digest"]) == 64
+    assert "eval_profit_per_day" in manifest["evaluation"]
+    for section in ("rules", "catalog", "created_at", "env"):
+        assert section in manifest
+
+
+def test_export_decisions_equal_the_trained_policy_on_10000_simulator_states(
+    sku_ppo_run, ppo_policy_dir
+):
+    ckpt = sku_ppo_run / "checkpoints"
+    agent = load_agent(
+        str(ckpt / "latest.zip"), "stable_baselines3.PPO", str(ckpt / "latest_vecnormalize.pkl")
+    )
+    recommender = Recommender.load(ppo_policy_dir)
+    env = SkuAgents(episode_days=7, scenario="city_fresh", warmup_days=3, max_order_packs=8)
+    obs = env.reset(4242)
+    compared = differing = 0
+    while compared < 10_000:
+        core = env.core
+        columns = select_rows(state_columns(core.sim, core.forecast, core.scale), core.agent_index)
+        served = recommender.recommend(columns)
+        # the served features are the env's observation, bit for bit
+        rows = recommender.parse(columns)
+        assert np.array_equal(recommender.policy.observations(rows), obs)
+        actions, _ = agent.predict(obs)
+        trained_units = actions * core.pack_units[env.agent_sku]
+        differing += int((served.order_units != trained_units).sum())
+        compared += len(actions)
+        env.step(actions)
+        obs = env.observe()
+    assert compared >= 10_000
+    assert differing == 0
+
+
+def test_heuristic_exports_as_parameters_and_decides_like_the_rule(base_stock_policy_dir):
+    manifest = load_manifest(base_stock_policy_dir)
+    assert manifest["kind"] == "heuristic" and set(manifest["files"]) == {"catalog.npz"}
+    tuned = json.loads((REPO / "reports/baseline/city_fresh/base_stock.json").read_text())
+    for key, value in tuned["best_params"].items():
+        assert manifest["heuristic"]["params"][key] == value
+
+    from policies.heuristics import BaseStock
+    from policies.sim_view import view_from_sim
+
+    recommender = Recommender.load(base_stock_policy_dir)
+    env = SkuAgents(episode_days=7, scenario="city_fresh", warmup_days=3)
+    env.reset(7)
+    core = env.core
+    columns = state_columns(core.sim, core.forecast)
+    served = recommender.recommend(columns)
+    rule = BaseStock(**manifest["heuristic"]["params"])
+    expected = rule.decide(view_from_sim(core.sim, core.forecast)).units
+    np.testing.assert_array_equal(served.order_units, expected)
+
+
+def test_export_refuses_an_existing_folder_and_unservable_policies(tmp_path, ppo_policy_dir):
+    from policies.export.exporter import export_heuristic
+
+    with pytest.raises(ConfigError, match="never overwritten"):
+        export_heuristic("base_stock", "city_fresh", ppo_policy_dir)
+    with pytest.raises(ConfigError, match="replenishment rule the serving module runs"):
+        export_heuristic("tiered_alerts", "city_fresh", tmp_path / "x")
+    assert not (tmp_path / "x").exists()
+
+
+def test_export_cli_from_an_mlflow_run(sku_ppo_run, tmp_path):
+    run_id = (sku_ppo_run / "mlflow_run_id").read_text()
+    uri = (sku_ppo_run / "tracking_uri").read_text()
+    out = subprocess.run(
+        [
+            sys.executable,
+            "scripts/export_policy.py",
+            f"run_id={run_id}",
+            f"tracking_uri={uri}",
+            f"out={tmp_path / 'from_mlflow'}",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = json.loads(out.stdout.strip().splitlines()[-1])
+    assert line["kind"] == "onnx" and "policy.onnx" in line["files"]
+    manifest = load_manifest(tmp_path / "from_mlflow")
+    assert manifest["training"]["source"]["mlflow_run_id"] == run_id
+
+
+def test_export_cli_names_a_bad_argument(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "scripts/export_policy.py", "polcy=base_stock", f"out={tmp_path}/p"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 2
+    assert "polcy=base_stock" in out.stderr and "key=value" in out.stderr

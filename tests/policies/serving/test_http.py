@@ -1,0 +1,181 @@
+"""The HTTP service, as a real uvicorn process on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.exported_policies import REPO
+from tests.policies.serving.test_recommender import store_state  # noqa: F401 - fixture
+
+KEY = "s3cret-key"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, policy: Path, feedback_log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "TEST_API_KEY": KEY}
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "scripts/serve.py",
+                "--policy",
+                str(policy),
+                "--port",
+                str(self.port),
+                "--api-key-env",
+                "TEST_API_KEY",
+                "--feedback-log",
+                str(feedback_log),
+                "--max-body-bytes",
+                "300000",
+            ],
+            cwd=REPO,
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"server did not start: {self.proc.stderr.read()}")
+
+    def stop(self) -> str:
+        self.proc.terminate()
+        _, err = self.proc.communicate(timeout=30)
+        return err
+
+
+@pytest.fixture(scope="module")
+def server(ppo_policy_dir, tmp_path_factory):
+    log = tmp_path_factory.mktemp("feedback") / "log.jsonl"
+    srv = Server(ppo_policy_dir, log)
+    srv.feedback_log = log
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    with httpx.Client(base_url=server.url, headers={"X-API-Key": KEY}, timeout=30) as c:
+        yield c
+
+
+def test_health_needs_no_key_and_metadata_does(server):
+    assert httpx.get(f"{server.url}/health").json()["status"] == "ok"
+    assert httpx.get(f"{server.url}/metadata").status_code == 401
+    assert httpx.get(f"{server.url}/metadata", headers={"X-API-Key": "nope"}).status_code == 403
+    meta = httpx.get(f"{server.url}/metadata", headers={"X-API-Key": KEY}).json()
+    assert meta["kind"] == "onnx" and meta["n_skus"] == 200 and "files" not in meta
+
+
+def test_openapi_documents_the_endpoints(server):
+    spec = httpx.get(f"{server.url}/openapi.json").json()
+    assert {"/recommend", "/feedback", "/health", "/metadata"} <= set(spec["paths"])
+    body = spec["paths"]["/recommend"]["post"]["requestBody"]["content"]["application/json"]
+    assert "on_hand_by_age" in body["schema"]["properties"]
+    assert httpx.get(f"{server.url}/docs").status_code == 200
+
+
+def test_recommend_answers_the_same_for_the_same_request(client, store_state):  # noqa: F811
+    a = client.post("/recommend", json=store_state)
+    b = client.post("/recommend", json=store_state)
+    assert a.status_code == 200, a.text
+    assert a.content == b.content
+    out = a.json()
+    assert out["sku_ids"] == store_state["sku_ids"]
+    assert len(out["order_units"]) == len(out["reasons"]) == len(out["alerts"])
+
+
+def bad(state: dict, **changes) -> bytes:
+    spoiled = json.loads(json.dumps(state))
+    for key, value in changes.items():
+        if isinstance(value, tuple):
+            spoiled[key][value[0]] = value[1]
+        else:
+            spoiled[key] = value
+    return json.dumps(spoiled).encode()
+
+
+def test_each_bad_request_gets_the_right_4xx_and_the_server_keeps_serving(
+    server,
+    client,
+    store_state,  # noqa: F811
+):
+    cases = [
+        (b'{"store_id": "S01", "weekday": ', 400, "malformed JSON"),
+        (b"[1, 2, 3]", 422, "JSON object"),
+        (bad(store_state, on_order="lots"), 422, "on_order"),
+        (bad(store_state, forecast=(4, "NaN")), 422, "forecast[4]"),
+        (bad(store_state, on_order=(0, -3)), 422, "on_order[0]: got -3"),
+        (bad(store_state, sku_ids=(5, "GHOST")), 422, "sku_ids[5]: got 'GHOST'"),
+        (bad(store_state, store_id="NOWHERE"), 422, "store_id: got 'NOWHERE'"),
+        (bad(store_state, weekday="monday"), 422, "weekday"),
+    ]
+    for body, status, text in cases:
+        body = body.replace(b'"NaN"', b"NaN")
+        r = client.post("/recommend", content=body, headers={"Content-Type": "application/json"})
+        assert r.status_code == status, (text, r.text)
+        assert text in r.text
+        assert "Traceback" not in r.text
+    big = b'{"pad": "' + b"x" * 400_000 + b'"}'
+    assert client.post("/recommend", content=big).status_code == 413
+    no_key = httpx.post(f"{server.url}/recommend", json=store_state)
+    assert no_key.status_code == 401
+    wrong = httpx.post(f"{server.url}/recommend", json=store_state, headers={"X-API-Key": "x"})
+    assert wrong.status_code == 403
+    assert client.post("/recommend", json=store_state).status_code == 200
+
+
+def test_feedback_is_validated_and_survives_a_restart(
+    server,
+    client,
+    ppo_policy_dir,
+    store_state,  # noqa: F811
+):
+    sku = store_state["sku_ids"][0]
+    store = store_state["store_id"]
+    entries = [
+        {"store_id": store, "sku_id": sku, "suggested_units": 12, "decision": "accepted"},
+        {
+            "store_id": store,
+            "sku_id": sku,
+            "suggested_units": 12,
+            "decision": "changed",
+            "final_units": 6,
+            "reviewer": "store manager",
+        },
+    ]
+    r = client.post("/feedback", json={"entries": entries})
+    assert r.status_code == 200, r.text
+    assert r.json()["recorded"] == 2
+    refused = client.post("/feedback", json={"entries": [{**entries[0], "sku_id": "GHOST"}]})
+    assert refused.status_code == 422 and "entries[0].sku_id" in refused.text
+    refused = client.post("/feedback", json={"entries": [{**entries[0], "suggested_units": "12"}]})
+    assert refused.status_code == 422
+    restarted = Server(ppo_policy_dir, server.feedback_log)
+    try:
+        summary = httpx.get(f"{restarted.url}/feedback/summary", headers={"X-API-Key": KEY}).json()
+    finally:
+        restarted.stop()
+    assert summary["total"] == 2 and summary["override_share"] == 0.5

@@ -1,0 +1,48 @@
+"""The batch CLI: a chain's state table in, the daily suggestion list out."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+
+from tests.exported_policies import REPO
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "scripts/recommend.py", *args], cwd=REPO, capture_output=True, text=True
+    )
+
+
+def test_batch_cli_writes_one_suggestion_per_store_sku(base_stock_policy_dir, tmp_path):
+    state = tmp_path / "state.parquet"
+    made = run("--example-state", str(state), "--scenario", "city_fresh")
+    assert made.returncode == 0, made.stderr
+    out = tmp_path / "suggestions.csv"
+    done = run("--policy", str(base_stock_policy_dir), "--state", str(state), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    table = pd.read_parquet(state)
+    suggestions = pd.read_csv(out)
+    assert summary["rows"] == len(table) == len(suggestions)
+    assert list(suggestions[["store_id", "sku_id"]].itertuples(index=False)) == list(
+        table[["store_id", "sku_id"]].itertuples(index=False)
+    )
+    assert (suggestions.order_units >= 0).all() and suggestions.reason.notna().all()
+
+
+def test_batch_cli_stops_on_a_bad_row_and_names_it(base_stock_policy_dir, tmp_path):
+    state = tmp_path / "state.parquet"
+    assert run("--example-state", str(state), "--scenario", "city_fresh").returncode == 0
+    table = pd.read_parquet(state)
+    table.loc[17, "on_order"] = -2
+    table.to_parquet(state, index=False)
+    done = run(
+        "--policy", str(base_stock_policy_dir), "--state", str(state), "--out", str(tmp_path / "o")
+    )
+    assert done.returncode == 2
+    assert "on_order[17]: got -2" in done.stderr
+    assert not (tmp_path / "o").exists()
