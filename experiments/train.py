@@ -269,8 +269,17 @@ def train(cfg: DictConfig) -> dict[str, Any]:
 
 
 @hydra.main(config_path="../configs", config_name="train", version_base="1.3")
-def main(cfg: DictConfig) -> None:
-    print(json.dumps(train(cfg)))
+def main(cfg: DictConfig) -> float:
+    """Print the result as one JSON line; return the objective to minimise (for sweepers).
+
+    The objective is the held-out evaluation's average cost per period, or minus
+    the profit per day for the SKU-agent env.
+    """
+    result = train(cfg)
+    print(json.dumps(result))
+    if "eval_avg_cost_per_period" in result:
+        return float(result["eval_avg_cost_per_period"])
+    return -float(result["eval_profit_per_day"])
 
 
 if __name__ == "__main__":
