@@ -101,6 +101,7 @@ def evaluate_sku_agents(
     profits, fills, wastes = [], [], []
     for seed in seeds:
         obs = agents.reset(int(seed))
+        agent.reset(int(seed))  # a new episode (recurrent policies drop their memory)
         agents.core.sim.reset_kpis()
         over = False
         while not over:

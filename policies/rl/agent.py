@@ -21,9 +21,14 @@ class SB3Agent:
         self.model = model
         self.normalizer = normalizer
         self._last: tuple[np.ndarray, np.ndarray] | None = None
+        # recurrent policies (RecurrentPPO): the LSTM state carried between steps
+        self._state: Any = None
+        self._episode_start = True
 
     def reset(self, seed: int | None = None) -> None:
         self._last = None
+        self._state = None
+        self._episode_start = True
 
     def predict(
         self,
@@ -37,9 +42,15 @@ class SB3Agent:
         batch = obs[None] if single else obs
         if self.normalizer is not None:
             batch = self.normalizer.normalize_obs(batch)
+        if state is None:
+            state = self._state
+        if episode_start is None:
+            episode_start = np.full(len(batch), self._episode_start)
         actions, state = self.model.predict(
             batch, state=state, episode_start=episode_start, deterministic=deterministic
         )
+        self._state = state  # None for feed-forward policies
+        self._episode_start = False
         self._last = (np.asarray(observation), actions)
         return (actions[0] if single else actions), state
 

@@ -45,3 +45,25 @@ def test_recurrent_ppo_trains_evaluates_and_reloads_on_the_perishable_env(tmp_pa
     agent = load_agent(result["model_path"], "sb3_contrib.RecurrentPPO", stats)
     action, _ = agent.predict([0.0, 0.0])
     assert 0 <= int(action) <= 10
+
+
+def test_a_recurrent_agent_carries_its_memory_between_steps_and_drops_it_on_reset():
+    import gymnasium as gym
+    import numpy as np
+    from sb3_contrib import RecurrentPPO
+
+    import envs  # noqa: F401 - registers the ids
+    from policies.rl.agent import SB3Agent
+
+    env = gym.make("ShelfLife/PerishableInventory-v0")
+    model = RecurrentPPO("MlpLstmPolicy", env, n_steps=8, batch_size=8, seed=0, device="cpu")
+    agent = SB3Agent(model)
+    obs, _ = env.reset(seed=0)
+    _, first = agent.predict(obs)
+    _, second = agent.predict(obs)
+    assert first is not None and second is not None
+    # the same observation, a different memory: the state advanced
+    assert not np.array_equal(first[0], second[0])
+    agent.reset(0)
+    _, again = agent.predict(obs)
+    np.testing.assert_array_equal(again[0], first[0])
