@@ -8,12 +8,26 @@ policy with their intervals, and the share of replications each policy wins
 on the objective (profit; average cost per period on PerishableInventory-v0).
 A report is written to ``report_dir`` and the last printed line is one JSON
 object ``{"scenario": ..., "policies": {name: {kpi: {"mean", "ci_low", "ci_high"}}}, ...}``.
+
+MLflow: one parent run for the study (the flattened config, the report and its
+plots as artifacts, the objective and win share per policy) and one child run
+per policy, nested under it (params: the policy's configuration with its tuned
+parameters; metrics: every KPI's mean and 95 % interval bounds, the paired
+difference of the objective against the reference, the win share; tags: the
+seeds, the policy, where its tuned parameters came from).
+
+Learning curves: ``learning_curves: {name: <train output_dir>}`` adds to the
+report the periodic held-out evaluation of an RL run (``experiments.train``
+logs it to TensorBoard under ``<output_dir>/tb``) against training timesteps,
+with each heuristic of the study evaluated the same way as a horizontal line.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -22,6 +36,7 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from experiments.replicate import replicate_perishable, replicate_rule, replicate_sku_agents
+from experiments.report import LearningCurve, read_learning_curve, write_report
 from experiments.stats import mean_ci, paired_difference, win_shares
 from experiments.tracking import flatten, git_commit, make_tracker
 from sim.errors import ConfigError
@@ -30,22 +45,56 @@ REPO = Path(__file__).resolve().parents[1]
 POLICY_DIR = REPO / "configs" / "policy"
 
 
-def policy_config(name: str, cfg: DictConfig) -> dict[str, Any]:
-    """The policy's config file, with tuned parameters and overrides merged in."""
+def tuned_file(name: str, cfg: DictConfig, scenario: str | None = None) -> Path:
+    """Where the tuned parameters of ``name`` on ``scenario`` are published."""
+    root = Path(cfg.tuned_dir) if Path(cfg.tuned_dir).is_absolute() else REPO / cfg.tuned_dir
+    return root / (scenario or cfg.scenario) / f"{name}.json"
+
+
+def merge_tuned(
+    conf: Mapping[str, Any], tuned: Mapping[str, Any], *, new_keys: bool = False
+) -> dict[str, Any]:
+    """The config with tuned values (or overrides) merged in.
+
+    Top-level keys the config does not have are skipped unless ``new_keys``: in a
+    tuning result they are grid coordinates, not constructor fields. A nested
+    object (``transfers``) is updated field by field when the new value builds the
+    same ``_target_`` (or names none), and replaced whole when it builds another
+    one (``replenishment``: a composite's baseline may be another rule than the
+    config's, whose fields would not fit).
+    """
+    out = dict(conf)
+    for key, value in tuned.items():
+        if key not in out and not new_keys:
+            continue
+        current = out.get(key)
+        if (
+            isinstance(value, Mapping)
+            and isinstance(current, Mapping)
+            and value.get("_target_", current.get("_target_")) == current.get("_target_")
+        ):
+            out[key] = merge_tuned(current, value, new_keys=True)
+        else:
+            out[key] = value
+    return out
+
+
+def policy_config(name: str, cfg: DictConfig, scenario: str | None = None) -> dict[str, Any]:
+    """The policy's config file, with tuned parameters and overrides merged in.
+
+    Args:
+        scenario: whose tuned parameters to use (the study's scenario by default).
+    """
     path = POLICY_DIR / f"{name}.yaml"
     if not path.exists():
         known = sorted(p.stem for p in POLICY_DIR.glob("*.yaml"))
         raise ConfigError("policies", name, f"names in configs/policy: {known} (or rl_models keys)")
     conf = OmegaConf.to_container(OmegaConf.load(path), resolve=True)
-    tuned_root = Path(cfg.tuned_dir) if Path(cfg.tuned_dir).is_absolute() else REPO / cfg.tuned_dir
-    tuned_file = tuned_root / cfg.scenario / f"{name}.json"
-    if cfg.tuned and tuned_file.exists():
-        best = json.loads(tuned_file.read_text())["best_params"]
-        for key, value in best.items():
-            if key in conf:  # composite policies' tuned knobs are not constructor fields
-                conf[key] = value
-    conf.update(OmegaConf.to_container(cfg.policy_overrides, resolve=True).get(name, {}))
-    return conf
+    tuned = tuned_file(name, cfg, scenario)
+    if cfg.tuned and tuned.exists():
+        conf = merge_tuned(conf, json.loads(tuned.read_text())["best_params"])
+    overrides = OmegaConf.to_container(cfg.policy_overrides, resolve=True).get(name, {})
+    return merge_tuned(conf, overrides, new_keys=True)
 
 
 def _jobs(cfg: DictConfig) -> list[tuple[str, int, Any, tuple]]:
@@ -137,25 +186,174 @@ def summarise(
     }
 
 
+def perishable_eval_cost(
+    env_id: str, env_kwargs: dict, policy_cfg: dict, seed: int, periods: int
+) -> dict[str, Any]:
+    """A policy's mean cost per period, measured as ``experiments.train`` evaluates an agent."""
+    import gymnasium as gym
+    from hydra.utils import instantiate
+
+    import envs  # noqa: F401 - registers the ShelfLife ids
+    from policies.agent import HeuristicAgent
+    from policies.tuning import mean_cost_in_env
+
+    def agent(env: Any) -> Any:
+        policy = instantiate(policy_cfg)
+        return policy if hasattr(policy, "predict") else HeuristicAgent(policy, env)
+
+    costs = mean_cost_in_env(lambda: gym.make(env_id, **env_kwargs), agent, [seed], periods)
+    return {"kpis": {"avg_cost_per_period": float(costs[0])}}
+
+
+def curve_baseline_jobs(cfg: DictConfig, curve: LearningCurve) -> tuple[list, str]:
+    """Jobs evaluating the study's heuristics the way the training run evaluates its agent.
+
+    Returns the jobs and, when there are none, why.
+    """
+    env = curve.env
+    kwargs = dict(env.get("kwargs") or {})
+    perishable_study = cfg.scenario == "perishable"
+    jobs = []
+    if env["kind"] == "sku_agents" and not perishable_study:
+        scenario = env["scenario"]
+        for name in cfg.policies:
+            conf = policy_config(name, cfg, scenario=scenario)
+            for seed in curve.eval_seeds:
+                args = (
+                    scenario,
+                    conf,
+                    seed,
+                    int(env["episode_days"]),
+                    int(kwargs.get("warmup_days", 3)),
+                    tuple(kwargs.get("overrides", ())),
+                )
+                jobs.append((name, seed, replicate_rule, args))
+    elif env["kind"] == "single" and perishable_study:
+        periods = int(curve.train_cfg["eval"]["periods"])
+        for name in cfg.policies:
+            conf = policy_config(name, cfg)
+            for seed in curve.eval_seeds:
+                jobs.append(
+                    (name, seed, perishable_eval_cost, (env["id"], kwargs, conf, seed, periods))
+                )
+    if jobs:
+        return jobs, ""
+    return [], f"the run's env ({env['kind']}) is not the study's scenario ({cfg.scenario})"
+
+
+def with_baselines(cfg: DictConfig, curve: LearningCurve) -> LearningCurve:
+    """The curve with each heuristic's level of its metric on the run's evaluation."""
+    jobs, note = curve_baseline_jobs(cfg, curve)
+    if not jobs:
+        return dataclasses.replace(curve, note=note)
+    results = run_jobs(jobs, int(cfg.n_jobs))
+    levels = {
+        name: float(sum(r["kpis"][curve.kpi] for r in runs) / len(runs))
+        for name, runs in results.items()
+    }
+    return dataclasses.replace(curve, baselines=levels)
+
+
+def child_metrics(name: str, outcome: dict[str, Any], objective: str) -> dict[str, float]:
+    """A policy's KPI means and 95 % bounds, its paired difference and its win share."""
+    metrics: dict[str, float] = {}
+    for kpi, ci in outcome["summary"][name].items():
+        metrics[kpi] = ci["mean"]
+        metrics[f"{kpi}.ci_low"] = ci["ci_low"]
+        metrics[f"{kpi}.ci_high"] = ci["ci_high"]
+    diff = outcome["paired_differences"].get(name, {}).get(objective)
+    if diff is not None:
+        metrics[f"vs_reference.{objective}"] = diff["mean"]
+        metrics[f"vs_reference.{objective}.ci_low"] = diff["ci_low"]
+        metrics[f"vs_reference.{objective}.ci_high"] = diff["ci_high"]
+    metrics["win_share"] = outcome["win_share"][name]
+    return metrics
+
+
+def log_study(
+    cfg: DictConfig,
+    outcome: dict[str, Any],
+    objective: str,
+    seeds: list[int],
+    report: Path,
+    policy_params: dict[str, dict[str, Any]],
+    tuned_from: dict[str, str],
+) -> tuple[str | None, dict[str, str | None]]:
+    """One parent run for the study, one nested child run per policy.
+
+    Returns the parent's run id and the children's, by policy (None when tracking is off).
+    """
+    commit = git_commit()
+    common_tags = {
+        "git_commit": commit,
+        "study": str(cfg.study),
+        "scenario": str(cfg.scenario),
+        "seeds": str(seeds),
+        "first_seed": str(cfg.first_seed),
+        "replications": str(cfg.replications),
+    }
+    children: dict[str, str | None] = {}
+    tracker = make_tracker(cfg.logger, cfg.study)
+    with tracker:
+        tracker.log_params(flatten(cfg))
+        tracker.set_tags({**common_tags, "kind": "what-if", "reference": str(cfg.reference)})
+        tracker.log_metrics(
+            {f"{n}.{objective}": k[objective]["mean"] for n, k in outcome["summary"].items()}
+            | {f"{n}.win_share": share for n, share in outcome["win_share"].items()}
+        )
+        for name in outcome["summary"]:
+            # nested: MLflow records the parent in the child's mlflow.parentRunId tag
+            with make_tracker(cfg.logger, name, nested=True) as child:
+                child.log_params(flatten(policy_params[name]))
+                child.set_tags(
+                    {
+                        **common_tags,
+                        "kind": "what-if policy",
+                        "policy": name,
+                        "reference": str(cfg.reference),
+                        "is_reference": str(name == cfg.reference),
+                        "tuned_from": tuned_from.get(name, ""),
+                    }
+                )
+                child.log_metrics(child_metrics(name, outcome, objective))
+                children[name] = child.run_id
+        tracker.log_artifact(report.parent, "report")
+    return tracker.run_id, children
+
+
+def policy_params(cfg: DictConfig) -> dict[str, dict[str, Any]]:
+    """What each policy ran with: its merged config (heuristics) or its model (RL)."""
+    rl = OmegaConf.to_container(cfg.rl_models, resolve=True)
+    out = {name: policy_config(name, cfg) for name in cfg.policies}
+    return out | {name: dict(model) for name, model in rl.items()}
+
+
+def tuned_sources(cfg: DictConfig) -> dict[str, str]:
+    """The tuning result each heuristic's parameters came from ("" = config file only)."""
+    return {
+        name: str(tuned_file(name, cfg)) if cfg.tuned and tuned_file(name, cfg).exists() else ""
+        for name in cfg.policies
+    }
+
+
 def evaluate(cfg: DictConfig) -> dict[str, Any]:
     """Run the study, write the report, log to MLflow; returns the study's outcome."""
     t0 = time.perf_counter()
+    # read the learning curves first: a wrong path fails now, not after the study
+    wanted = cfg.get("learning_curves")
+    wanted = OmegaConf.to_container(wanted, resolve=True) if wanted else {}
+    curves = [read_learning_curve(name, path) for name, path in wanted.items()]
     jobs = _jobs(cfg)
     results = run_jobs(jobs, int(cfg.n_jobs))
     perishable = cfg.scenario == "perishable"
     objective = "avg_cost_per_period" if perishable else "profit"
     outcome = summarise(results, cfg.reference, objective, higher_is_better=not perishable)
     seeds = [int(cfg.first_seed) + r for r in range(int(cfg.replications))]
-    from experiments.report import write_report
-
-    report = write_report(cfg, results, outcome, objective, seeds)
-    tracker = make_tracker(cfg.logger, cfg.study)
-    with tracker:
-        tracker.log_params(flatten(cfg))
-        tracker.set_tags({"git_commit": git_commit(), "kind": "what-if", "seeds": str(seeds)})
-        for name, kpis in outcome["summary"].items():
-            tracker.log_metrics({f"{name}.{k}": v["mean"] for k, v in kpis.items()})
-        tracker.log_artifact(report.parent, "report")
+    curves = [with_baselines(cfg, c) for c in curves]
+    report = write_report(cfg, results, outcome, objective, seeds, learning_curves=curves)
+    parent, children = log_study(
+        cfg, outcome, objective, seeds, report, policy_params(cfg), tuned_sources(cfg)
+    )
     return {
         "scenario": cfg.scenario,
         "policies": outcome["summary"],
@@ -164,6 +362,12 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         "win_share": outcome["win_share"],
         "seeds": seeds,
         "report": str(report),
+        "learning_curves": {
+            c.name: {"metric": c.metric, "points": len(c.values), "baselines": c.baselines}
+            for c in curves
+        },
+        "mlflow_run_id": parent,
+        "mlflow_child_run_ids": children,
         "wall_s": round(time.perf_counter() - t0, 1),
     }
 

@@ -3,8 +3,15 @@
 Contents: the KPI table with 95 % intervals and the winner per KPI; paired
 differences against the reference; win shares; plots (cost breakdown per
 policy, service vs waste frontier, on-hand and lost-sales trajectories of a
-few store-SKUs, transfer flows on a map of the city); and the scenario, seeds
-and configuration needed to reproduce the study.
+few store-SKUs, transfer flows on a map of the city, and, when asked, learning
+curves of RL runs against the heuristics' level); and the scenario, seeds and
+configuration needed to reproduce the study.
+
+A learning curve is read from what ``experiments.train`` leaves in its output
+directory: ``config.yaml`` (how the run evaluates: env, held-out seeds,
+episode length), the TensorBoard event files under ``tb/<run>_<n>/`` where
+every periodic held-out evaluation is a scalar ``eval/<metric>`` at the
+training timestep it ran, and ``result.json`` (the final evaluation).
 """
 
 from __future__ import annotations
@@ -12,10 +19,17 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
+
+from sim.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -57,6 +71,176 @@ PERISHABLE_COSTS = (
     "avg_waste_cost_per_period",
     "avg_holding_cost_per_period",
 )
+
+
+# metric of train.py's periodic evaluation -> (the same KPI in a replication's result,
+# higher is better)
+CURVE_METRICS = {
+    "eval_profit_per_day": ("profit_per_day", True),
+    "eval_avg_cost_per_period": ("avg_cost_per_period", False),
+}
+
+
+@dataclass(frozen=True)
+class LearningCurve:
+    """The periodic held-out evaluations of one ``experiments.train`` run.
+
+    Attributes:
+        name: the label in the report (the ``learning_curves`` key).
+        train_dir: the run's ``output_dir``.
+        metric: ``eval_profit_per_day`` (SKU-agent env) or ``eval_avg_cost_per_period``.
+        timesteps, values: one point per periodic evaluation, in training order.
+        train_cfg: the run's ``config.yaml`` (env, evaluation seeds, episode length).
+        final: (timesteps, value) of the final evaluation in ``result.json``, if any.
+        baselines: heuristic name -> its level of the same metric on the same evaluation.
+        note: why baselines are missing, if they are.
+    """
+
+    name: str
+    train_dir: Path
+    metric: str
+    timesteps: list[int]
+    values: list[float]
+    train_cfg: dict[str, Any]
+    final: tuple[int, float] | None = None
+    baselines: dict[str, float] = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def higher_is_better(self) -> bool:
+        return CURVE_METRICS[self.metric][1]
+
+    @property
+    def kpi(self) -> str:
+        """The KPI of a replication that matches ``metric``."""
+        return CURVE_METRICS[self.metric][0]
+
+    @property
+    def env(self) -> dict[str, Any]:
+        return self.train_cfg["env"]
+
+    @property
+    def eval_seeds(self) -> list[int]:
+        return [int(s) for s in self.train_cfg["eval"]["seeds"]]
+
+    def evaluation(self) -> str:
+        """How the run evaluates, in words (the baselines are evaluated the same way)."""
+        env = self.env
+        if env["kind"] == "sku_agents":
+            warmup = env.get("kwargs", {}).get("warmup_days", 3)
+            return (
+                f"`{env['scenario']}`, seeds {self.eval_seeds}, {warmup} warm-up days then"
+                f" {env['episode_days']} reported days per seed"
+            )
+        return (
+            f"`{env.get('id', env['name'])}`, seeds {self.eval_seeds},"
+            f" {self.train_cfg['eval']['periods']} periods per seed after 100 burn-in periods"
+        )
+
+
+def _resolve(path: str | Path) -> Path:
+    path = Path(path)
+    return path if path.is_absolute() else REPO / path
+
+
+def _latest_tb_run(tb_dir: Path) -> Path | None:
+    """The newest ``<name>_<n>`` folder: stable-baselines3 numbers runs and a resumed run
+    keeps writing into its folder, so the highest number belongs to the saved model."""
+    runs = [
+        (int(m.group(1)), d)
+        for d in tb_dir.glob("*_*")
+        if d.is_dir() and (m := re.fullmatch(r".*_(\d+)", d.name))
+    ]
+    return max(runs)[1] if runs else None
+
+
+def read_learning_curve(name: str, train_dir: str | Path) -> LearningCurve:
+    """The periodic evaluations of a training run, from its TensorBoard events.
+
+    Raises:
+        ConfigError: the folder is not a training run's output, or it holds no periodic
+            evaluation (TensorBoard off, or training stopped before ``eval.every_steps``).
+    """
+    path = _resolve(train_dir)
+    field_name = f"learning_curves.{name}"
+    config = path / "config.yaml"
+    if not config.exists():
+        raise ConfigError(
+            field_name, str(path), "the output_dir of an experiments.train run (with config.yaml)"
+        )
+    tb_run = _latest_tb_run(path / "tb")
+    if tb_run is None:
+        raise ConfigError(
+            field_name,
+            str(path),
+            "a run trained with TensorBoard on (logger.tensorboard=true, the default of"
+            " logger=mlflow): no tb/<run>_<n>/ event files found",
+        )
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(tb_run), size_guidance={"scalars": 0})
+    events.Reload()
+    tags = set(events.Tags()["scalars"])
+    metric = next((m for m in CURVE_METRICS if f"eval/{m}" in tags), None)
+    if metric is None:
+        raise ConfigError(
+            field_name,
+            str(tb_run),
+            f"event files with one of {[f'eval/{m}' for m in CURVE_METRICS]} (none: the run"
+            " stopped before its first periodic evaluation, eval.every_steps)",
+        )
+    points: dict[int, float] = {}
+    for event in events.Scalars(f"eval/{metric}"):
+        points[int(event.step)] = float(event.value)  # a resumed run may repeat a step
+    steps = sorted(points)
+    result = path / "result.json"
+    final = None
+    if result.exists():
+        data = json.loads(result.read_text())
+        if metric in data:
+            final = (int(data["timesteps"]), float(data[metric]))
+    return LearningCurve(
+        name=name,
+        train_dir=path,
+        metric=metric,
+        timesteps=steps,
+        values=[points[s] for s in steps],
+        train_cfg=OmegaConf.to_container(OmegaConf.load(config), resolve=True),
+        final=final,
+    )
+
+
+def _curve_plot(curve: LearningCurve) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(curve.timesteps, curve.values, "o-", color="black", label=f"{curve.name} (periodic)")
+    if curve.final is not None:
+        ax.plot(*curve.final, "*", color="black", markersize=12, label=f"{curve.name} (final)")
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, (name, level) in enumerate(sorted(curve.baselines.items(), key=lambda kv: -kv[1])):
+        ax.axhline(
+            level,
+            ls="--",
+            lw=1.2,
+            color=colors[i % len(colors)],
+            label=f"{name} {level:,.0f}" if abs(level) >= 1000 else f"{name} {level:,.2f}",
+        )
+    ax.set_xlabel("training timesteps")
+    ax.set_ylabel(
+        curve.metric.removeprefix("eval_").replace("_", " ")
+        + (" (higher is better)" if curve.higher_is_better else " (lower is better)")
+    )
+    ax.set_title(f"Learning curve of {curve.name}: held-out evaluation during training")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
+    return _png(fig)
+
+
+def _plot_key(name: str) -> str:
+    return "learning_curve_" + re.sub(r"[^A-Za-z0-9_-]+", "_", name)
 
 
 def _fmt(v: float) -> str:
@@ -167,9 +351,19 @@ def _plots(
 
 
 def write_report(
-    cfg: DictConfig, results: dict[str, list[dict]], outcome: dict, objective: str, seeds: list[int]
+    cfg: DictConfig,
+    results: dict[str, list[dict]],
+    outcome: dict,
+    objective: str,
+    seeds: list[int],
+    learning_curves: Sequence[LearningCurve] = (),
 ) -> Path:
-    """Write report.md, report.html and the PNGs; returns the path of report.md."""
+    """Write report.md, report.html and the PNGs; returns the path of report.md.
+
+    Args:
+        learning_curves: RL runs whose periodic evaluation is plotted against training
+            timesteps, with their ``baselines`` as horizontal lines.
+    """
     out_dir = Path(cfg.report_dir)
     out_dir = out_dir if out_dir.is_absolute() else REPO / out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -177,6 +371,8 @@ def write_report(
     names = list(summary)
     kpis = [k for k in TABLE_KPIS if k in summary[names[0]]]
     plots = _plots(cfg, results, outcome, objective)
+    curve_plots = {_plot_key(c.name): _curve_plot(c) for c in learning_curves}
+    plots.update(curve_plots)
     for key, data in plots.items():
         (out_dir / f"{key}.png").write_bytes(data)
 
@@ -211,7 +407,9 @@ def write_report(
         md.append(f"| {n} | " + " | ".join(_ci_cell(diffs[k]) for k in kpis[:6]) + " |")
     md += ["", "## Share of replications won (objective)", ""]
     md += [f"- {n}: {share:.0%}" for n, share in outcome["win_share"].items()]
-    md += ["", "## Plots", ""] + [f"![{k}]({k}.png)" for k in plots]
+    md += ["", "## Plots", ""] + [f"![{k}]({k}.png)" for k in plots if k not in curve_plots]
+    if learning_curves:
+        md += _curve_section(learning_curves)
     md += [
         "",
         "## Reproduce",
@@ -241,6 +439,33 @@ def write_report(
     path.write_text(text)
     (out_dir / "report.html").write_text(_html(text, plots))
     return path
+
+
+def _curve_section(curves: Sequence[LearningCurve]) -> list[str]:
+    md = [
+        "",
+        "## Learning curves",
+        "",
+        "Each point is a periodic held-out evaluation during training (TensorBoard"
+        " `eval/<metric>` in the run's `tb/`); the star is the final evaluation"
+        " (`result.json`). Dashed lines: the heuristics of this study, with their tuned"
+        " parameters, evaluated the same way (same scenario, seeds and days; a heuristic's"
+        " warm-up days run under the heuristic itself).",
+        "",
+        "| run | metric | evaluation | evaluations | last | best baseline |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in curves:
+        pick = max if c.higher_is_better else min
+        best = pick(c.baselines.items(), key=lambda kv: kv[1]) if c.baselines else None
+        best_cell = f"{best[0]} {_fmt(best[1])}" if best else (c.note or "n/a")
+        last = _fmt(c.values[-1]) if c.values else "n/a"
+        md.append(
+            f"| {c.name} (`{c.train_dir}`) | {c.metric} | {c.evaluation()} | {len(c.values)}"
+            f" | {last} | {best_cell} |"
+        )
+    md += [""] + [f"![{_plot_key(c.name)}]({_plot_key(c.name)}.png)" for c in curves]
+    return md
 
 
 def _html(markdown: str, plots: dict[str, bytes]) -> str:

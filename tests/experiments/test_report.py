@@ -1,0 +1,113 @@
+"""Learning curves in the what-if report, read from what experiments.train really writes."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hydra import compose, initialize_config_dir
+
+from experiments.evaluate import evaluate, policy_config
+from experiments.replicate import replicate_rule
+from experiments.report import read_learning_curve
+from experiments.train import train
+from sim.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[2]
+EVAL_SEEDS = [9000, 9001]
+# a real training run on the SKU-agent env, small enough for a test: 3 agents, 3-day
+# episodes, a periodic held-out evaluation every 150 timesteps
+TINY_SKU_RUN = [
+    "env=sku_agents",
+    "env.scenario=yogurt_trio",
+    "env.episode_days=3",
+    "env.kwargs.warmup_days=1",
+    "total_timesteps=600",
+    "checkpoint_every_steps=100000",
+    "eval.every_steps=150",
+    f"eval.seeds=[{EVAL_SEEDS[0]},{EVAL_SEEDS[1]}]",
+    "progress_bar=false",
+    "algo.kwargs.n_steps=16",
+    "algo.kwargs.batch_size=48",
+    "algo.kwargs.n_epochs=1",
+    "logger=none",
+    "logger.tensorboard=true",  # the periodic evaluations are TensorBoard scalars
+]
+
+
+def compose_cfg(name, overrides):
+    with initialize_config_dir(config_dir=str(REPO / "configs"), version_base="1.3"):
+        return compose(config_name=name, overrides=list(overrides))
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("train") / "ppo"
+    train(compose_cfg("train", [*TINY_SKU_RUN, f"output_dir={out}"]))
+    return out
+
+
+def test_the_curve_holds_every_periodic_evaluation_of_the_run(run_dir):
+    curve = read_learning_curve("ppo", run_dir)
+    result = json.loads((run_dir / "result.json").read_text())
+    assert curve.metric == "eval_profit_per_day" and curve.higher_is_better
+    assert len(curve.timesteps) == 4  # every 150 of ~600 timesteps
+    assert curve.timesteps == sorted(curve.timesteps) and curve.timesteps[-1] <= result["timesteps"]
+    assert all(np.isfinite(curve.values))
+    assert curve.final == (result["timesteps"], pytest.approx(result["eval_profit_per_day"]))
+    assert curve.eval_seeds == EVAL_SEEDS
+
+
+def test_the_report_plots_the_curve_against_the_baselines_on_the_same_evaluation(run_dir, tmp_path):
+    cfg = compose_cfg(
+        "evaluate",
+        [
+            "scenario=yogurt_trio",
+            "policies=[base_stock,perishable_base_stock]",
+            "replications=2",
+            "days=3",
+            "warmup_days=1",
+            "n_jobs=1",
+            "logger=none",
+            f"report_dir={tmp_path}",
+            f"+learning_curves.ppo={run_dir}",
+        ],
+    )
+    result = evaluate(cfg)
+    curve = result["learning_curves"]["ppo"]
+    assert curve["metric"] == "eval_profit_per_day" and curve["points"] == 4
+    # each baseline is the heuristic run as train.py evaluates: same seeds, warm-up, days
+    conf = policy_config("base_stock", cfg, scenario="yogurt_trio")
+    by_hand = np.mean(
+        [replicate_rule("yogurt_trio", conf, s, 3, 1)["kpis"]["profit_per_day"] for s in EVAL_SEEDS]
+    )
+    assert curve["baselines"]["base_stock"] == pytest.approx(by_hand)
+    assert set(curve["baselines"]) == {"base_stock", "perishable_base_stock"}
+    png = tmp_path / "learning_curve_ppo.png"
+    assert png.read_bytes().startswith(b"\x89PNG")
+    report = (tmp_path / "report.md").read_text()
+    assert (
+        "## Learning curves" in report and "![learning_curve_ppo](learning_curve_ppo.png)" in report
+    )
+    assert 'alt="learning_curve_ppo"' in (tmp_path / "report.html").read_text()
+
+
+def test_a_folder_that_is_not_a_training_run_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match=r"experiments\.train"):
+        read_learning_curve("ppo", tmp_path)
+    (tmp_path / "config.yaml").write_text("env: {kind: sku_agents}\n")
+    with pytest.raises(ConfigError, match=r"logger\.tensorboard=true"):
+        read_learning_curve("ppo", tmp_path)
+
+
+def test_a_run_without_periodic_evaluations_is_refused(tmp_path):
+    from stable_baselines3.common.logger import configure
+
+    (tmp_path / "config.yaml").write_text("env: {kind: sku_agents}\n")
+    # the same writer train.py's model logs through, with training scalars only
+    logger = configure(str(tmp_path / "tb" / "train_1"), ["tensorboard"])
+    logger.record("train/loss", 1.0)
+    logger.dump(step=64)
+    logger.close()
+    with pytest.raises(ConfigError, match=r"eval\.every_steps"):
+        read_learning_curve("ppo", tmp_path)
