@@ -152,6 +152,9 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--url", default=None, help="a running server (default: start one)")
     p.add_argument("--api-key-env", default=None)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--reasons", choices=("text", "structured"), default="text", help="reasons= of the request"
+    )
     args = p.parse_args(argv)
 
     _, states = synthetic_states(args.policy / "catalog.npz", args.skus, 32, args.seed)
@@ -170,7 +173,8 @@ def main(argv: list[str] | None = None) -> dict:
         server = subprocess.Popen(cmd)
     try:
         _wait_healthy(host, port)
-        requests = [http_request(host, port, "/recommend", b, api_key) for b in bodies]
+        path = f"/recommend?reasons={args.reasons}"
+        requests = [http_request(host, port, path, b, api_key) for b in bodies]
         asyncio.run(run_load(host, port, requests, 2.0, args.connections))  # warm-up
         latencies, errors, wall = asyncio.run(
             run_load(host, port, requests, args.duration, args.connections)
@@ -182,6 +186,7 @@ def main(argv: list[str] | None = None) -> dict:
     ms = np.array(latencies) * 1e3
     result = {
         "skus_per_request": args.skus,
+        "reasons": args.reasons,
         "connections": args.connections,
         "server_workers": args.workers if server is not None else None,
         "duration_s": round(wall, 2),

@@ -15,10 +15,10 @@ import hashlib
 import hmac
 import logging
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 import pydantic_core
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -64,7 +64,9 @@ class SuggestionsDoc(BaseModel):
     sku_ids: list[str]
     order_units: list[int]
     order_packs: list[int]
-    reasons: list[str]
+    reasons: list[str] | None = Field(None, description="with reasons=text")
+    reason_template: str | None = Field(None, description="with reasons=structured")
+    reason_terms: dict[str, list[float]] | None = Field(None, description="with reasons=structured")
     alerts: list[str] = Field(description="none, blue (stock-out risk), yellow, orange, red")
     alert_responses: list[str] = Field(description="expedite, markdown, transfer, clearance")
     rules: list[list[str]] = Field(description="blocked, case_pack, cap")
@@ -204,7 +206,14 @@ def create_app(
             }
         },
     )
-    async def recommend(request: Request) -> Response:
+    async def recommend(
+        request: Request,
+        reasons: Literal["text", "structured"] = Query(
+            "text",
+            description="text: one sentence per SKU; structured: reason_template plus "
+            "reason_terms (one list per placeholder), for callers that render or translate",
+        ),
+    ) -> Response:
         try:  # pydantic-core's parser: several times faster than json.loads on big arrays
             state = pydantic_core.from_json(await request.body(), allow_inf_nan=True)
         except ValueError:
@@ -213,7 +222,7 @@ def create_app(
             return _error(422, "", "a JSON object with the state's columns")
         if "store_ids" in state:
             return _error(422, "store_ids", "one store per request: use store_id")
-        columns = recommender.recommend(state).to_columns()
+        columns = recommender.recommend(state).to_columns(reasons)
         body = pydantic_core.to_json({"policy": policy_name, **columns})
         return Response(content=body, media_type="application/json")
 

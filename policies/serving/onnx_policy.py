@@ -20,8 +20,8 @@ from policies.serving.features import FeatureInputs, compute_features
 from policies.serving.state import StateRows
 
 REASON = (
-    "learned policy: order %d = %d × %d; forecast %s/day, on hand %d"
-    " (%d expire within a day), on order %d"
+    "learned policy: order {units} = {packs} × {pack_units}; forecast {forecast}/day,"
+    " on hand {on_hand} ({expiring_1d} expire within a day), on order {on_order}"
 )
 
 
@@ -109,18 +109,17 @@ class OnnxPolicy:
         expiring = (rows.on_hand_by_age * ((life[:, None] - ages) == 1) * (life[:, None] > 0)).sum(
             axis=1
         )
-        values = zip(
-            units.tolist(),
-            packs.tolist(),
-            pack_units.tolist(),
-            np.round(rows.forecast, 1).tolist(),
-            rows.on_hand.astype(np.int64).tolist(),
-            expiring.astype(np.int64).tolist(),
-            rows.on_order.astype(np.int64).tolist(),
-            strict=True,
+        return PolicyDecision(
+            units=units,
+            rules=rules,
+            reason_template=REASON,
+            reason_terms={
+                "units": units,
+                "packs": packs,
+                "pack_units": pack_units,
+                "forecast": np.round(rows.forecast, 1),
+                "on_hand": rows.on_hand,
+                "expiring_1d": expiring,
+                "on_order": rows.on_order,
+            },
         )
-        # %-formatting of ints: per-row text is the costliest part of a request
-        reasons = [REASON % v for v in values]
-        for i in np.flatnonzero(blocked).tolist():
-            reasons[i] = "blocked: not ordered"
-        return PolicyDecision(units=units, rules=rules, reasons=reasons)

@@ -22,7 +22,7 @@ import numpy as np
 from policies.alerts import Response, Tier
 from policies.serving.alerts import state_alerts
 from policies.serving.catalog import Catalog, load_catalog
-from policies.serving.decision import rule_names
+from policies.serving.decision import display_values, render_reasons, rule_names
 from policies.serving.errors import PolicyIntegrityError
 from policies.serving.integrity import load_manifest
 from policies.serving.state import StateRows, parse_state
@@ -40,7 +40,8 @@ class Recommendations:
     sku_ids: list[str]
     order_units: np.ndarray  # [n] int64
     order_packs: np.ndarray  # [n] int64
-    reasons: list[str]
+    reason_template: str
+    reason_terms: dict[str, np.ndarray]
     alert_tier: np.ndarray  # [n] Tier values
     alert_response: np.ndarray  # [n] Response values
     rules: np.ndarray  # [n] Rule flags
@@ -49,18 +50,36 @@ class Recommendations:
     def n(self) -> int:
         return len(self.sku_ids)
 
-    def to_columns(self) -> dict[str, list[Any]]:
-        """Plain lists, ready for JSON or a table."""
-        return {
+    @property
+    def reasons(self) -> list[str]:
+        """One sentence per row a store manager can read (rendered on each access)."""
+        return render_reasons(self.reason_template, self.reason_terms, self.rules)
+
+    def to_columns(self, reasons: str = "text") -> dict[str, Any]:
+        """Plain lists, ready for JSON or a table.
+
+        Args:
+            reasons: ``text`` for one sentence per row (``reasons``), or
+                ``structured`` for ``reason_template`` plus ``reason_terms`` (one
+                list per placeholder) for callers that render or translate them.
+        """
+        out: dict[str, Any] = {
             "store_ids": self.store_ids,
             "sku_ids": self.sku_ids,
             "order_units": self.order_units.tolist(),
             "order_packs": self.order_packs.tolist(),
-            "reasons": self.reasons,
-            "alerts": TIER_NAMES[self.alert_tier].tolist(),
-            "alert_responses": RESPONSE_NAMES[self.alert_response].tolist(),
-            "rules": [RULE_LISTS[f] for f in self.rules.tolist()],
         }
+        if reasons == "text":
+            out["reasons"] = self.reasons
+        elif reasons == "structured":
+            out["reason_template"] = self.reason_template
+            out["reason_terms"] = {k: display_values(v) for k, v in self.reason_terms.items()}
+        else:
+            raise ValueError(f"reasons: got {reasons!r}; allowed: 'text' or 'structured'")
+        out["alerts"] = TIER_NAMES[self.alert_tier].tolist()
+        out["alert_responses"] = RESPONSE_NAMES[self.alert_response].tolist()
+        out["rules"] = [RULE_LISTS[f] for f in self.rules.tolist()]
+        return out
 
 
 class Recommender:
@@ -124,7 +143,8 @@ class Recommender:
             sku_ids=self._sku_ids[rows.sku].tolist(),
             order_units=decision.units,
             order_packs=decision.units // np.maximum(pack_units, 1),
-            reasons=decision.reasons,
+            reason_template=decision.reason_template,
+            reason_terms=decision.reason_terms,
             alert_tier=alerts.tier.astype(np.int64),
             alert_response=alerts.response.astype(np.int64),
             rules=decision.rules,

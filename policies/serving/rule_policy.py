@@ -81,4 +81,13 @@ class RulePolicy:
         if cap is not None:
             at_cap = units >= np.floor(float(cap) / view.pack_units) * view.pack_units
             rules |= np.where(at_cap & (units > 0), int(Rule.CAP), 0)
-        return PolicyDecision(units=units, rules=rules, reasons=decision.explain(view))
+        terms = {
+            **decision.terms,
+            "units": units,
+            "packs": units // np.maximum(view.pack_units, 1),
+            "on_hand": view.on_hand,
+            "on_order": view.on_order,
+        }
+        return PolicyDecision(
+            units=units, rules=rules, reason_template=decision.template, reason_terms=terms
+        )

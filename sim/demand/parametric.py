@@ -153,7 +153,6 @@ class ParametricDemand(OnTickGrid):
 
     # -- DemandSource ---------------------------------------------------------------
 
-
     def draw_day(
         self, day: int, streams: RandomStreams, price_multiplier: np.ndarray
     ) -> np.ndarray:

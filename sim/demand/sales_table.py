@@ -318,7 +318,6 @@ class _TableDemand(OnTickGrid):
         self._grid = grid
         self._category = network.skus.category.astype(np.int64)
 
-
     def _draw_calendar_day(self, calendar_day: int, day: int, streams: RandomStreams) -> np.ndarray:
         rows = self._days.rows_of(calendar_day)
         return split_over_ticks(

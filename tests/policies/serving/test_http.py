@@ -107,6 +107,17 @@ def test_recommend_answers_the_same_for_the_same_request(client, store_state):  
     assert len(out["order_units"]) == len(out["reasons"]) == len(out["alerts"])
 
 
+def test_structured_reasons_carry_the_template_and_its_numbers(client, store_state):  # noqa: F811
+    text = client.post("/recommend", json=store_state).json()
+    structured = client.post("/recommend?reasons=structured", json=store_state).json()
+    assert "reasons" not in structured and "{units}" in structured["reason_template"]
+    terms = structured["reason_terms"]
+    assert all(len(v) == len(store_state["sku_ids"]) for v in terms.values())
+    first = structured["reason_template"].format(**{k: v[0] for k, v in terms.items()})
+    assert first == text["reasons"][0]
+    assert client.post("/recommend?reasons=poetry", json=store_state).status_code == 422
+
+
 def bad(state: dict, **changes) -> bytes:
     spoiled = json.loads(json.dumps(state))
     for key, value in changes.items():
