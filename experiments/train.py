@@ -55,8 +55,18 @@ def algo_class(path: str) -> type:
         raise ConfigError("algo.class_path", path, f"an algorithm of {module_name}") from None
 
 
+def continuous_actions(cfg: DictConfig) -> bool:
+    """The algorithm acts in a box (SAC): order quantities are offered as a Box."""
+    return cfg.algo.get("action_space", "discrete") == "continuous"
+
+
 def make_single_env(cfg: DictConfig) -> gym.Env:
-    return gym.make(cfg.env.id, **OmegaConf.to_container(cfg.env.kwargs, resolve=True))
+    env = gym.make(cfg.env.id, **OmegaConf.to_container(cfg.env.kwargs, resolve=True))
+    if continuous_actions(cfg):
+        from envs.common.continuous import ContinuousOrders
+
+        env = ContinuousOrders(env)
+    return env
 
 
 def build_env(cfg: DictConfig, seed: int) -> VecEnv:
@@ -67,6 +77,14 @@ def build_env(cfg: DictConfig, seed: int) -> VecEnv:
         return venv
     if cfg.env.kind == "sku_agents":
         from policies.rl.vec_env import SkuAgentVecEnv
+
+        if continuous_actions(cfg):
+            raise ConfigError(
+                "algo",
+                cfg.algo.name,
+                "an algorithm with discrete actions (ppo, a2c, dqn, "
+                "recurrent_ppo) for env=sku_agents; continuous ones (sac) fit env=perishable",
+            )
 
         kwargs = OmegaConf.to_container(cfg.env.kwargs, resolve=True)
         return SkuAgentVecEnv(

@@ -33,7 +33,7 @@ def cfg_with(*overrides: str) -> DictConfig:
 
 
 @pytest.mark.parametrize("env", ["perishable", "sku_agents"])
-@pytest.mark.parametrize("algo", ["ppo", "a2c", "dqn"])
+@pytest.mark.parametrize("algo", ["ppo", "a2c", "dqn", "sac"])
 @pytest.mark.parametrize("logger", ["mlflow", "none"])
 def test_every_training_config_composes(env, algo, logger):
     cfg = cfg_with(f"env={env}", f"algo={algo}", f"logger={logger}")
