@@ -85,17 +85,7 @@ def main() -> dict:
     train_cfg = compose_cfg(
         "train",
         [
-            "env=sku_agents",
-            f"env.scenario={SCENARIO}",
-            "env.episode_days=14",
-            "algo=ppo",
-            "total_timesteps=2000000",
-            "algo.kwargs.n_steps=16",
-            "algo.kwargs.batch_size=4762",
-            "algo.kwargs.n_epochs=5",
-            "eval.every_steps=500000",
-            "eval.seeds=[9000,9001]",
-            "checkpoint_every_steps=500000",
+            "experiment=city_fresh_ppo",
             "run_name=demo_city_fresh_ppo",
             f"output_dir={OUT / 'ppo'}",
             "progress_bar=true",
@@ -123,6 +113,7 @@ def main() -> dict:
             f"+rl_models.ppo.stats_path={stats}",
             "+rl_models.ppo.algo_class_path=stable_baselines3.PPO",
             "+rl_models.ppo.env_kwargs.max_order_packs=8",
+            f"+learning_curves.ppo={OUT / 'ppo'}",
         ],
     )
     outcome = evaluate(eval_cfg)
