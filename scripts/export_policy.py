@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from policies.export.exporter import (
     export_heuristic,
     export_mlflow_run,
+    export_model_file,
     export_run_dir,
-    export_sb3,
 )
 from sim.errors import ConfigError
 
@@ -64,18 +64,8 @@ def export(args: dict[str, str]) -> dict:
     path = Path(args["path"])
     if path.is_dir():
         return export_run_dir(path, out, scenario=scenario)
-    if path.suffix == ".zip" and path.is_file():
-        run_dir = path.parent.parent  # <run>/checkpoints/<name>.zip
-        stats = path.with_name(f"{path.stem}_vecnormalize.pkl")
-        result = run_dir / "result.json"
-        return export_sb3(
-            path,
-            out,
-            stats_path=stats if stats.is_file() else None,
-            config_path=run_dir / "config.yaml",
-            result_path=result if result.is_file() else None,
-            scenario=scenario,
-        )
+    if path.suffix == ".zip" and path.is_file():  # <run>/checkpoints/<name>.zip
+        return export_model_file(path, out, run_dir=path.parent.parent, scenario=scenario)
     raise ConfigError("path", str(path), "a training output folder or a saved model .zip")
 
 

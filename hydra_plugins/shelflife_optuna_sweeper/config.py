@@ -6,30 +6,21 @@ annotations.
 """
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from hydra.errors import CompactHydraException
 
+from sim.errors import ConfigError
+
 DIRECTIONS = ("minimize", "maximize")
 
 
-class SweeperConfigError(CompactHydraException, ValueError):
+class SweeperConfigError(ConfigError, CompactHydraException):
     """A sweeper setting was refused; names the field, the value and what is allowed.
 
-    Hydra prints a ``CompactHydraException`` as its message alone, without a traceback.
-
-    Args:
-        field: dotted path of the setting, e.g. ``hydra.sweeper.n_trials``.
-        value: the value that was given.
-        allowed: what would have been accepted, in words.
+    The project's ``ConfigError`` (field, value, allowed); Hydra prints a
+    ``CompactHydraException`` as its message alone, without a traceback.
     """
-
-    def __init__(self, field: str, value: Any, allowed: str) -> None:
-        self.field = field
-        self.value = value
-        self.allowed = allowed
-        super().__init__(f"{field}: got {value!r}; allowed: {allowed}")
 
 
 @dataclass

@@ -184,7 +184,13 @@ def export_run_dir(run_dir: Path, out: Path, **kwargs: Any) -> dict[str, Any]:
         raise ConfigError(
             "path", str(run_dir), "a training output folder with checkpoints/latest.zip"
         )
-    stats = model.with_name("latest_vecnormalize.pkl")
+    return export_model_file(model, out, run_dir=run_dir, **kwargs)
+
+
+def export_model_file(model: Path, out: Path, *, run_dir: Path, **kwargs: Any) -> dict[str, Any]:
+    """Export a saved model with what lies beside it: ``<stem>_vecnormalize.pkl`` next to it,
+    ``config.yaml`` and ``result.json`` (optional) in ``run_dir``."""
+    stats = model.with_name(f"{model.stem}_vecnormalize.pkl")
     result = run_dir / "result.json"
     return export_sb3(
         model,
@@ -212,14 +218,10 @@ def export_mlflow_run(
         model = local / "model" / "latest.zip"
         if not model.is_file():
             raise ConfigError("run_id", run_id, "a training run that logged model/latest.zip")
-        stats = local / "model" / "latest_vecnormalize.pkl"
-        result = local / "result.json"
-        return export_sb3(
+        return export_model_file(
             model,
             out,
-            stats_path=stats if stats.is_file() else None,
-            config_path=local / "config.yaml",
-            result_path=result if result.is_file() else None,
+            run_dir=local,
             source={"mlflow_run_id": run_id, "tracking_uri": tracking_uri},
             **kwargs,
         )

@@ -24,7 +24,9 @@ def cfg_with(*overrides: str):
         return compose(config_name="train", overrides=list(overrides))
 
 
-@pytest.mark.filterwarnings("ignore:.*different from the unwrapped version")  # the wrapper is the subject
+@pytest.mark.filterwarnings(
+    "ignore:.*different from the unwrapped version"
+)  # the wrapper is the subject
 def test_the_box_view_passes_check_env_and_rounds_to_units():
     env = ContinuousOrders(gym.make("ShelfLife/PerishableInventory-v0").unwrapped)
     check_env(env, skip_render_check=True)

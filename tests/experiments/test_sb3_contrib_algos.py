@@ -7,21 +7,10 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from experiments.train import algo_class, train
+from tests.experiments.test_train import TINY as TRAIN_TINY
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
-TINY = [
-    "total_timesteps=1024",
-    "checkpoint_every_steps=512",
-    "eval.every_steps=512",
-    "eval.periods=50",
-    "eval.final_periods=200",
-    "eval.seeds=[9000,9001]",
-    "progress_bar=false",
-    "algo.kwargs.n_steps=64",
-    "algo.kwargs.batch_size=64",
-    "algo.kwargs.n_epochs=2",
-    "logger=none",
-]
+TINY = [*TRAIN_TINY, "logger=none"]
 
 
 def cfg_with(*overrides: str):
