@@ -34,7 +34,8 @@ from sim.errors import ConfigError
 REPO = Path(__file__).resolve().parents[1]
 
 # KPIs shown in the table, and whether higher is better
-TABLE_KPIS = {
+# KPI -> True if higher is better, False if lower is, None if neither (no winner named)
+TABLE_KPIS: dict[str, bool | None] = {
     "profit": True,
     "profit_per_day": True,
     "fill_rate": True,
@@ -47,7 +48,7 @@ TABLE_KPIS = {
     "sell_through_rate": True,
     "slow_moving_share": False,
     "revenue": True,
-    "transfers_units": True,
+    "transfers_units": None,  # a means, not an end: its effect is in profit and waste
     "courier_cost": False,
     "order_response_hours": False,
     "avg_cost_per_period": False,
@@ -56,6 +57,23 @@ TABLE_KPIS = {
     "avg_waste_cost_per_period": False,
     "avg_holding_cost_per_period": False,
 }
+
+
+def kpi_winners(summary: dict, names: list[str], kpis: list[str]) -> dict[str, str]:
+    """The best policy per KPI by its mean; "tie" when several share the best mean.
+
+    KPIs with no better direction (``TABLE_KPIS`` None) get no winner.
+    """
+    winners = {}
+    for k in kpis:
+        means = {n: summary[n][k]["mean"] for n in names if np.isfinite(summary[n][k]["mean"])}
+        if means and TABLE_KPIS[k] is not None:
+            best = (max if TABLE_KPIS[k] else min)(means.values())
+            leaders = [n for n, m in means.items() if np.isclose(m, best, rtol=1e-9, atol=1e-9)]
+            winners[k] = leaders[0] if len(leaders) == 1 else "tie"
+    return winners
+
+
 COST_TERMS = (
     "cost_of_goods_sold",
     "waste_value",
@@ -376,11 +394,7 @@ def write_report(
     for key, data in plots.items():
         (out_dir / f"{key}.png").write_bytes(data)
 
-    winners = {}
-    for k in kpis:
-        means = {n: summary[n][k]["mean"] for n in names if np.isfinite(summary[n][k]["mean"])}
-        if means:
-            winners[k] = (max if TABLE_KPIS[k] else min)(means, key=means.get)
+    winners = kpi_winners(summary, names, kpis)
     md = [
         f"# What-if: `{cfg.study}`",
         "",

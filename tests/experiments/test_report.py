@@ -111,3 +111,23 @@ def test_a_run_without_periodic_evaluations_is_refused(tmp_path):
     logger.close()
     with pytest.raises(ConfigError, match=r"eval\.every_steps"):
         read_learning_curve("ppo", tmp_path)
+
+
+def test_the_winner_per_kpi_respects_direction_ties_and_kpis_without_one():
+    from experiments.report import kpi_winners
+
+    def kpi(mean):
+        return {"mean": mean, "ci_low": mean, "ci_high": mean}
+
+    summary = {
+        "a": {"profit": kpi(10.0), "waste_rate": kpi(0.2), "order_response_hours": kpi(21.0)},
+        "b": {"profit": kpi(12.0), "waste_rate": kpi(0.1), "order_response_hours": kpi(21.0)},
+    }
+    for s in summary.values():
+        s["transfers_units"] = kpi(5.0)
+    kpis = ["profit", "waste_rate", "order_response_hours", "transfers_units"]
+    assert kpi_winners(summary, ["a", "b"], kpis) == {
+        "profit": "b",  # higher is better
+        "waste_rate": "b",  # lower is better
+        "order_response_hours": "tie",
+    }
