@@ -1,19 +1,32 @@
 """Load test of the HTTP service on loopback: one store, many SKUs, fixed duration.
 
     python scripts/load_test.py --policy DIR [--skus 1000] [--duration 30]
+        [--format json|npz] [--reasons text|structured]
         [--connections 8] [--workers 2] [--url http://127.0.0.1:PORT]
 
 Starts ``scripts/serve.py`` (unless ``--url`` points at a running server),
 sends ``POST /recommend`` for one store with ``--skus`` SKUs over keep-alive
 connections, rotating through 32 different valid states (so no answer can
 be replayed), and prints one JSON line: requests, requests/s, errors, p50 /
-p99 / max latency in ms, payload sizes. A benchmark, not a test.
+p99 / max latency in ms, payload sizes and, when it started the server, the
+CPU time per request of the server's processes and of this client. A
+benchmark, not a test.
+
+``--format npz`` sends each state as an ``.npz`` (``np.savez``: int32 units,
+float64 forecasts, unicode ids) and asks for an ``.npz`` answer; JSON is the default.
+
+The client is one process with one event loop (uvloop when installed): each
+connection sends a request, reads the status line, headers and exactly
+``Content-Length`` bytes of body into a reused buffer, records the latency and
+the status, and sends the next. Every response's status is checked; anything
+but 200 counts as an error.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import os
 import socket
@@ -29,6 +42,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from policies.serving.catalog import load_catalog  # noqa: E402
+
+NPZ = "application/x-npz"
 
 
 def synthetic_states(
@@ -73,54 +88,131 @@ def synthetic_states(
     return store_id, states
 
 
-def http_request(host: str, port: int, path: str, body: bytes, api_key: str | None) -> bytes:
+def npz_body(state: dict) -> bytes:
+    """The state as ``np.savez`` columns: ids unicode, units int32, forecasts float64."""
+    arrays = {}
+    for name, values in state.items():
+        if name in ("store_id", "sku_ids"):
+            arrays[name] = np.array(values, dtype=str)
+        elif name == "forecast":
+            arrays[name] = np.array(values, dtype=np.float64)
+        else:
+            arrays[name] = np.array(values, dtype=np.int32 if name != "weekday" else np.int64)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def http_request(
+    host: str, port: int, path: str, body: bytes, api_key: str | None, fmt: str = "json"
+) -> bytes:
+    media = NPZ if fmt == "npz" else "application/json"
     head = (
-        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: {media}\r\n"
+        f"Accept: {media}\r\nContent-Length: {len(body)}\r\n"
     )
     if api_key:
         head += f"X-API-Key: {api_key}\r\n"
     return (head + "\r\n").encode() + body
 
 
-async def _one_connection(
-    host: str, port: int, requests: list[bytes], stop_at: float, latencies: list, errors: list
-) -> None:
-    reader, writer = await asyncio.open_connection(host, port)
-    i = 0
-    try:
-        while time.perf_counter() < stop_at:
-            t0 = time.perf_counter()
-            writer.write(requests[i % len(requests)])
-            i += 1
-            status_line = await reader.readline()
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value.strip())
-            await reader.readexactly(length)
-            latencies.append(time.perf_counter() - t0)
-            if b" 200 " not in status_line:
-                errors.append(status_line.decode(errors="replace").strip())
-    finally:
-        writer.close()
+class _Connection(asyncio.BufferedProtocol):
+    """One keep-alive connection sending the requests back to back until ``stop_at``."""
+
+    def __init__(self, requests: list[bytes], stop_at: float, run: _Run) -> None:
+        self.requests = requests
+        self.stop_at = stop_at
+        self.run = run
+        self.buffer = bytearray(1 << 20)  # reused for every response (grown if needed)
+        self.filled = 0
+        self.expected = -1  # bytes of the response in all, once its headers are in
+        self.status = b""
+        self.sent_at = 0.0
+        self.count = 0
+        self.done = asyncio.get_running_loop().create_future()
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self._send()
+
+    def _send(self) -> None:
+        if time.perf_counter() >= self.stop_at:
+            self.transport.close()  # type: ignore[union-attr]
+            return
+        self.filled, self.expected = 0, -1
+        self.sent_at = time.perf_counter()
+        self.transport.write(self.requests[self.count % len(self.requests)])  # type: ignore[union-attr]
+        self.count += 1
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        if self.filled == len(self.buffer):  # a bigger buffer (the old one may still be viewed)
+            bigger = bytearray(2 * len(self.buffer))
+            bigger[: self.filled] = self.buffer
+            self.buffer = bigger
+        return memoryview(self.buffer)[self.filled :]
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.filled += nbytes
+        if self.expected < 0:
+            end = self.buffer.find(b"\r\n\r\n", 0, self.filled)
+            if end < 0:
+                return
+            head = bytes(self.buffer[:end]).lower()
+            self.status = head.partition(b"\r\n")[0]
+            at = head.find(b"\r\ncontent-length:")
+            if at < 0:
+                self.run.errors.append("response without content-length")
+                self.transport.close()  # type: ignore[union-attr]
+                return
+            value = head[at + 17 :].partition(b"\r\n")[0]
+            self.expected = end + 4 + int(value)
+        if self.filled < self.expected:
+            return
+        self.run.latencies.append(time.perf_counter() - self.sent_at)
+        self.run.response_bytes += self.filled
+        if not self.status.startswith(b"http/1.1 200 ") or self.filled != self.expected:
+            self.run.errors.append(self.status.decode(errors="replace") or "bad response")
+        self._send()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if time.perf_counter() < self.stop_at:
+            self.run.errors.append(f"connection lost: {exc or 'closed by the server'}")
+        if not self.done.done():
+            self.done.set_result(None)
+
+
+class _Run:
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+        self.response_bytes = 0
 
 
 async def run_load(
     host: str, port: int, requests: list[bytes], duration_s: float, connections: int
-) -> tuple[list[float], list[str], float]:
-    latencies: list[float] = []
-    errors: list[str] = []
+) -> tuple[_Run, float]:
+    run = _Run()
+    loop = asyncio.get_running_loop()
     start = time.perf_counter()
     stop_at = start + duration_s
-    await asyncio.gather(
-        *(
-            _one_connection(host, port, requests, stop_at, latencies, errors)
-            for _ in range(connections)
+    opened = []
+    for i in range(connections):  # each starts at another state
+        shifted = requests[i:] + requests[:i]
+        _, conn = await loop.create_connection(
+            lambda s=shifted: _Connection(s, stop_at, run), host, port
         )
-    )
-    return latencies, errors, time.perf_counter() - start
+        opened.append(conn)
+    await asyncio.gather(*(c.done for c in opened))
+    return run, time.perf_counter() - start
+
+
+def _run_async(coro: object) -> object:
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)  # type: ignore[arg-type]
+    return uvloop.run(coro)  # type: ignore[arg-type]
 
 
 def _free_port() -> int:
@@ -142,6 +234,29 @@ def _wait_healthy(host: str, port: int, timeout_s: float = 60.0) -> None:
     raise SystemExit(f"server on {host}:{port} did not become healthy in {timeout_s} s")
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used, from /proc (0 where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _tree(pid: int) -> list[int]:
+    """The process and its descendants (from /proc; just the process elsewhere)."""
+    found, todo = [pid], [pid]
+    while todo:
+        parent = todo.pop()
+        try:
+            kids = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+        except OSError:
+            continue
+        found += [int(k) for k in kids]
+        todo += [int(k) for k in kids]
+    return found
+
+
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     p.add_argument("--policy", required=True, type=Path)
@@ -155,10 +270,16 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument(
         "--reasons", choices=("text", "structured"), default="text", help="reasons= of the request"
     )
+    p.add_argument(
+        "--format", choices=("json", "npz"), default="json", help="request and answer bodies"
+    )
     args = p.parse_args(argv)
 
     _, states = synthetic_states(args.policy / "catalog.npz", args.skus, 32, args.seed)
-    bodies = [json.dumps(s, separators=(",", ":")).encode() for s in states]
+    if args.format == "npz":
+        bodies = [npz_body(s) for s in states]
+    else:
+        bodies = [json.dumps(s, separators=(",", ":")).encode() for s in states]
     api_key = os.environ.get(args.api_key_env) if args.api_key_env else None
     server = None
     if args.url:
@@ -174,30 +295,40 @@ def main(argv: list[str] | None = None) -> dict:
     try:
         _wait_healthy(host, port)
         path = f"/recommend?reasons={args.reasons}"
-        requests = [http_request(host, port, path, b, api_key) for b in bodies]
-        asyncio.run(run_load(host, port, requests, 2.0, args.connections))  # warm-up
-        latencies, errors, wall = asyncio.run(
-            run_load(host, port, requests, args.duration, args.connections)
-        )
+        requests = [http_request(host, port, path, b, api_key, args.format) for b in bodies]
+        _run_async(run_load(host, port, requests, 2.0, args.connections))  # warm-up
+        serving = _tree(server.pid) if server is not None else []
+        server_cpu, client_cpu = sum(map(_cpu_s, serving)), time.process_time()
+        measured = run_load(host, port, requests, args.duration, args.connections)
+        run, wall = _run_async(measured)  # type: ignore[misc]
+        server_cpu = sum(map(_cpu_s, serving)) - server_cpu
+        client_cpu = time.process_time() - client_cpu
     finally:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-    ms = np.array(latencies) * 1e3
+    done = len(run.latencies)
+    ms = np.array(run.latencies) * 1e3
     result = {
         "skus_per_request": args.skus,
+        "format": args.format,
         "reasons": args.reasons,
         "connections": args.connections,
         "server_workers": args.workers if server is not None else None,
         "duration_s": round(wall, 2),
-        "requests": len(latencies),
-        "requests_per_s": round(len(latencies) / wall, 1),
-        "errors": len(errors),
-        "first_errors": errors[:3],
-        "p50_ms": round(float(np.percentile(ms, 50)), 2) if len(ms) else None,
-        "p99_ms": round(float(np.percentile(ms, 99)), 2) if len(ms) else None,
-        "max_ms": round(float(ms.max()), 2) if len(ms) else None,
+        "requests": done,
+        "requests_per_s": round(done / wall, 1),
+        "errors": len(run.errors),
+        "first_errors": run.errors[:3],
+        "p50_ms": round(float(np.percentile(ms, 50)), 2) if done else None,
+        "p99_ms": round(float(np.percentile(ms, 99)), 2) if done else None,
+        "max_ms": round(float(ms.max()), 2) if done else None,
         "request_bytes_mean": int(np.mean([len(b) for b in bodies])),
+        "response_bytes_mean": int(run.response_bytes / done) if done else None,
+        "server_cpu_ms_per_request": round(server_cpu * 1e3 / done, 2)
+        if serving and done
+        else None,
+        "client_cpu_ms_per_request": round(client_cpu * 1e3 / done, 2) if done else None,
         "cpu_count": os.cpu_count(),
     }
     print(json.dumps(result))

@@ -1,52 +1,138 @@
 """Alerts from one day's state (no history): stock-out risk, expiring and aged stock.
 
-Uses ``policies.alerts.evaluate_alerts`` with the state the request carries.
-Without sales history only the criteria that need none can fire: time on
-shelf (against the average of the same category among the rows sent),
-stock that will expire unsold at the forecast (orange; red within a day) and
-stock-out risk (blue: on hand + arrivals below the lead time's demand). The
-history-based slow-mover criteria need the simulator's or the chain's history
-and are evaluated in the lab (``policies.composite.TieredAlertsPolicy``).
+The tiers are those of ``policies.alerts.evaluate_alerts`` given the state the
+request carries and no history. Without sales history only the criteria that
+need none can fire: time on shelf (against the average of the same category
+among the rows sent), stock that will expire unsold at the forecast (orange;
+red within a day) and stock-out risk (blue: on hand + arrivals below the lead
+time's demand). The history-based slow-mover criteria need the simulator's or
+the chain's history and are evaluated in the lab
+(``policies.composite.TieredAlertsPolicy``).
+
+``state_alerts`` computes only what can fire without history (a test compares
+it with ``evaluate_alerts`` on random states): a request is served in a few
+milliseconds, and building the full ``AlertInputs`` (stock by remaining life,
+empty history arrays) cost about as much as the policy itself.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from policies.alerts import AlertInputs, Alerts, AlertThresholds, evaluate_alerts
+from policies.alerts import Alerts, AlertThresholds, Response, Tier
 from policies.serving.catalog import Catalog
 from policies.serving.state import StateRows
-from policies.view import on_hand_by_remaining_life
+
+NO_HISTORY_DAYS_SINCE_LAUNCH = 10_000  # an established item: the new-item criterion is off
+_DEFAULTS = AlertThresholds()
 
 
 def state_alerts(
     rows: StateRows, catalog: Catalog, thresholds: AlertThresholds | None = None
 ) -> Alerts:
+    """Tier and response per row, as ``evaluate_alerts`` with the state and no history."""
+    t = thresholds or _DEFAULTS
     n = rows.n
-    stock = rows.on_hand_by_age
+    stock = rows.stock_held  # [n, ages held] units by age (older ages hold none)
     on_hand = rows.on_hand
-    ages = np.arange(stock.shape[1])
-    avg_age = np.where(on_hand > 0, (stock * ages).sum(axis=1) / np.maximum(on_hand, 1), 0.0)
-    oldest = np.where(on_hand > 0, stock.shape[1] - 1 - np.argmax((stock > 0)[:, ::-1], axis=1), 0)
+    ages = np.arange(stock.shape[1], dtype=np.float64)
+    # exact: whole units, so the weighted sum is the same in any order
+    avg_age = np.where(on_hand > 0, (stock @ ages) / np.maximum(on_hand, 1), 0.0)
+    groups = _Groups(catalog["category"][rows.sku])
+    # without history every sell-through counts as 1 (a window is judged once history covers it)
+    slow = [c for c in groups.keys if 1.0 < t.rule_for(c).threshold]
+    crit = {
+        "time_on_shelf": avg_age > t.age_ratio * np.maximum(groups.mean(avg_age), 1e-9),
+        "low_sell_through": groups.member_of(slow),
+        "weekly_drop_old_stock": np.zeros(n, dtype=bool),  # needs two weeks of sales
+        "new_item_slow": np.full(n, _new_item_slow_without_history(t)),
+        "sustained_decline": np.zeros(n, dtype=bool),  # needs weeks of sales
+    }
+    count = crit["time_on_shelf"] + crit["low_sell_through"].astype(np.int8)
+    count += int(crit["new_item_slow"][0])
+
     life = catalog["shelf_life_days"][rows.sku].astype(np.int64)
-    by_life = on_hand_by_remaining_life(stock, life)
-    r = np.arange(1, by_life.shape[1] + 1)[None, :]
-    unsold = np.maximum(np.cumsum(by_life, axis=1) - rows.forecast[:, None] * r, 0.0)
-    perishable = life > 0
-    empty = np.zeros((0, n))
-    x = AlertInputs(
-        category=catalog["category"][rows.sku],
-        avg_age_days=avg_age,
-        oldest_age_days=oldest.astype(np.float64),
-        daily_sold=empty,
-        daily_received=empty,
-        daily_opening=empty,
-        daily_forecast=empty,
-        weekly_sales=empty,
-        days_since_launch=np.full(n, 10_000),
-        doomed_units=np.where(perishable, np.floor(unsold.max(axis=1)), 0.0),
-        doomed_within_1d=np.where(perishable, np.floor(unsold[:, 0]), 0.0),
-        cover_units=on_hand + rows.arriving_1d,
-        lead_time_demand=rows.forecast * rows.lead_time_days,
-    )
-    return evaluate_alerts(x, thresholds)
+    doomed, doomed_1d = _doomed(stock, life, rows.forecast, rows.on_hand_by_age.shape[1])
+    tier = np.zeros(n, dtype=np.int8)  # Tier.NONE
+    tier[on_hand + rows.arriving_1d < rows.forecast * rows.lead_time_days] = Tier.BLUE
+    tier[count == 1] = Tier.YELLOW
+    tier[(count == 2) | doomed] = Tier.ORANGE
+    tier[(count >= 3) | doomed_1d] = Tier.RED
+    responses = _DEFAULT_RESPONSES if t is _DEFAULTS else _responses(t)
+    return Alerts(tier=tier, response=responses[tier], criteria=crit)
+
+
+def _responses(t: AlertThresholds) -> np.ndarray:
+    """[tiers] int8: the configured response of each tier."""
+    return np.array([t.responses.get(v, Response.NONE) for v in Tier], dtype=np.int8)
+
+
+_DEFAULT_RESPONSES = _responses(_DEFAULTS)
+
+
+class _Groups:
+    """The rows of each category, in row order (one stable sort)."""
+
+    def __init__(self, category: np.ndarray) -> None:
+        self.order = np.argsort(category, kind="stable")
+        ordered = category[self.order]
+        cuts = (np.flatnonzero(ordered[1:] != ordered[:-1]) + 1).tolist()
+        self.bounds = list(zip([0, *cuts], [*cuts, len(ordered)], strict=True))
+        self.keys = ordered[[start for start, _ in self.bounds]].tolist()
+
+    def mean(self, values: np.ndarray) -> np.ndarray:
+        """[n] the mean of ``values`` over the rows of each row's category.
+
+        Each mean is the pairwise sum of the category's rows in row order divided
+        by their count, as ``ndarray.mean`` in ``evaluate_alerts``: the same to the last bit.
+        """
+        grouped = values[self.order]
+        means = np.empty(len(grouped))
+        for start, end in self.bounds:
+            means[start:end] = np.add.reduce(grouped[start:end]) / (end - start)
+        out = np.empty(len(grouped))
+        out[self.order] = means
+        return out
+
+    def member_of(self, keys: list[int]) -> np.ndarray:
+        """[n] bool: the row's category is one of ``keys``."""
+        out = np.zeros(len(self.order), dtype=bool)
+        for key, (start, end) in zip(self.keys, self.bounds, strict=True):
+            if key in keys:
+                out[self.order[start:end]] = True
+        return out
+
+
+def _new_item_slow_without_history(t: AlertThresholds) -> bool:
+    """The new-item criterion with no sales and nothing available on record."""
+    days, launch = NO_HISTORY_DAYS_SINCE_LAUNCH, t.new_item_days
+    return bool(launch <= days < launch + 7 and 0.0 < t.new_item_sell_through)
+
+
+def _doomed(
+    stock: np.ndarray, life: np.ndarray, forecast: np.ndarray, n_ages: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """[n] bool: whole units will expire unsold at the forecast (FIFO), and within a day.
+
+    With ``C_r`` the units with at most ``r`` days of life left and ``f`` the
+    forecast, the units doomed are ``floor(max_r (C_r - f r))`` (r = 1 ... n_ages),
+    those within a day ``floor(C_1 - f)``, as in ``evaluate_alerts``. Stock of
+    age ``a`` has ``life - a`` days left, so ``C_r`` is the stock at ages
+    ``>= life - r``: a sum from the oldest age (expired stock is refused, so ages
+    past the shelf life hold none). ``stock`` may leave out older ages that hold
+    nothing: there ``C_r - f r <= 0``. Non-perishables never expire. Works on
+    ``[ages, n]`` arrays, so the maximum over ages is a vector operation.
+    """
+    n, width = stock.shape
+    if width == 0:
+        return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    # [width, n]: units at ages >= a (exact: whole units)
+    oldest_first = np.tri(width, dtype=np.float64).T @ stock.T
+    days_left = life[None, :] - np.arange(width)[:, None]  # r for the stock of age a
+    counted = (days_left >= 1) & (days_left <= n_ages)  # the r = 1 ... n_ages of evaluate_alerts
+    unsold = np.where(counted, oldest_first - forecast[None, :] * days_left, 0.0)
+    doomed = (life > 0) & (np.maximum.reduce(unsold, axis=0) >= 1.0)
+    one_left = life - 1  # the age with one day left
+    seen = (one_left >= 0) & (one_left < width) & (life <= n_ages)
+    at = oldest_first[np.clip(one_left, 0, width - 1), np.arange(n)]
+    return doomed, seen & (at - forecast >= 1.0)

@@ -67,24 +67,39 @@ class FeatureInputs:
 
 def compute_features(x: FeatureInputs) -> np.ndarray:
     """[n, N_FEATURES] float32."""
+    return np.ascontiguousarray(feature_rows(x).T)
+
+
+def feature_rows(x: FeatureInputs, out: np.ndarray | None = None) -> np.ndarray:
+    """[N_FEATURES, n] float32: ``compute_features`` with one row per feature.
+
+    Works on the stock transposed to ``[ages, n]``, so the sums and maxima over
+    a store-SKU's few ages are vector operations across the store-SKUs. Stock is
+    in whole units, so each sum is exact, whatever its order. Each feature is
+    rounded to float32 and then clipped: the same as clipping first, since the
+    bounds are float32 numbers and rounding keeps the order.
+
+    Args:
+        out: a [N_FEATURES, n] float32 array to write into (default: a new one).
+    """
     n, n_ages = x.on_hand_by_age.shape
     life = x.shelf_life_days.astype(np.int64)
     scale = x.scale
-    ages = np.arange(n_ages)[None, :]
-    remaining = life[:, None] - ages  # life left of each age bucket (perishables)
+    ages = np.arange(n_ages)[:, None]
+    remaining = life[None, :] - ages  # [ages, n] life left of each age bucket (perishables)
     perishable = life > 0
-    stock = x.on_hand_by_age
-    on_hand = stock.sum(axis=1)
-    exp1 = np.where(perishable, (stock * (remaining == 1)).sum(axis=1), 0)
-    exp2 = np.where(perishable, (stock * (remaining == 2)).sum(axis=1), 0)
+    stock = np.ascontiguousarray(x.on_hand_by_age.T)  # [ages, n]
+    on_hand = stock.sum(axis=0)
+    exp1 = np.where(perishable, (stock * (remaining == 1)).sum(axis=0), 0)
+    exp2 = np.where(perishable, (stock * (remaining == 2)).sum(axis=0), 0)
     has = stock > 0
-    oldest_age = np.where(has.any(axis=1), n_ages - 1 - np.argmax(has[:, ::-1], axis=1), 0)
+    oldest_age = (has * ages).max(axis=0, initial=0)  # 0 when nothing is held
     oldest_left = np.where(
-        perishable & has.any(axis=1), (life - oldest_age) / np.maximum(life, 1), 1.0
+        perishable & has.any(axis=0), (life - oldest_age) / np.maximum(life, 1), 1.0
     )
     angle = 2.0 * np.pi * x.weekday / 7.0
     lost = np.maximum(x.demand_yesterday - x.sales_yesterday, 0)
-    cols = [
+    rows = [
         on_hand / scale,
         x.on_shelf / scale,
         exp1 / scale,
@@ -106,5 +121,8 @@ def compute_features(x: FeatureInputs) -> np.ndarray:
         x.blocked.astype(np.float64),
         np.log1p(scale),
     ]
-    out = np.stack(cols, axis=1)
-    return np.clip(out, -1.0, CLIP).astype(np.float32)
+    if out is None:
+        out = np.empty((N_FEATURES, n), dtype=np.float32)
+    for i, row in enumerate(rows):
+        out[i] = row
+    return np.clip(out, -1.0, CLIP, out=out)

@@ -16,7 +16,7 @@ import onnxruntime as ort
 from policies.serving.catalog import Catalog
 from policies.serving.decision import PolicyDecision, Rule
 from policies.serving.errors import PolicyFormatError
-from policies.serving.features import FeatureInputs, compute_features
+from policies.serving.features import FeatureInputs, feature_rows
 from policies.serving.state import StateRows
 
 REASON = (
@@ -60,10 +60,17 @@ class OnnxPolicy:
 
     def observations(self, rows: StateRows) -> np.ndarray:
         """[n, n_obs] float32 observations, before normalisation."""
+        return np.ascontiguousarray(self._observation_rows(rows, self._blocked(rows)).T)
+
+    def _blocked(self, rows: StateRows) -> np.ndarray:
+        return self.catalog["blocked"][rows.store, rows.sku]
+
+    def _observation_rows(self, rows: StateRows, blocked: np.ndarray) -> np.ndarray:
+        """[n_obs, n] float32: ``observations`` with one row per observation entry."""
         cat = self.catalog
         sku, store = rows.sku, rows.store
         x = FeatureInputs(
-            on_hand_by_age=rows.on_hand_by_age,
+            on_hand_by_age=rows.stock_held,  # the older ages hold nothing: same features
             on_shelf=rows.on_shelf,
             on_order=rows.on_order,
             arriving_1d=rows.arriving_1d,
@@ -76,27 +83,34 @@ class OnnxPolicy:
             shelf_life_days=cat["shelf_life_days"][sku],
             dc_on_hand_per_store=rows.dc_on_hand / cat["dc_stores_served"][store],
             case_pack=cat["pack_units"][sku],
-            blocked=cat["blocked"][store, sku],
+            blocked=blocked,
             scale=rows.scale,
         )
-        feats = compute_features(x)
-        extra = np.empty((rows.n, 2), dtype=np.float32)
-        extra[:, 0] = 1.0  # the daily ordering step
-        extra[:, 1] = self.hour_feature
-        return np.concatenate([feats, extra], axis=1)
+        out = np.empty((self.n_obs, rows.n), dtype=np.float32)
+        feature_rows(x, out=out[:-2])
+        out[-2] = 1.0  # the daily ordering step
+        out[-1] = self.hour_feature
+        return out
 
     def scores(self, observations: np.ndarray) -> np.ndarray:
-        obs = observations
-        if self.normalize:
-            obs = np.clip((obs - self.mean) / self.std, -self.clip, self.clip)
-        out = self.session.run([self.output_name], {self.input_name: obs.astype(np.float32)})
-        return out[0]
+        """[n, actions] the network's scores for [n, n_obs] observations."""
+        return self._scores(np.asarray(observations).T)
+
+    def _scores(self, rows: np.ndarray) -> np.ndarray:
+        """Scores for observations given one row per entry ([n_obs, n])."""
+        obs = rows
+        if self.normalize:  # in float64, as VecNormalize
+            obs = np.subtract(obs, self.mean[:, None])
+            np.divide(obs, self.std[:, None], out=obs)
+            np.clip(obs, -self.clip, self.clip, out=obs)
+        batch = np.ascontiguousarray(obs.T, dtype=np.float32)  # [n, n_obs]
+        return self.session.run([self.output_name], {self.input_name: batch})[0]
 
     def decide(self, rows: StateRows) -> PolicyDecision:
         cat = self.catalog
-        packs = np.argmax(self.scores(self.observations(rows)), axis=1).astype(np.int64)
-        blocked = cat["blocked"][rows.store, rows.sku]
-        packs = np.where(blocked, 0, packs)
+        blocked = self._blocked(rows)
+        scores = self._scores(self._observation_rows(rows, blocked))
+        packs = np.where(blocked, 0, np.argmax(scores, axis=1)).astype(np.int64)
         pack_units = cat["pack_units"][rows.sku].astype(np.int64)
         units = packs * pack_units
         rules = (
@@ -104,11 +118,6 @@ class OnnxPolicy:
             | np.where((units > 0) & (pack_units > 1), int(Rule.CASE_PACK_ROUNDING), 0)
             | np.where(packs >= self.max_packs, int(Rule.CAP), 0)
         ).astype(np.int64)
-        life = cat["shelf_life_days"][rows.sku]
-        ages = np.arange(rows.on_hand_by_age.shape[1])[None, :]
-        expiring = (rows.on_hand_by_age * ((life[:, None] - ages) == 1) * (life[:, None] > 0)).sum(
-            axis=1
-        )
         return PolicyDecision(
             units=units,
             rules=rules,
@@ -119,7 +128,17 @@ class OnnxPolicy:
                 "pack_units": pack_units,
                 "forecast": np.round(rows.forecast, 1),
                 "on_hand": rows.on_hand,
-                "expiring_1d": expiring,
+                "expiring_1d": _expiring_1d(rows.stock_held, cat["shelf_life_days"][rows.sku]),
                 "on_order": rows.on_order,
             },
         )
+
+
+def _expiring_1d(stock: np.ndarray, life: np.ndarray) -> np.ndarray:
+    """[n] units with one day of life left: those of age ``life - 1`` (perishables)."""
+    n, width = stock.shape
+    age = life.astype(np.int64) - 1
+    seen = (life > 0) & (age < width)
+    if width == 0:
+        return np.zeros(n)
+    return np.where(seen, stock[np.arange(n), np.clip(age, 0, width - 1)], 0.0)

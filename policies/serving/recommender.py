@@ -18,11 +18,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pydantic_core
 
 from policies.alerts import Response, Tier
 from policies.serving.alerts import state_alerts
 from policies.serving.catalog import Catalog, load_catalog
-from policies.serving.decision import display_values, render_reasons, rule_names
+from policies.serving.decision import (
+    RULE_NAMES,
+    display_array,
+    display_values,
+    reasons_json,
+    render_reasons,
+    rule_names,
+)
 from policies.serving.errors import PolicyIntegrityError
 from policies.serving.integrity import load_manifest
 from policies.serving.state import StateRows, parse_state
@@ -30,14 +38,55 @@ from policies.serving.state import StateRows, parse_state
 TIER_NAMES = np.array([t.name.lower() for t in Tier], dtype=object)
 RESPONSE_NAMES = np.array([r.name.lower() for r in Response], dtype=object)
 RULE_LISTS = [rule_names(flags) for flags in range(8)]
+REASONS = ("text", "structured")
+
+
+def _json_each(values: list[Any]) -> np.ndarray:
+    """Each value as JSON (an object array of bytes): a column is then one ``b",".join``."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = [pydantic_core.to_json(v) for v in values]
+    return out
+
+
+_TIER_JSON = _json_each(TIER_NAMES.tolist())
+_RESPONSE_JSON = _json_each(RESPONSE_NAMES.tolist())
+_RULES_JSON = _json_each(RULE_LISTS)
+_TIER_TEXT = TIER_NAMES.astype(str)
+_RESPONSE_TEXT = RESPONSE_NAMES.astype(str)
+
+
+@dataclass(frozen=True)
+class CatalogIds:
+    """The catalog's store and SKU ids, as str and as JSON texts (object arrays)."""
+
+    stores: np.ndarray  # [stores] object: str
+    skus: np.ndarray  # [skus] object: str
+    stores_json: np.ndarray  # [stores] object: the id as JSON bytes, quotes included
+    skus_json: np.ndarray  # [skus] object
+    stores_text: np.ndarray  # [stores] unicode array
+    skus_text: np.ndarray  # [skus] unicode array
+
+    @classmethod
+    def of(cls, catalog: Catalog) -> CatalogIds:
+        stores = [str(s) for s in catalog["store_ids"]]
+        skus = [str(s) for s in catalog["sku_ids"]]
+        return cls(
+            stores=np.array(stores, dtype=object),
+            skus=np.array(skus, dtype=object),
+            stores_json=_json_each(stores),
+            skus_json=_json_each(skus),
+            stores_text=np.array(stores, dtype=str),
+            skus_text=np.array(skus, dtype=str),
+        )
 
 
 @dataclass(frozen=True)
 class Recommendations:
     """Suggestions for ``n`` store-SKU rows, in the order of the request."""
 
-    store_ids: list[str]
-    sku_ids: list[str]
+    store: np.ndarray  # [n] int64 catalog index of each row's store
+    sku: np.ndarray  # [n] int64 catalog index of each row's SKU
+    ids: CatalogIds
     order_units: np.ndarray  # [n] int64
     order_packs: np.ndarray  # [n] int64
     reason_template: str
@@ -48,7 +97,15 @@ class Recommendations:
 
     @property
     def n(self) -> int:
-        return len(self.sku_ids)
+        return len(self.sku)
+
+    @property
+    def store_ids(self) -> list[str]:
+        return self.ids.stores[self.store].tolist()
+
+    @property
+    def sku_ids(self) -> list[str]:
+        return self.ids.skus[self.sku].tolist()
 
     @property
     def reasons(self) -> list[str]:
@@ -81,6 +138,67 @@ class Recommendations:
         out["rules"] = [RULE_LISTS[f] for f in self.rules.tolist()]
         return out
 
+    def to_json(self, policy: str, reasons: str = "text") -> bytes:
+        """``{"policy": policy, **to_columns(reasons)}`` as compact JSON, byte for byte.
+
+        Writes each column straight from the arrays (ids, tiers and rules are
+        JSON texts looked up per row), without the lists of ``to_columns``.
+        """
+        dumps = pydantic_core.to_json
+        parts = [
+            b'{"policy":' + dumps(policy),
+            b'"store_ids":' + _join(self.ids.stores_json[self.store]),
+            b'"sku_ids":' + _join(self.ids.skus_json[self.sku]),
+            b'"order_units":' + dumps(self.order_units.tolist()),
+            b'"order_packs":' + dumps(self.order_packs.tolist()),
+        ]
+        if reasons == "text":
+            parts.append(
+                b'"reasons":' + reasons_json(self.reason_template, self.reason_terms, self.rules)
+            )
+        elif reasons == "structured":
+            terms = {k: display_values(v) for k, v in self.reason_terms.items()}
+            parts.append(b'"reason_template":' + dumps(self.reason_template))
+            parts.append(b'"reason_terms":' + dumps(terms))
+        else:
+            raise ValueError(f"reasons: got {reasons!r}; allowed: 'text' or 'structured'")
+        parts.append(b'"alerts":' + _join(_TIER_JSON[self.alert_tier]))
+        parts.append(b'"alert_responses":' + _join(_RESPONSE_JSON[self.alert_response]))
+        parts.append(b'"rules":' + _join(_RULES_JSON[self.rules]))
+        return b",".join(parts) + b"}"
+
+    def to_arrays(self, reasons: str = "text") -> dict[str, np.ndarray]:
+        """The columns of ``to_columns`` as numpy arrays (for ``.npz``).
+
+        Ids, reasons, alerts and responses are unicode arrays; each reason term is
+        ``reason_terms.<name>`` (whole numbers as int64, others float64 to 2
+        decimals); each rule is ``rules.<name>``, True where it applied.
+        """
+        out: dict[str, np.ndarray] = {
+            "store_ids": self.ids.stores_text[self.store],
+            "sku_ids": self.ids.skus_text[self.sku],
+            "order_units": self.order_units,
+            "order_packs": self.order_packs,
+        }
+        if reasons == "text":
+            out["reasons"] = np.array(self.reasons, dtype=str)
+        elif reasons == "structured":
+            out["reason_template"] = np.array(self.reason_template)
+            for name, values in self.reason_terms.items():
+                out[f"reason_terms.{name}"] = display_array(values)
+        else:
+            raise ValueError(f"reasons: got {reasons!r}; allowed: 'text' or 'structured'")
+        out["alerts"] = _TIER_TEXT[self.alert_tier]
+        out["alert_responses"] = _RESPONSE_TEXT[self.alert_response]
+        for flag, name in RULE_NAMES.items():
+            out[f"rules.{name}"] = (self.rules & flag) != 0
+        return out
+
+
+def _join(texts: np.ndarray) -> bytes:
+    """A JSON array from an object array of JSON values (bytes)."""
+    return b"[" + b",".join(texts.tolist()) + b"]"
+
 
 class Recommender:
     """A served policy. Build it with ``Recommender.load(folder)``."""
@@ -92,8 +210,7 @@ class Recommender:
         self.manifest = manifest
         self.catalog = catalog
         self.policy = policy
-        self._store_ids = np.array([str(s) for s in catalog["store_ids"]], dtype=object)
-        self._sku_ids = np.array([str(s) for s in catalog["sku_ids"]], dtype=object)
+        self.ids = CatalogIds.of(catalog)
 
     @classmethod
     def load(cls, folder: str | Path) -> Recommender:
@@ -139,8 +256,9 @@ class Recommender:
         alerts = state_alerts(rows, self.catalog)
         pack_units = self.catalog["pack_units"][rows.sku].astype(np.int64)
         return Recommendations(
-            store_ids=self._store_ids[rows.store].tolist(),
-            sku_ids=self._sku_ids[rows.sku].tolist(),
+            store=rows.store,
+            sku=rows.sku,
+            ids=self.ids,
             order_units=decision.units,
             order_packs=decision.units // np.maximum(pack_units, 1),
             reason_template=decision.reason_template,

@@ -27,6 +27,14 @@ dc_on_hand         no        units at the store's DC (default 0)
 scale              no        expected daily demand (default: the catalog's)
 lead_time_days     no        days to delivery (default: the catalog's for the weekday)
 =================  ========  ====================================================
+
+Validation runs in two passes. The first converts the numeric columns at once
+(lists or numeric arrays) and checks each rule with one vectorised test over all
+values (finite, >= 0, whole, within the allowed range, consistent with the
+other columns); what it accepts, the second accepts too, with the same arrays (a
+test holds it). Only when the first finds anything amiss (or a column of an
+unusual type) does the second pass check column by column, in the documented
+order, to name the first refused field, row and rule.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -44,6 +53,7 @@ from policies.serving.errors import StateError
 UNIT_COLUMNS = ("on_order", "sales_yesterday", "demand_yesterday")
 OPTIONAL_UNIT_COLUMNS = ("on_shelf", "arriving_1d", "dc_on_hand")
 RATIO_COLUMNS = ("promotion_price", "price_multiplier")
+REQUIRED_COLUMNS = ("weekday", "sku_ids", "on_hand_by_age", "forecast", *UNIT_COLUMNS)
 KNOWN_COLUMNS = frozenset(
     {
         "store_id",
@@ -60,6 +70,8 @@ KNOWN_COLUMNS = frozenset(
         *RATIO_COLUMNS,
     }
 )
+_NUMERIC_KINDS = frozenset("biuf")  # numpy dtype kinds read as numbers without a parse
+_CONVERSION_ERRORS = (TypeError, ValueError, OverflowError)
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,8 @@ class StateRows:
     weekday: int
     day: int
     on_hand_by_age: np.ndarray  # [n, catalog ages] float64 whole units
+    on_hand: np.ndarray  # [n] units on hand: on_hand_by_age summed over ages
+    ages_held: int  # no row holds stock of this age or older (0: no stock at all)
     on_shelf: np.ndarray
     on_order: np.ndarray
     arriving_1d: np.ndarray
@@ -88,15 +102,233 @@ class StateRows:
         return len(self.sku)
 
     @property
-    def on_hand(self) -> np.ndarray:
-        return self.on_hand_by_age.sum(axis=1)
+    def stock_held(self) -> np.ndarray:
+        """[n, ages_held] view of ``on_hand_by_age``: the older ages hold no stock on any row.
+
+        Sums, the oldest unit and units by remaining life are the same over this
+        view (the columns left out are zeros) and cost less.
+        """
+        return self.on_hand_by_age[:, : self.ages_held]
+
+
+def parse_state(columns: Mapping[str, Any], catalog: Catalog) -> StateRows:
+    """Validate a state given as columns (lists, arrays or a table's columns).
+
+    Raises:
+        StateError: naming the column (and row) that was refused and what is allowed.
+    """
+    unknown = sorted(set(columns) - KNOWN_COLUMNS)
+    if unknown:
+        raise StateError(unknown[0], "(an unknown column)", f"columns {sorted(KNOWN_COLUMNS)}")
+    for name in REQUIRED_COLUMNS:
+        if name not in columns:
+            raise StateError(name, "(missing)", "a required column")
+    sku = _ids(columns, "sku_ids", catalog.sku_index, "SKU")
+    n = len(sku)
+    if n == 0:
+        raise StateError("sku_ids", [], "at least one SKU")
+    if ("store_id" in columns) == ("store_ids" in columns):
+        raise StateError("store_id", "(both or neither)", "store_id for one store or store_ids")
+    if "store_id" in columns:
+        store_id = columns["store_id"]
+        if not isinstance(store_id, str) or store_id not in catalog.store_index:
+            known = list(catalog.store_index)[:5]
+            raise StateError("store_id", store_id, f"a store id of the policy's catalog: {known}")
+        store = np.full(n, catalog.store_index[store_id], dtype=np.int64)
+        _check_once(columns, sku, one_store=True)
+    else:
+        store = _ids(columns, "store_ids", catalog.store_index, "store")
+        if len(store) != n:
+            raise StateError("store_ids", f"{len(store)} ids", f"{n}, one per row of sku_ids")
+        _check_once(columns, store * catalog.n_skus + sku, one_store=False)
+    weekday = columns["weekday"]
+    if (
+        isinstance(weekday, bool)
+        or not isinstance(weekday, int | np.integer)
+        or not 0 <= weekday <= 6
+    ):
+        raise StateError("weekday", weekday, "an integer 0 (Monday) ... 6 (Sunday)")
+    day = columns.get("day", 0)
+    if isinstance(day, bool) or not isinstance(day, int | np.integer) or day < 0:
+        raise StateError("day", day, "an integer >= 0")
+
+    values = _values_at_once(columns, catalog, store, sku, int(weekday))
+    if values is None:  # something is amiss: find the first refused value, column by column
+        values = _values_by_column(columns, catalog, store, sku, int(weekday))
+    return StateRows(store=store, sku=sku, weekday=int(weekday), day=int(day), **values)
+
+
+def _ids(columns: Mapping[str, Any], name: str, index: dict[str, int], what: str) -> np.ndarray:
+    values = columns[name]
+    if isinstance(values, str | bytes) or not hasattr(values, "__len__"):
+        raise StateError(name, values, f"a list of {what} ids")
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.int64)
+    try:  # itemgetter: one C-level lookup pass over the ids
+        found = operator.itemgetter(*values)(index)
+    except (KeyError, TypeError):
+        row = next(i for i, v in enumerate(values) if not isinstance(v, str) or v not in index)
+        bad = values[row]
+        known = list(index)
+        shown = ", ".join(known[:5]) + (f", ... ({len(known)} in all)" if len(known) > 5 else "")
+        raise StateError(
+            f"{name}[{row}]", bad, f"a {what} id of the policy's catalog: {shown}"
+        ) from None
+    return np.array(found if len(values) > 1 else (found,), dtype=np.int64)
+
+
+def _check_once(columns: Mapping[str, Any], pair: np.ndarray, *, one_store: bool) -> None:
+    """Each store-SKU (``pair``, an integer >= 0 per row) at most once."""
+    if one_store:  # pair is the SKU: a count per SKU of the catalog is cheap
+        repeated = np.bincount(pair).max() > 1
+    else:
+        ordered = np.sort(pair)
+        repeated = (ordered[1:] == ordered[:-1]).any()
+    if not repeated:
+        return
+    ordered = np.sort(pair)
+    first = int(ordered[np.argmax(ordered[1:] == ordered[:-1])])  # the smallest repeated pair
+    row = int(np.flatnonzero(pair == first)[1])
+    raise StateError(f"sku_ids[{row}]", columns["sku_ids"][row], "each store-SKU once")
+
+
+# -- first pass: every column converted at once, every rule one vectorised test ---------------
+
+
+def _values_at_once(
+    columns: Mapping[str, Any], catalog: Catalog, store: np.ndarray, sku: np.ndarray, weekday: int
+) -> dict[str, Any] | None:
+    """The numeric columns when every value is allowed; None when anything is not.
+
+    Returns what ``_values_by_column`` returns for the same columns. None means:
+    let the column-by-column pass name the first refused value (or read a column
+    of a type this pass does not convert, such as a tuple or a pandas Series).
+    """
+    n, ages = len(sku), catalog.n_ages
+    by_age = _matrix(columns["on_hand_by_age"], n)
+    if by_age is None or not 1 <= by_age.shape[1] <= ages:
+        return None
+    names = [*UNIT_COLUMNS, *(c for c in OPTIONAL_UNIT_COLUMNS if c in columns)]
+    units = _vectors([columns[name] for name in names], n)
+    if units is None or not (_whole_units(by_age) and _whole_units(units)):
+        return None
+    life = catalog["shelf_life_days"][sku]
+    width = by_age.shape[1]
+    expires_at = np.where(life > 0, life, width)  # the first age that has expired
+    if (
+        width > expires_at.min()
+        and ((by_age > 0) & (np.arange(width) >= expires_at[:, None])).any()
+    ):
+        return None
+    values: dict[str, Any] = dict(zip(names, units, strict=True))
+    on_hand = by_age.sum(axis=1)
+    values.setdefault("on_shelf", on_hand)
+    values.setdefault("arriving_1d", np.zeros(n))
+    values.setdefault("dc_on_hand", np.zeros(n))
+    if not (
+        (values["on_shelf"] <= on_hand).all()
+        and (values["arriving_1d"] <= values["on_order"]).all()
+        and (values["sales_yesterday"] <= values["demand_yesterday"]).all()
+    ):
+        return None
+    for name in RATIO_COLUMNS:
+        if name not in columns:
+            values[name] = np.ones(n)
+            continue
+        values[name] = ratio = _vector(columns[name], n)
+        if ratio is None or not _within(ratio, 0.0, inclusive=False):
+            return None
+    values["forecast"] = forecast = _vector(columns["forecast"], n)
+    if forecast is None or not _within(forecast, 0.0):
+        return None
+    if "scale" in columns:
+        values["scale"] = scale = _vector(columns["scale"], n)
+        if scale is None or not _within(scale, 1.0):
+            return None
+    else:
+        values["scale"] = catalog["scale"][store, sku].astype(np.float64)
+    if "lead_time_days" in columns:
+        values["lead_time_days"] = lead = _vector(columns["lead_time_days"], n)
+        if lead is None or not _within(lead, 0.0):
+            return None
+    else:
+        values["lead_time_days"] = catalog["lead_time_days_by_weekday"][store, weekday].astype(
+            np.float64
+        )
+    values["ages_held"] = _ages_held(by_age)
+    if width < ages:
+        padded = np.zeros((n, ages))
+        padded[:, :width] = by_age
+        by_age = padded
+    values["on_hand_by_age"] = by_age
+    values["on_hand"] = on_hand
+    return values
+
+
+def _ages_held(by_age: np.ndarray) -> int:
+    """1 + the oldest age at which any row holds stock (0 when none does)."""
+    held = np.flatnonzero(np.logical_or.reduce(by_age, axis=0))
+    return int(held[-1]) + 1 if len(held) else 0
+
+
+def _matrix(raw: Any, n: int) -> np.ndarray | None:
+    """[n, width] float64 from n lists of one width, or a 2-D numeric array; else None."""
+    if isinstance(raw, np.ndarray):
+        ok = raw.ndim == 2 and len(raw) == n and raw.dtype.kind in _NUMERIC_KINDS
+        return raw.astype(np.float64) if ok else None
+    if type(raw) is not list or len(raw) != n:
+        return None
+    widths = list(map(len, raw)) if list(map(type, raw)).count(list) == n else ()
+    if not widths or widths.count(widths[0]) != n:
+        return None
+    try:
+        flat = np.fromiter(chain.from_iterable(raw), np.float64, n * widths[0])
+    except _CONVERSION_ERRORS:
+        return None
+    return flat.reshape(n, widths[0])
+
+
+def _vector(values: Any, n: int) -> np.ndarray | None:
+    """[n] float64 from a list or a 1-D numeric array of n numbers; else None."""
+    rows = _vectors([values], n)
+    return None if rows is None else rows[0]
+
+
+def _vectors(columns: list[Any], n: int) -> np.ndarray | None:
+    """[k, n] float64 from k lists (or 1-D numeric arrays) of n numbers each; else None."""
+    lists = all(type(c) is list and len(c) == n for c in columns)
+    if not lists:
+        arrays = all(
+            isinstance(c, np.ndarray) and c.shape == (n,) and c.dtype.kind in _NUMERIC_KINDS
+            for c in columns
+        )
+        return np.array(columns, dtype=np.float64).reshape(len(columns), n) if arrays else None
+    try:
+        flat = np.fromiter(chain.from_iterable(columns), np.float64, len(columns) * n)
+    except _CONVERSION_ERRORS:
+        return None
+    return flat.reshape(len(columns), n)
+
+
+def _whole_units(arr: np.ndarray) -> bool:
+    """Every value finite, >= 0 and whole (NaN fails the first test)."""
+    return bool((arr >= 0).all() and (arr < np.inf).all() and (np.floor(arr) == arr).all())
+
+
+def _within(arr: np.ndarray, low: float, *, inclusive: bool = True) -> bool:
+    """Every value finite and >= low (> low unless inclusive)."""
+    above = (arr >= low) if inclusive else (arr > low)
+    return bool(above.all() and (arr < np.inf).all())
+
+
+# -- second pass: column by column, naming the first refused value ---------------------------
 
 
 def _column(columns: Mapping[str, Any], name: str, n: int) -> np.ndarray:
     values = columns[name]
     try:
         arr = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as err:
+    except _CONVERSION_ERRORS as err:
         raise StateError(name, values, f"a list of {n} numbers") from err
     if arr.shape != (n,):
         raise StateError(name, f"shape {arr.shape}", f"{n} numbers, one per row of sku_ids")
@@ -120,74 +352,19 @@ def _units(name: str, arr: np.ndarray) -> np.ndarray:
     return arr
 
 
-def _ids(columns: Mapping[str, Any], name: str, index: dict[str, int], what: str) -> np.ndarray:
-    values = columns[name]
-    if isinstance(values, str | bytes) or not hasattr(values, "__len__"):
-        raise StateError(name, values, f"a list of {what} ids")
-    if len(values) == 0:
-        return np.zeros(0, dtype=np.int64)
-    try:  # itemgetter: one C-level lookup pass over the ids
-        found = operator.itemgetter(*values)(index)
-    except (KeyError, TypeError):
-        row = next(i for i, v in enumerate(values) if not isinstance(v, str) or v not in index)
-        bad = values[row]
-        known = list(index)
-        shown = ", ".join(known[:5]) + (f", ... ({len(known)} in all)" if len(known) > 5 else "")
-        raise StateError(
-            f"{name}[{row}]", bad, f"a {what} id of the policy's catalog: {shown}"
-        ) from None
-    return np.array(found if len(values) > 1 else (found,), dtype=np.int64)
-
-
-def parse_state(columns: Mapping[str, Any], catalog: Catalog) -> StateRows:
-    """Validate a state given as columns (lists, arrays or a table's columns).
+def _values_by_column(
+    columns: Mapping[str, Any], catalog: Catalog, store: np.ndarray, sku: np.ndarray, weekday: int
+) -> dict[str, Any]:
+    """The numeric columns, checked one rule at a time in the documented order.
 
     Raises:
-        StateError: naming the column (and row) that was refused and what is allowed.
+        StateError: at the first refused value.
     """
-    unknown = sorted(set(columns) - KNOWN_COLUMNS)
-    if unknown:
-        raise StateError(unknown[0], "(an unknown column)", f"columns {sorted(KNOWN_COLUMNS)}")
-    for name in ("weekday", "sku_ids", "on_hand_by_age", "forecast", *UNIT_COLUMNS):
-        if name not in columns:
-            raise StateError(name, "(missing)", "a required column")
-    sku = _ids(columns, "sku_ids", catalog.sku_index, "SKU")
-    n = len(sku)
-    if n == 0:
-        raise StateError("sku_ids", [], "at least one SKU")
-    if ("store_id" in columns) == ("store_ids" in columns):
-        raise StateError("store_id", "(both or neither)", "store_id for one store or store_ids")
-    if "store_id" in columns:
-        store_id = columns["store_id"]
-        if not isinstance(store_id, str) or store_id not in catalog.store_index:
-            known = list(catalog.store_index)[:5]
-            raise StateError("store_id", store_id, f"a store id of the policy's catalog: {known}")
-        store = np.full(n, catalog.store_index[store_id], dtype=np.int64)
-    else:
-        store = _ids(columns, "store_ids", catalog.store_index, "store")
-        if len(store) != n:
-            raise StateError("store_ids", f"{len(store)} ids", f"{n}, one per row of sku_ids")
-    pair = store * catalog.n_skus + sku
-    if len(np.unique(pair)) != n:
-        first = int(np.flatnonzero(np.bincount(pair) > 1)[0]) if n else 0
-        row = int(np.flatnonzero(pair == first)[1])
-        raise StateError(f"sku_ids[{row}]", columns["sku_ids"][row], "each store-SKU once")
-    weekday = columns["weekday"]
-    if (
-        isinstance(weekday, bool)
-        or not isinstance(weekday, int | np.integer)
-        or not 0 <= weekday <= 6
-    ):
-        raise StateError("weekday", weekday, "an integer 0 (Monday) ... 6 (Sunday)")
-    day = columns.get("day", 0)
-    if isinstance(day, bool) or not isinstance(day, int | np.integer) or day < 0:
-        raise StateError("day", day, "an integer >= 0")
-
-    ages = catalog.n_ages
+    n, ages = len(sku), catalog.n_ages
     raw = columns["on_hand_by_age"]
     try:
         by_age = np.asarray(raw, dtype=np.float64)
-    except (TypeError, ValueError) as err:
+    except _CONVERSION_ERRORS as err:
         raise StateError("on_hand_by_age", raw, f"{n} rows of up to {ages} numbers each") from err
     if by_age.ndim != 2 or by_age.shape[0] != n or not 1 <= by_age.shape[1] <= ages:
         raise StateError(
@@ -208,7 +385,11 @@ def parse_state(columns: Mapping[str, Any], catalog: Catalog) -> StateRows:
         by_age = np.pad(by_age, ((0, 0), (0, ages - by_age.shape[1])))
     on_hand = by_age.sum(axis=1)
 
-    values: dict[str, np.ndarray] = {}
+    values: dict[str, Any] = {
+        "on_hand_by_age": by_age,
+        "on_hand": on_hand,
+        "ages_held": _ages_held(by_age),
+    }
     for name in UNIT_COLUMNS:
         values[name] = _units(name, _column(columns, name, n))
     defaults = {"on_shelf": on_hand, "arriving_1d": np.zeros(n), "dc_on_hand": np.zeros(n)}
@@ -225,16 +406,19 @@ def parse_state(columns: Mapping[str, Any], catalog: Catalog) -> StateRows:
             values[name] = np.ones(n)
     forecast = _column(columns, "forecast", n)
     _first_bad("forecast", forecast, ~np.isfinite(forecast) | (forecast < 0), "units/day >= 0")
+    values["forecast"] = forecast
     if "scale" in columns:
         scale = _column(columns, "scale", n)
         _first_bad("scale", scale, ~np.isfinite(scale) | (scale < 1), "a finite number >= 1")
     else:
         scale = catalog["scale"][store, sku].astype(np.float64)
+    values["scale"] = scale
     if "lead_time_days" in columns:
         lead = _column(columns, "lead_time_days", n)
         _first_bad("lead_time_days", lead, ~np.isfinite(lead) | (lead < 0), "days >= 0")
     else:
         lead = catalog["lead_time_days_by_weekday"][store, weekday].astype(np.float64)
+    values["lead_time_days"] = lead
 
     _first_bad(
         "on_shelf", values["on_shelf"], values["on_shelf"] > on_hand, "at most the units on hand"
@@ -251,14 +435,4 @@ def parse_state(columns: Mapping[str, Any], catalog: Catalog) -> StateRows:
         values["sales_yesterday"] > values["demand_yesterday"],
         "at most demand_yesterday (demand = sales + lost sales)",
     )
-    return StateRows(
-        store=store,
-        sku=sku,
-        weekday=int(weekday),
-        day=int(day),
-        on_hand_by_age=by_age,
-        forecast=forecast,
-        scale=scale,
-        lead_time_days=lead,
-        **values,
-    )
+    return values

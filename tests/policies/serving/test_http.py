@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 
 from tests.exported_policies import REPO
@@ -190,3 +192,143 @@ def test_feedback_is_validated_and_survives_a_restart(
     finally:
         restarted.stop()
     assert summary["total"] == 2 and summary["override_share"] == 0.5
+
+
+NPZ = "application/x-npz"
+
+
+UNITS = ("on_hand_by_age", "on_order", "sales_yesterday", "demand_yesterday", "on_shelf")
+
+
+def npz_body(state: dict, **changes) -> bytes:
+    """The state as np.savez columns (ids unicode, units int32, other numbers float64)."""
+    arrays = {}
+    for name, values in {**state, **changes}.items():
+        if name in ("store_id", "sku_ids"):
+            arrays[name] = np.array(values, dtype=str)
+        elif name in ("weekday", "day"):
+            arrays[name] = np.array(values)
+        else:
+            arrays[name] = np.array(values, dtype=np.int32 if name in UNITS else np.float64)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def read_npz(content: bytes) -> dict:
+    with np.load(io.BytesIO(content), allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+def test_npz_in_and_out_carry_the_same_suggestions_as_json(client, store_state):  # noqa: F811
+    as_json = client.post("/recommend?reasons=structured", json=store_state)
+    npz_in = client.post(
+        "/recommend?reasons=structured",
+        content=npz_body(store_state),
+        headers={"Content-Type": NPZ},
+    )
+    assert npz_in.status_code == 200, npz_in.text
+    assert npz_in.content == as_json.content  # an npz request, a JSON answer: the same bytes
+    npz_out = client.post(
+        "/recommend?reasons=structured",
+        content=npz_body(store_state),
+        headers={"Content-Type": NPZ, "Accept": NPZ},
+    )
+    assert npz_out.headers["content-type"] == NPZ
+    arrays, columns = read_npz(npz_out.content), as_json.json()
+    assert arrays["policy"].item() == columns["policy"]
+    for name in ("sku_ids", "order_units", "order_packs", "alerts", "alert_responses"):
+        assert arrays[name].tolist() == columns[name], name
+    for name, values in columns["reason_terms"].items():
+        assert arrays[f"reason_terms.{name}"].tolist() == values
+    text = client.post("/recommend", json=store_state, headers={"Accept": NPZ})
+    assert (
+        read_npz(text.content)["reasons"].tolist()
+        == client.post("/recommend", json=store_state).json()["reasons"]
+    )
+
+
+def test_bad_npz_requests_get_the_same_4xx_as_json(server, client, store_state):  # noqa: F811
+    n = len(store_state["sku_ids"])
+    forecast = list(store_state["forecast"])
+    forecast[4] = float("nan")
+    cases = [
+        (b"PK\x03\x04 not really a zip", 400, "malformed npz body"),
+        (npz_body(store_state, forecast=forecast), 422, "forecast[4]"),
+        (npz_body(store_state, on_order=[-3] + [0] * (n - 1)), 422, "on_order[0]: got -3"),
+        (npz_body(store_state, store_id="NOWHERE"), 422, "store_id: got 'NOWHERE'"),
+        (npz_body(store_state, weekday=9), 422, "weekday: got 9"),
+    ]
+    text_units = io.BytesIO()
+    np.savez(text_units, on_order=np.array(["3"]))
+    cases.append((text_units.getvalue(), 422, "on_order: got 'text array"))
+    bomb = io.BytesIO()
+    np.savez_compressed(bomb, on_order=np.zeros(1_000_000, dtype=np.int32))
+    cases.append((bomb.getvalue(), 400, "at most 300000"))
+    for body, status, text in cases:
+        r = client.post("/recommend", content=body, headers={"Content-Type": NPZ, "Accept": NPZ})
+        assert r.status_code == status, (text, r.text)
+        assert text in r.text and "Traceback" not in r.text
+    big = npz_body(store_state, on_order=[0] * 100_000)
+    assert len(big) > 300_000
+    assert client.post("/recommend", content=big, headers={"Content-Type": NPZ}).status_code == 413
+    no_key = httpx.post(
+        f"{server.url}/recommend", content=npz_body(store_state), headers={"Content-Type": NPZ}
+    )
+    assert no_key.status_code == 401
+    ok = client.post("/recommend", content=npz_body(store_state), headers={"Content-Type": NPZ})
+    assert ok.status_code == 200
+
+
+def test_openapi_documents_the_npz_bodies(server):
+    post = httpx.get(f"{server.url}/openapi.json").json()["paths"]["/recommend"]["post"]
+    assert NPZ in post["requestBody"]["content"]
+    assert NPZ in post["responses"]["200"]["content"]
+    assert "application/x-npz" in post["description"]
+
+
+def test_the_framework_route_answers_like_the_shortcut(ppo_policy_dir, store_state):  # noqa: F811
+    """``create_app`` serves POST /recommend without FastAPI's layers; FastAPI's own route
+    (for the OpenAPI docs, or an app mounted elsewhere) answers the same."""
+    from fastapi.testclient import TestClient
+
+    from policies.serving import Recommender
+    from policies.serving.http import create_app
+
+    service = create_app(Recommender.load(ppo_policy_dir), api_key=KEY, max_body_bytes=300_000)
+    shortcut = TestClient(service, headers={"X-API-Key": KEY})
+    framework = TestClient(service.app, headers={"X-API-Key": KEY})
+    requests = [
+        ("/recommend", json.dumps(store_state).encode(), "application/json", ""),
+        ("/recommend?reasons=structured", npz_body(store_state), NPZ, NPZ),
+        ("/recommend", b'{"store_id": "S01", "weekday": ', "application/json", ""),
+        ("/recommend?reasons=poetry", b"{}", "application/json", ""),
+        ("/recommend", bad(store_state, on_order=(0, -3)), "application/json", ""),
+        ("/recommend", b"PK\x03\x04 junk", NPZ, ""),
+    ]
+    for path, body, content_type, accept in requests:
+        headers = {"Content-Type": content_type, "Accept": accept}
+        a = shortcut.post(path, content=body, headers=headers)
+        b = framework.post(path, content=body, headers=headers)
+        assert (a.status_code, a.content) == (b.status_code, b.content), path
+        assert a.headers["content-type"] == b.headers["content-type"]
+    for client in (shortcut, framework):
+        wrong_key = client.post("/recommend", content=b"{}", headers={"X-API-Key": "no"})
+        assert wrong_key.status_code == 403
+
+
+@pytest.mark.parametrize("fmt", ["json", "npz"])
+def test_the_load_test_checks_every_answer(server, ppo_policy_dir, monkeypatch, fmt):
+    sys.path.insert(0, str(REPO / "scripts"))
+    import load_test
+
+    args = ["--policy", str(ppo_policy_dir), "--url", server.url, "--api-key-env", "TEST_API_KEY"]
+    args += ["--skus", "50", "--duration", "0.5", "--connections", "2", "--format", fmt]
+    monkeypatch.setenv("TEST_API_KEY", KEY)
+    result = load_test.main(args)
+    assert result["errors"] == 0 and result["requests"] > 0
+    assert result["p50_ms"] <= result["p99_ms"]
+    monkeypatch.setenv("TEST_API_KEY", "wrong")  # every answer is a 403: every one counted
+    result = load_test.main(args)
+    assert result["errors"] == result["requests"] > 0
+    assert "403" in result["first_errors"][0]

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pydantic_core
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -198,3 +199,29 @@ print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in banned)))
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     )
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+@pytest.mark.parametrize("policy", ["ppo_policy_dir", "base_stock_policy_dir"])
+def test_the_json_and_npz_answers_carry_the_columns(request, policy, store_state):
+    recommender = Recommender.load(request.getfixturevalue(policy))
+    state = json.loads(json.dumps(store_state))
+    state["sku_ids"][0], state["sku_ids"][1] = state["sku_ids"][1], state["sku_ids"][0]
+    out = recommender.recommend(state)
+    for reasons in ("text", "structured"):
+        columns = out.to_columns(reasons)
+        # written straight from the arrays, byte for byte what the lists give
+        assert out.to_json("p", reasons) == pydantic_core.to_json({"policy": "p", **columns})
+        arrays = out.to_arrays(reasons)
+        for name in ("store_ids", "sku_ids", "order_units", "order_packs", "alerts"):
+            assert arrays[name].tolist() == columns[name]
+        assert arrays["alert_responses"].tolist() == columns["alert_responses"]
+        assert [
+            [r for r in ("blocked", "case_pack", "cap") if arrays[f"rules.{r}"][i]]
+            for i in range(out.n)
+        ] == columns["rules"]
+        if reasons == "text":
+            assert arrays["reasons"].tolist() == columns["reasons"]
+        else:
+            assert arrays["reason_template"].item() == columns["reason_template"]
+            for name, values in columns["reason_terms"].items():
+                assert arrays[f"reason_terms.{name}"].tolist() == values

@@ -1,0 +1,95 @@
+"""Features: the same floats as computed row by row, with or without the ages that hold nothing."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from policies.serving.features import CLIP, FeatureInputs, compute_features, feature_rows
+
+
+def reference_features(x: FeatureInputs) -> np.ndarray:
+    """The features as first written, over ``[n, ages]`` stock."""
+    n, n_ages = x.on_hand_by_age.shape
+    life = x.shelf_life_days.astype(np.int64)
+    scale = x.scale
+    remaining = life[:, None] - np.arange(n_ages)[None, :]
+    perishable = life > 0
+    stock = x.on_hand_by_age
+    on_hand = stock.sum(axis=1)
+    exp1 = np.where(perishable, (stock * (remaining == 1)).sum(axis=1), 0)
+    exp2 = np.where(perishable, (stock * (remaining == 2)).sum(axis=1), 0)
+    has = stock > 0
+    oldest_age = np.where(has.any(axis=1), n_ages - 1 - np.argmax(has[:, ::-1], axis=1), 0)
+    oldest_left = np.where(
+        perishable & has.any(axis=1), (life - oldest_age) / np.maximum(life, 1), 1.0
+    )
+    angle = 2.0 * np.pi * x.weekday / 7.0
+    lost = np.maximum(x.demand_yesterday - x.sales_yesterday, 0)
+    cols = [
+        on_hand / scale,
+        x.on_shelf / scale,
+        exp1 / scale,
+        exp2 / scale,
+        x.on_order / scale,
+        x.arriving_1d / scale,
+        x.sales_yesterday / scale,
+        x.demand_yesterday / scale,
+        lost / scale,
+        x.forecast / scale,
+        np.full(n, np.sin(angle)),
+        np.full(n, np.cos(angle)),
+        (x.promotion_price < 1.0).astype(np.float64),
+        x.price_multiplier * x.promotion_price,
+        life / 30.0,
+        oldest_left,
+        x.dc_on_hand_per_store / scale,
+        x.case_pack / scale,
+        x.blocked.astype(np.float64),
+        np.log1p(scale),
+    ]
+    return np.clip(np.stack(cols, axis=1), -1.0, CLIP).astype(np.float32)
+
+
+def inputs(rng: np.random.Generator, n: int, n_ages: int, as_int: bool) -> FeatureInputs:
+    life = rng.choice([0, 1, 2, 3, 7, 14, 30], n)
+    stock = rng.poisson(rng.uniform(0, 40), (n, n_ages)) * (rng.random((n, n_ages)) < 0.6)
+    return FeatureInputs(
+        on_hand_by_age=stock if as_int else stock.astype(np.float64),
+        on_shelf=rng.poisson(3, n).astype(float),
+        on_order=rng.poisson(30, n).astype(float),
+        arriving_1d=rng.poisson(1, n).astype(float),
+        sales_yesterday=rng.poisson(3, n).astype(float),
+        demand_yesterday=rng.poisson(4, n).astype(float),
+        forecast=rng.uniform(0, 100, n),
+        weekday=int(rng.integers(7)),
+        promotion_price=rng.choice([0.7, 1.0], n),
+        price_multiplier=rng.choice([0.5, 1.0], n),
+        shelf_life_days=life,
+        dc_on_hand_per_store=rng.uniform(0, 100, n),
+        case_pack=rng.choice([1, 6, 12], n),
+        blocked=rng.random(n) < 0.1,
+        scale=rng.uniform(1, 50, n),
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 40),
+    n_ages=st.integers(1, 16),
+    as_int=st.booleans(),
+)
+def test_features_equal_the_row_by_row_computation(seed, n, n_ages, as_int):
+    x = inputs(np.random.default_rng(seed), n, n_ages, as_int)
+    want = reference_features(x)
+    got = compute_features(x)
+    assert got.dtype == np.float32 and got.flags.c_contiguous
+    assert np.array_equal(got, want)
+    assert np.array_equal(feature_rows(x), want.T)
+    # the serving policy leaves out the older ages that hold nothing: same features
+    held = np.flatnonzero(x.on_hand_by_age.any(axis=0))
+    width = held[-1] + 1 if len(held) else 0
+    trimmed = FeatureInputs(**{**x.__dict__, "on_hand_by_age": x.on_hand_by_age[:, :width]})
+    assert np.array_equal(compute_features(trimmed), want)
