@@ -10,35 +10,12 @@ from sim.enums import IssuingRule
 from sim.errors import ConfigError
 
 
-def solved_optimal_policy(
-    life_days: int | None = 2,
-    lead_time: int = 1,
-    issuing: str = "fifo",
-    demand: dict[str, Any] | None = None,
-    max_order: int = 10,
-    order_cost: float = 3.0,
-    lost_sales_cost: float = 5.0,
-    waste_cost: float = 7.0,
-    holding_cost: float = 1.0,
-    max_stock: int | None = None,
-) -> OptimalPolicy:
+def solved_optimal_policy(**env_kwargs: Any) -> OptimalPolicy:
     """Solve the single-SKU problem (long-run average cost) and return its optimal policy.
 
-    Arguments are the env's (``PerishableInventoryEnv``), parsed the same way.
+    Arguments are the env's (``PerishableInventoryEnv``), parsed by ``problem_from_env_kwargs``.
     """
-    problem = problem_from_env_kwargs(
-        life_days,
-        lead_time,
-        issuing,
-        demand,
-        max_order,
-        order_cost,
-        lost_sales_cost,
-        waste_cost,
-        holding_cost,
-        max_stock,
-    )
-    return solve_average_cost(problem).policy()
+    return solve_average_cost(problem_from_env_kwargs(**env_kwargs)).policy()
 
 
 def problem_from_env_kwargs(
