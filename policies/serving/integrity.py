@@ -46,7 +46,15 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_manifest(folder: Path) -> dict[str, Any]:
-    """The verified manifest of a policy folder.
+    """The verified manifest of a policy folder (every listed file checked)."""
+    return load_verified(folder)[0]
+
+
+def load_verified(folder: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The verified manifest and the bytes of every listed file.
+
+    Each file is read once and its hash checked on the very bytes returned, so
+    what is used is what was checked (no window to swap a file in between).
 
     Raises:
         PolicyIntegrityError: a missing, changed or unlisted file, or a changed manifest.
@@ -84,13 +92,15 @@ def load_manifest(folder: Path) -> dict[str, Any]:
         raise PolicyIntegrityError(
             f"{folder}: files not in the manifest: {extra}; refusing to load"
         )
+    contents: dict[str, bytes] = {}
     for name, digest in listed.items():
         path = folder / name
         if not path.is_file():
             raise PolicyIntegrityError(f"{folder}: {name} is listed in the manifest but missing")
-        if (actual := sha256_file(path)) != digest:
+        contents[name] = data = path.read_bytes()
+        if (actual := hashlib.sha256(data).hexdigest()) != digest:
             raise PolicyIntegrityError(
                 f"{folder}: {name} was changed after export (SHA-256 {actual[:12]}... "
                 f"but the manifest says {digest[:12]}...); refusing to load"
             )
-    return manifest
+    return manifest, contents

@@ -10,7 +10,6 @@ person reviews (see ``policies.serving.feedback``).
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from policies.serving.decision import (
     rule_names,
 )
 from policies.serving.errors import PolicyIntegrityError
-from policies.serving.integrity import load_manifest
+from policies.serving.integrity import load_verified
 from policies.serving.state import StateRows, parse_state
 
 TIER_NAMES = np.array([t.name.lower() for t in Tier], dtype=object)
@@ -221,13 +220,12 @@ class Recommender:
             PolicyFormatError: an unknown format version, kind or rule.
         """
         folder = Path(folder)
-        manifest = load_manifest(folder)
-        catalog_bytes = _read_verified(folder, manifest["catalog"]["file"], manifest)
-        catalog = load_catalog(io.BytesIO(catalog_bytes))
+        manifest, contents = load_verified(folder)
+        catalog = load_catalog(io.BytesIO(_listed(folder, contents, manifest["catalog"]["file"])))
         if manifest["kind"] == "onnx":
             from policies.serving.onnx_policy import OnnxPolicy
 
-            model = _read_verified(folder, manifest["onnx"]["file"], manifest)
+            model = _listed(folder, contents, manifest["onnx"]["file"])
             policy: Any = OnnxPolicy(model, manifest, catalog)
         else:
             from policies.serving.rule_policy import RulePolicy
@@ -269,10 +267,8 @@ class Recommender:
         )
 
 
-def _read_verified(folder: Path, name: str, manifest: dict[str, Any]) -> bytes:
-    """The file's bytes, checked against the manifest once more as they are used."""
-    data = (folder / name).read_bytes()
-    expected = manifest["files"].get(name)
-    if expected is None or hashlib.sha256(data).hexdigest() != expected:
-        raise PolicyIntegrityError(f"{folder}: {name} does not match the manifest; refusing")
-    return data
+def _listed(folder: Path, contents: dict[str, bytes], name: str) -> bytes:
+    """A verified file's bytes; a manifest that names a file it does not list is refused."""
+    if name not in contents:
+        raise PolicyIntegrityError(f"{folder}: {name} is not listed in the manifest; refusing")
+    return contents[name]
