@@ -20,7 +20,7 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from policies.export.catalog import catalog_from_scenario
-from policies.serving.catalog import CATALOG_ARRAYS, save_catalog
+from policies.serving.catalog import CATALOG_ARRAYS, catalog_bytes
 from policies.serving.errors import PolicyFormatError
 from policies.serving.features import FEATURES
 from policies.serving.integrity import write_manifest
@@ -59,13 +59,6 @@ def _write_folder(out: Path, manifest: dict[str, Any], files: dict[str, bytes]) 
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return written
-
-
-def _catalog_bytes(arrays: dict[str, np.ndarray]) -> bytes:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / CATALOG_FILE
-        save_catalog(path, arrays)
-        return path.read_bytes()
 
 
 def _catalog_section(arrays: dict[str, np.ndarray]) -> dict[str, Any]:
@@ -171,7 +164,7 @@ def export_sb3(
         "evaluation": {k: v for k, v in result.items() if k.startswith("eval_")},
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    files = {ONNX_FILE: export_onnx(model), CATALOG_FILE: _catalog_bytes(catalog)}
+    files = {ONNX_FILE: export_onnx(model), CATALOG_FILE: catalog_bytes(catalog)}
     files["training_config.yaml"] = config_yaml.encode()
     return _write_folder(Path(out), manifest, files)
 
@@ -280,4 +273,4 @@ def export_heuristic(
         "evaluation": {"train_profit_per_day": tuned.get("best_profit_per_day")} if tuned else {},
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    return _write_folder(Path(out), manifest, {CATALOG_FILE: _catalog_bytes(catalog)})
+    return _write_folder(Path(out), manifest, {CATALOG_FILE: catalog_bytes(catalog)})

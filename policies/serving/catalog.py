@@ -8,6 +8,7 @@ that a request carries only the day's state. Loaded with
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,10 +60,12 @@ class Catalog:
         return self.arrays[name]
 
 
-def save_catalog(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """Write the catalog after checking every array is present with its shape."""
-    check_catalog(arrays, str(path))
-    np.savez(path, **{k: np.asarray(arrays[k]) for k in CATALOG_ARRAYS})
+def catalog_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """The catalog as ``.npz`` bytes, after checking every array is present with its shape."""
+    check_catalog(arrays, "catalog")
+    buffer = io.BytesIO()
+    np.savez(buffer, **{k: np.asarray(arrays[k]) for k in CATALOG_ARRAYS})
+    return buffer.getvalue()
 
 
 def load_catalog(path: Path) -> Catalog:
