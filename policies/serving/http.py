@@ -31,7 +31,6 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl
 
 import numpy as np
-import pydantic_core
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -41,6 +40,7 @@ from policies.serving import npz
 from policies.serving.errors import StateError
 from policies.serving.feedback import DECISIONS, Feedback, FeedbackLog
 from policies.serving.recommender import REASONS, Recommender
+from policies.serving.state_json import read_json
 
 log = logging.getLogger("shelflife.serving")
 API_KEY_HEADER = "X-API-Key"
@@ -152,8 +152,7 @@ class RecommendRoute:
             if content_type.partition(";")[0].strip().lower() == npz.MEDIA_TYPE:
                 state = npz.read_state(body, self.max_body_bytes)
             else:
-                # pydantic-core's parser: several times faster than json.loads on big arrays
-                state = pydantic_core.from_json(body, allow_inf_nan=True, cache_strings="keys")
+                state = read_json(body)
         except StateError as err:
             return 422, _json(_field_error(err.field, str(err))), JSON_TYPE
         except npz.NpzError as err:

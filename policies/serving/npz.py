@@ -33,7 +33,7 @@ from policies.serving.errors import StateError
 
 MEDIA_TYPE = "application/x-npz"
 ID_COLUMNS = frozenset({"store_id", "store_ids", "sku_ids"})
-_NUMBERS = frozenset("biuf")  # bool, int, unsigned, float
+_NUMBERS = frozenset("iuf")  # int, unsigned, float (a bool is not a number of units)
 _MAGIC_1_0 = b"\x93NUMPY\x01\x00"
 # the header numpy writes for a plain array, e.g.
 # {'descr': '<i8', 'fortran_order': False, 'shape': (3,), }
@@ -117,12 +117,12 @@ def _array(data: bytes, name: str) -> np.ndarray:
 def _column(name: str, arr: np.ndarray) -> Any:
     if arr.dtype.kind == "U":
         if name not in ID_COLUMNS:
-            raise StateError(name, f"text array ({arr.dtype})", "numbers (bool, int or float)")
+            raise StateError(name, f"text array ({arr.dtype})", "numbers (int or float)")
         return arr.tolist()  # str, or a list of str
     if arr.dtype.kind not in _NUMBERS:
         raise StateError(name, f"array of {arr.dtype}", "numbers, or unicode text for ids")
     if arr.ndim == 0:
-        return arr.item()  # int / float / bool: checked by parse_state like JSON scalars
+        return arr.item()  # int / float: checked by parse_state like JSON scalars
     return arr
 
 

@@ -70,8 +70,19 @@ KNOWN_COLUMNS = frozenset(
         *RATIO_COLUMNS,
     }
 )
-_NUMERIC_KINDS = frozenset("biuf")  # numpy dtype kinds read as numbers without a parse
+_NUMERIC_KINDS = frozenset("iuf")  # numpy dtype kinds read as numbers (bool and text are not)
+_NUMBER_TYPES = frozenset({int, float})  # a list's elements read as numbers at once
 _CONVERSION_ERRORS = (TypeError, ValueError, OverflowError)
+NOT_A_NUMBER = "a number (not text, true/false or null)"
+
+
+class NumbersChecked(dict):
+    """Columns whose lists are known to hold only numbers where numbers belong.
+
+    Built only by ``policies.serving.state_json.read_json`` after it has proved
+    that a JSON body holds no text, ``true``, ``false`` or ``null`` among its
+    numbers; ``parse_state`` then skips its own scan of the elements' types.
+    """
 
 
 @dataclass(frozen=True)
@@ -152,7 +163,8 @@ def parse_state(columns: Mapping[str, Any], catalog: Catalog) -> StateRows:
     if isinstance(day, bool) or not isinstance(day, int | np.integer) or day < 0:
         raise StateError("day", day, "an integer >= 0")
 
-    values = _values_at_once(columns, catalog, store, sku, int(weekday))
+    numbers_checked = isinstance(columns, NumbersChecked)
+    values = _values_at_once(columns, catalog, store, sku, int(weekday), numbers_checked)
     if values is None:  # something is amiss: find the first refused value, column by column
         values = _values_by_column(columns, catalog, store, sku, int(weekday))
     return StateRows(store=store, sku=sku, weekday=int(weekday), day=int(day), **values)
@@ -196,22 +208,39 @@ def _check_once(columns: Mapping[str, Any], pair: np.ndarray, *, one_store: bool
 
 
 def _values_at_once(
-    columns: Mapping[str, Any], catalog: Catalog, store: np.ndarray, sku: np.ndarray, weekday: int
+    columns: Mapping[str, Any],
+    catalog: Catalog,
+    store: np.ndarray,
+    sku: np.ndarray,
+    weekday: int,
+    numbers_checked: bool = False,
 ) -> dict[str, Any] | None:
     """The numeric columns when every value is allowed; None when anything is not.
 
     Returns what ``_values_by_column`` returns for the same columns. None means:
     let the column-by-column pass name the first refused value (or read a column
     of a type this pass does not convert, such as a tuple or a pandas Series).
+    Unless ``numbers_checked``, every element of a list must be an ``int`` or a
+    ``float`` (numpy would read ``"3"`` and ``True`` as numbers).
     """
     n, ages = len(sku), catalog.n_ages
-    by_age = _matrix(columns["on_hand_by_age"], n)
+    raw_by_age = columns["on_hand_by_age"]
+    by_age = _matrix(raw_by_age, n)
     if by_age is None or not 1 <= by_age.shape[1] <= ages:
         return None
     names = [*UNIT_COLUMNS, *(c for c in OPTIONAL_UNIT_COLUMNS if c in columns)]
-    units = _vectors([columns[name] for name in names], n)
+    listed = [columns[name] for name in names]
+    units = _vectors(listed, n)
     if units is None or not (_whole_units(by_age) and _whole_units(units)):
         return None
+    if not numbers_checked:
+        optional = (*RATIO_COLUMNS, "forecast", "scale", "lead_time_days")
+        floats = [columns[c] for c in optional if c in columns]
+        listed += [c for c in floats if type(c) is list]
+        if type(raw_by_age) is list:
+            listed += raw_by_age
+        if not _only_numbers([c for c in listed if type(c) is list]):
+            return None
     life = catalog["shelf_life_days"][sku]
     width = by_age.shape[1]
     expires_at = np.where(life > 0, life, width)  # the first age that has expired
@@ -310,6 +339,43 @@ def _vectors(columns: list[Any], n: int) -> np.ndarray | None:
     return flat.reshape(len(columns), n)
 
 
+def _only_numbers(lists: list[list[Any]]) -> bool:
+    """Every element of every list is an ``int`` or a ``float`` (not a bool: its type is bool)."""
+    return set(map(type, chain.from_iterable(lists))) <= _NUMBER_TYPES
+
+
+def _is_number(value: Any) -> bool:
+    if type(value) in _NUMBER_TYPES:
+        return True
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+
+
+def _refuse_non_numbers(name: str, values: Any) -> None:
+    """Name the first element that is not a number (text, a bool, None, a list, ...).
+
+    Arrays must have a numeric dtype (object arrays are read element by element);
+    lists and tuples are read element by element. Anything else is left to the
+    conversion to refuse.
+    """
+    dtype = getattr(values, "dtype", None)
+    if dtype is not None and dtype.kind != "O":
+        if dtype.kind not in _NUMERIC_KINDS:
+            raise StateError(name, f"an array of {dtype}", "numbers (int or float)")
+        return
+    if isinstance(values, np.ndarray):
+        for index, value in np.ndenumerate(values):
+            if not _is_number(value):
+                raise StateError(name + "".join(f"[{i}]" for i in index), value, NOT_A_NUMBER)
+        return
+    if not isinstance(values, list | tuple) and dtype is None:
+        return
+    for i, value in enumerate(values):
+        if not _is_number(value):
+            raise StateError(f"{name}[{i}]", value, NOT_A_NUMBER)
+
+
 def _whole_units(arr: np.ndarray) -> bool:
     """Every value finite, >= 0 and whole (NaN fails the first test)."""
     return bool((arr >= 0).all() and (arr < np.inf).all() and (np.floor(arr) == arr).all())
@@ -326,6 +392,7 @@ def _within(arr: np.ndarray, low: float, *, inclusive: bool = True) -> bool:
 
 def _column(columns: Mapping[str, Any], name: str, n: int) -> np.ndarray:
     values = columns[name]
+    _refuse_non_numbers(name, values)
     try:
         arr = np.asarray(values, dtype=np.float64)
     except _CONVERSION_ERRORS as err:
@@ -362,6 +429,12 @@ def _values_by_column(
     """
     n, ages = len(sku), catalog.n_ages
     raw = columns["on_hand_by_age"]
+    if isinstance(raw, list | tuple):  # rows of ages: each row's elements
+        for row, ages_of_row in enumerate(raw):
+            if isinstance(ages_of_row, list | tuple):
+                _refuse_non_numbers(f"on_hand_by_age[{row}]", ages_of_row)
+    else:
+        _refuse_non_numbers("on_hand_by_age", raw)
     try:
         by_age = np.asarray(raw, dtype=np.float64)
     except _CONVERSION_ERRORS as err:

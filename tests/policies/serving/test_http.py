@@ -144,6 +144,9 @@ def test_each_bad_request_gets_the_right_4xx_and_the_server_keeps_serving(
         (bad(store_state, sku_ids=(5, "GHOST")), 422, "sku_ids[5]: got 'GHOST'"),
         (bad(store_state, store_id="NOWHERE"), 422, "store_id: got 'NOWHERE'"),
         (bad(store_state, weekday="monday"), 422, "weekday"),
+        (bad(store_state, on_order=(2, "3")), 422, "on_order[2]: got '3'"),
+        (bad(store_state, demand_yesterday=(1, True)), 422, "demand_yesterday[1]: got True"),
+        (bad(store_state, forecast=(0, None)), 422, "forecast[0]: got None"),
     ]
     for body, status, text in cases:
         body = body.replace(b'"NaN"', b"NaN")

@@ -159,3 +159,33 @@ def test_a_repeated_store_sku_is_named_at_its_second_row(one_store):
     if not one_store:  # the same SKU at two stores is two store-SKUs
         state["store_ids"][3] = "S1" if state["store_ids"][1] == "S0" else "S0"
         assert parse_state(state, CATALOG).n == 5
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "field"),
+    [
+        ("on_order", "3", "on_order[1]"),
+        ("on_order", True, "on_order[1]"),
+        ("forecast", "2.5", "forecast[1]"),
+        ("forecast", None, "forecast[1]"),
+        ("on_hand_by_age", "1", "on_hand_by_age[1][0]"),
+        ("on_hand_by_age", False, "on_hand_by_age[1][0]"),
+    ],
+)
+def test_text_bools_and_nulls_are_not_read_as_numbers(column, value, field):
+    state = random_state(np.random.default_rng(3), CATALOG, 4, 2)
+    if column == "on_hand_by_age":
+        state[column][1][0] = value
+    else:
+        state[column][1] = value
+    with pytest.raises(StateError) as refused:
+        parse_state(state, CATALOG)
+    assert str(refused.value) == f"{field}: got {value!r}; allowed: {state_module.NOT_A_NUMBER}"
+
+
+@pytest.mark.parametrize("dtype", [bool, str])
+def test_arrays_of_bools_or_text_are_not_read_as_numbers(dtype):
+    state = random_state(np.random.default_rng(4), CATALOG, 4, 2)
+    state["on_order"] = np.asarray(state["on_order"]).astype(dtype)
+    with pytest.raises(StateError, match=r"^on_order: got 'an array of .*numbers \(int or float\)"):
+        parse_state(state, CATALOG)
