@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntFlag
-from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -78,7 +77,6 @@ class _Writer:
     whole: np.ndarray  # object [4096]: str(i)
     decimals: np.ndarray  # object [100]: "." and the decimals of str(k / 100): ".0", ".01", ".5"
     number: Callable[[Any], Any]  # str(), for the numbers not looked up
-    join: Callable[[Iterable[Any]], Any]
     tables: dict[tuple[Any, bool], np.ndarray] = field(default_factory=dict)
 
     @classmethod
@@ -86,14 +84,13 @@ class _Writer:
         whole = [str(i) for i in range(4096)]
         decimals = [str(k / 100)[1:] for k in range(100)]
         if not as_json:
-            return cls(str, "", _objects(whole), _objects(decimals), str, "".join)
+            return cls(str, "", _objects(whole), _objects(decimals), str)
         return cls(
             text=lambda t: pydantic_core.to_json(t)[1:-1],
             quote=b'"',
             whole=_objects([w.encode() for w in whole]),
             decimals=_objects([d.encode() for d in decimals]),
             number=lambda v: str(v).encode(),
-            join=b"".join,
         )
 
     def _table(self, after: Any, decimals: bool) -> np.ndarray:
@@ -106,43 +103,49 @@ class _Writer:
             self.tables[after, decimals] = table
         return table
 
-    def numbers(self, values: np.ndarray, after: Any = None) -> list[Iterable[Any]]:
+    def numbers(self, values: np.ndarray, after: Any) -> list[Any]:
         """Each of ``display_values(values)`` as written and followed by ``after``.
 
-        In pieces (columns of strings) to join row by row.
+        As columns of pieces (object arrays, or one piece for every row) to join row by row.
         """
-        after = self.quote[:0] if after is None else after  # "" or b""
-        arr = np.asarray(values, dtype=np.float64)
-        if np.all(arr == np.round(arr)):
-            whole = arr.astype(np.int64)
-            if len(whole) and 0 <= whole.min() and whole.max() < len(self.whole):
-                return [self._table(after, False)[whole].tolist()]
-            return [list(map(self.number, whole.tolist())), repeat(after)]
+        arr = np.asarray(values)
+        if arr.dtype.kind not in "iu":
+            arr = arr.astype(np.float64, copy=False)
+            if np.all(arr == np.round(arr)):
+                arr = arr.astype(np.int64)
+        if arr.dtype.kind in "iu":
+            if len(arr) and 0 <= arr.min() and arr.max() < len(self.whole):
+                return [self._table(after, False)[arr]]
+            return [_objects(list(map(self.number, arr.tolist()))), after]
         k = np.rint(arr * 100)  # np.round(arr, 2) is k / 100
         if not np.signbit(k).any() and k.max() < 100 * len(self.whole):  # no -0.0 either
             k = k.astype(np.int64)
-            return [self.whole[k // 100].tolist(), self._table(after, True)[k % 100].tolist()]
-        return [list(map(self.number, np.round(arr, 2).tolist())), repeat(after)]
+            return [self.whole[k // 100], self._table(after, True)[k % 100]]
+        return [_objects(list(map(self.number, np.round(arr, 2).tolist()))), after]
 
-    def rows(self, template: str, terms: dict[str, np.ndarray], rules: np.ndarray) -> list[Any]:
-        """One row per entry of ``rules``: a join over the template's text and the numbers.
+    def pieces(
+        self, template: str, terms: dict[str, np.ndarray], rules: np.ndarray, end: Any
+    ) -> np.ndarray:
+        """[n, pieces] object: row ``i`` joined is reason ``i`` (quoted), then ``end``.
 
-        (Cheaper than formatting each row.) Blocked rows read ``BLOCKED_REASON``.
+        The template's text is appended to the number before it (a table per
+        text), so a row is a few pieces. Blocked rows read ``BLOCKED_REASON``.
         """
-        pieces = _PLACEHOLDER.split(template)  # text, name, text, name, ..., text
-        text = [self.text(p) for p in pieces[0::2]]
-        if len(pieces) == 1:
-            rows = [self.quote + text[0] + self.quote] * len(rules)
-        else:
-            text[0], text[-1] = self.quote + text[0], text[-1] + self.quote
-            columns: list[Iterable[Any]] = [repeat(text[0])]
-            for name, after in zip(pieces[1::2], text[1:], strict=True):
-                columns += self.numbers(terms[name], after)
-            rows = list(map(self.join, zip(*columns, strict=False)))  # repeat() never ends
-        blocked = self.quote + self.text(BLOCKED_REASON) + self.quote
-        for i in np.flatnonzero(rules & Rule.BLOCKED).tolist():
-            rows[i] = blocked
-        return rows
+        parts = _PLACEHOLDER.split(template)  # text, name, text, name, ..., text
+        text = [self.text(p) for p in parts[0::2]]
+        text[0] = self.quote + text[0]
+        text[-1] = text[-1] + self.quote + end  # the same piece when there are no numbers
+        columns: list[Any] = [text[0]]
+        for name, after in zip(parts[1::2], text[1:], strict=True):
+            columns += self.numbers(terms[name], after)
+        out = np.empty((len(rules), len(columns)), dtype=object)
+        for j, column in enumerate(columns):
+            out[:, j] = column
+        blocked = (rules & Rule.BLOCKED) != 0
+        if blocked.any():
+            out[blocked, 0] = self.quote + self.text(BLOCKED_REASON) + self.quote + end
+            out[blocked, 1:] = self.quote[:0]  # "" or b""
+        return out
 
 
 def _objects(items: list[Any]) -> np.ndarray:
@@ -157,9 +160,14 @@ _JSON = _Writer.make(as_json=True)
 
 def render_reasons(template: str, terms: dict[str, np.ndarray], rules: np.ndarray) -> list[str]:
     """One sentence per row: the template filled with the row's numbers."""
-    return _TEXT.rows(template, terms, rules)
+    return list(map("".join, _TEXT.pieces(template, terms, rules, "").tolist()))
 
 
 def reasons_json(template: str, terms: dict[str, np.ndarray], rules: np.ndarray) -> bytes:
-    """``render_reasons`` as a JSON array: the bytes ``pydantic_core.to_json`` writes for it."""
-    return b"[" + b",".join(_JSON.rows(template, terms, rules)) + b"]"
+    """``render_reasons`` as a JSON array: the bytes ``pydantic_core.to_json`` writes for it.
+
+    One join over every row's pieces, each row ending in ``,`` (the last one dropped).
+    """
+    if len(rules) == 0:
+        return b"[]"
+    return b"[" + b"".join(_JSON.pieces(template, terms, rules, b",").ravel().tolist())[:-1] + b"]"

@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from policies.serving.catalog import Catalog
+from policies.serving.catalog import Catalog, RecentIdLists
 from policies.serving.errors import StateError
 
 UNIT_COLUMNS = ("on_order", "sales_yesterday", "demand_yesterday")
@@ -134,7 +134,7 @@ def parse_state(columns: Mapping[str, Any], catalog: Catalog) -> StateRows:
     for name in REQUIRED_COLUMNS:
         if name not in columns:
             raise StateError(name, "(missing)", "a required column")
-    sku = _ids(columns, "sku_ids", catalog.sku_index, "SKU")
+    sku = _ids(columns, "sku_ids", catalog.sku_index, "SKU", catalog.recent_sku_lists)
     n = len(sku)
     if n == 0:
         raise StateError("sku_ids", [], "at least one SKU")
@@ -170,12 +170,23 @@ def parse_state(columns: Mapping[str, Any], catalog: Catalog) -> StateRows:
     return StateRows(store=store, sku=sku, weekday=int(weekday), day=int(day), **values)
 
 
-def _ids(columns: Mapping[str, Any], name: str, index: dict[str, int], what: str) -> np.ndarray:
+def _ids(
+    columns: Mapping[str, Any],
+    name: str,
+    index: dict[str, int],
+    what: str,
+    recent: RecentIdLists | None = None,
+) -> np.ndarray:
     values = columns[name]
     if isinstance(values, str | bytes) or not hasattr(values, "__len__"):
         raise StateError(name, values, f"a list of {what} ids")
     if len(values) == 0:
         return np.zeros(0, dtype=np.int64)
+    listed = recent is not None and type(values) is list
+    if listed:
+        seen = recent.get(values)  # type: ignore[union-attr]
+        if seen is not None:
+            return seen
     try:  # itemgetter: one C-level lookup pass over the ids
         found = operator.itemgetter(*values)(index)
     except (KeyError, TypeError):
@@ -186,7 +197,8 @@ def _ids(columns: Mapping[str, Any], name: str, index: dict[str, int], what: str
         raise StateError(
             f"{name}[{row}]", bad, f"a {what} id of the policy's catalog: {shown}"
         ) from None
-    return np.array(found if len(values) > 1 else (found,), dtype=np.int64)
+    rows = np.array(found if len(values) > 1 else (found,), dtype=np.int64)
+    return recent.remember(values, rows) if listed else rows  # type: ignore[union-attr]
 
 
 def _check_once(columns: Mapping[str, Any], pair: np.ndarray, *, one_store: bool) -> None:

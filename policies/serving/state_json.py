@@ -1,23 +1,26 @@
 """A store's state from a JSON body, with the proof that its numbers are numbers.
 
-``parse_state`` refuses text, ``true``/``false`` and ``null`` where numbers
-belong (numpy would read ``"3"`` as 3 and ``true`` as 1). It finds them by
-looking at the type of every element of every numeric list, which costs about
-as much as the rest of a request's validation. For a JSON body the proof is
-cheaper, read off the body's bytes:
+``parse_state`` refuses text and ``true``/``false`` where numbers belong
+(numpy would read ``"3"`` as 3 and ``true`` as 1; a ``null`` it cannot read,
+so that one is always caught). It finds them by looking at the type of every
+element of every numeric list: about 0.15 ms for 1,000 SKUs, a tenth of a
+request's whole validation. For a JSON body a proof read off the bytes is
+cheaper (about 0.05 ms):
 
 * with no backslash in the body, every ``"`` opens or closes a string, so the
   body holds exactly ``count('"') / 2`` strings (keys and values, at any depth);
 * the columns the parse returns account for ``len(columns)`` keys, the string
-  values at the top level, and the ids in ``sku_ids`` / ``store_ids``.
+  values at the top level, and one string per id in ``sku_ids`` / ``store_ids``
+  (an id that is not a string is refused before any number is read, with or
+  without the proof, so counting it as one changes no answer).
 
 When the two counts are equal, no other string exists anywhere: no numeric
-list holds text. With no ``true``, ``false`` or ``null`` anywhere in the body
-(inside strings included), none holds a bool or a null either. Then the
-columns come back as ``NumbersChecked`` and the scan is skipped. Any other body
-(a backslash, an id with "true" in it, a repeated key, a real mistake) comes
-back as a plain dict and gets the full scan, which names the refused element:
-the shortcut changes the cost, never the answer (a test holds both equal).
+list holds text. With no ``true`` or ``false`` anywhere in the body (inside
+strings included), none holds a bool either. Then the columns come back as
+``NumbersChecked`` and the scan is skipped. Any other body (a backslash, an id
+with "true" in it, a repeated key, a real mistake) comes back as a plain dict
+and gets the full scan, which names the refused element: the shortcut changes
+the cost, never the answer (a property test holds both equal).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import pydantic_core
 from policies.serving.state import NumbersChecked
 
 _ID_LISTS = ("sku_ids", "store_ids")
-_NOT_NUMBERS = (b"true", b"false", b"null")
+_BOOLS = (b"true", b"false")
 
 
 def read_json(body: bytes) -> Any:
@@ -47,13 +50,13 @@ def read_json(body: bytes) -> Any:
 
 
 def numbers_are_numbers(body: bytes, columns: dict[str, Any]) -> bool:
-    """True when ``body`` provably holds no text, bool or null but the keys and ids."""
-    if b"\\" in body or any(token in body for token in _NOT_NUMBERS):
+    """True when ``body`` provably holds no text or bool but the keys, ids and top-level text."""
+    if b"\\" in body or any(token in body for token in _BOOLS):
         return False
     strings = len(columns)  # the keys
     for name, value in columns.items():
         if type(value) is str:
             strings += 1
         elif name in _ID_LISTS and type(value) is list:
-            strings += list(map(type, value)).count(str)
+            strings += len(value)
     return body.count(b'"') == 2 * strings

@@ -70,11 +70,11 @@ def test_reasons_read_as_one_format_per_row(data, template, n):
 def test_the_lookup_tables_write_every_number_as_str_does():
     writer = _Writer.make(as_json=False)
     k = np.arange(100 * len(writer.whole))
-    pieces = writer.numbers(k / 100)  # every hundredth the table covers
-    written = list(map("".join, zip(*pieces, strict=False)))
+    pieces = writer.numbers(k / 100, "")  # every hundredth the table covers
+    written = list(map("".join, zip(*(p.tolist() for p in pieces), strict=True)))
     assert written == [str(x) for x in np.round(k / 100, 2).tolist()]
     whole = writer.numbers(np.arange(len(writer.whole), dtype=float), " units")
-    assert whole[0] == [f"{i} units" for i in range(len(writer.whole))]
+    assert whole[0].tolist() == [f"{i} units" for i in range(len(writer.whole))]
 
 
 def test_display_array_is_display_values_as_an_array():

@@ -60,9 +60,12 @@ def test_a_clean_body_takes_the_shortcut_and_a_doubtful_one_does_not():
     state = random_state(np.random.default_rng(5), CATALOG, 6, 3)
     body = json.dumps(state).encode()
     assert isinstance(read_json(body), NumbersChecked)
-    for spoil in ('"3"', "true", "null"):
+    for spoil in ('"3"', "true"):
         spoiled = body.replace(b'"on_order": [', b'"on_order": [' + spoil.encode() + b", ", 1)
         assert not isinstance(read_json(spoiled), NumbersChecked), spoil
+    with_null = body.replace(b'"on_order": [', b'"on_order": [null, ', 1)
+    with pytest.raises(StateError, match=r"on_order\[0\]: got None"):  # refused all the same
+        parse_state(read_json(with_null), CATALOG)
     escaped = body.replace(b'"store_id"', b'"store\\u005fid"')  # a backslash: no proof
     assert not isinstance(read_json(escaped), NumbersChecked)
     assert numbers_are_numbers(b'{"a": 1}', {"a": 1})
