@@ -28,6 +28,10 @@ scale              no        expected daily demand (default: the catalog's)
 lead_time_days     no        days to delivery (default: the catalog's for the weekday)
 =================  ========  ====================================================
 
+Numbers must be numbers: text (``"3"``), ``true``/``false`` and ``null`` are
+refused where a number belongs, as are bool and text arrays (numpy would read
+``"3"`` as 3 and ``true`` as 1).
+
 Validation runs in two passes. The first converts the numeric columns at once
 (lists or numeric arrays) and checks each rule with one vectorised test over all
 values (finite, >= 0, whole, within the allowed range, consistent with the
