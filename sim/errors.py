@@ -9,20 +9,32 @@ class ShelfLifeError(Exception):
     """Base class of the simulator's own errors."""
 
 
-class ConfigError(ShelfLifeError, ValueError):
-    """A configuration value was refused.
+class FieldError(ValueError):
+    """A value refused by name: ``field: got value; allowed: what``.
+
+    The one message shape of every refusal (configs here, served states in
+    ``policies.serving``). Imports nothing, so the serving module can share it.
 
     Args:
-        field: dotted path of the offending field, e.g. ``stores[3].dc``.
+        field: where the value was, e.g. ``stores[3].dc`` or ``on_order[7]``.
         value: the value that was given.
         allowed: what would have been accepted, in words.
     """
+
+    value_chars: int | None = None  # the value's repr is cut to this many characters
 
     def __init__(self, field: str, value: Any, allowed: str) -> None:
         self.field = field
         self.value = value
         self.allowed = allowed
-        super().__init__(f"{field}: got {value!r}; allowed: {allowed}")
+        shown = repr(value)
+        if self.value_chars is not None and len(shown) > self.value_chars:
+            shown = shown[: self.value_chars - 3] + "..."
+        super().__init__(f"{field}: got {shown}; allowed: {allowed}")
+
+
+class ConfigError(ShelfLifeError, FieldError):
+    """A configuration value was refused (see ``FieldError`` for the arguments)."""
 
 
 class ActionError(ShelfLifeError, ValueError):

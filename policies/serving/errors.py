@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from sim.errors import FieldError
 
 
 class ServingError(Exception):
@@ -17,22 +17,13 @@ class PolicyFormatError(ServingError):
     """A manifest this version cannot serve (format version, kind, content)."""
 
 
-class StateError(ServingError, ValueError):
+class StateError(ServingError, FieldError):
     """A store state was refused.
 
     Args:
         field: the offending field, with the row where it applies (``on_hand_by_age[3]``).
-        value: the value given.
+        value: the value given (shown up to 80 characters).
         allowed: what would have been accepted, in words.
     """
 
-    def __init__(self, field: str, value: Any, allowed: str) -> None:
-        self.field = field
-        self.value = value
-        self.allowed = allowed
-        super().__init__(f"{field}: got {_short(value)}; allowed: {allowed}")
-
-
-def _short(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    value_chars = 80
