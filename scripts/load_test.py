@@ -6,11 +6,11 @@
 
 Starts ``scripts/serve.py`` (unless ``--url`` points at a running server),
 sends ``POST /recommend`` for one store with ``--skus`` SKUs over keep-alive
-connections, rotating through 32 different valid states (so no answer can
-be replayed), and prints one JSON line: requests, requests/s, errors, p50 /
-p99 / max latency in ms, payload sizes and, when it started the server, the
-CPU time per request of the server's processes and of this client. A
-benchmark, not a test.
+connections, rotating through ``--states`` (32) different valid states, each
+with its own random pick of SKUs (so no answer can be replayed), and prints
+one JSON line: requests, requests/s, errors, p50 / p99 / max latency in ms,
+payload sizes and, when it started the server, the CPU time per request of
+the server's processes and of this client. A benchmark, not a test.
 
 ``--format npz`` sends each state as an ``.npz`` (``np.savez``: int32 units,
 float64 forecasts, unicode ids) and asks for an ``.npz`` answer; JSON is the default.
@@ -197,8 +197,9 @@ async def run_load(
     start = time.perf_counter()
     stop_at = start + duration_s
     opened = []
-    for i in range(connections):  # each starts at another state
-        shifted = requests[i:] + requests[:i]
+    for i in range(connections):  # each starts at another state, spread over the rotation
+        start_at = i * len(requests) // connections
+        shifted = requests[start_at:] + requests[:start_at]
         _, conn = await loop.create_connection(
             lambda s=shifted: _Connection(s, stop_at, run), host, port
         )
@@ -268,6 +269,13 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--api-key-env", default=None)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
+        "--states",
+        type=int,
+        default=32,
+        help="distinct states (and SKU lists) to rotate through; with 1,024 the server's "
+        "memory of the last 128 SKU lists (per worker) never hits",
+    )
+    p.add_argument(
         "--reasons", choices=("text", "structured"), default="text", help="reasons= of the request"
     )
     p.add_argument(
@@ -275,7 +283,9 @@ def main(argv: list[str] | None = None) -> dict:
     )
     args = p.parse_args(argv)
 
-    _, states = synthetic_states(args.policy / "catalog.npz", args.skus, 32, args.seed)
+    if args.states < 1:
+        p.error(f"--states: got {args.states}; allowed: an integer >= 1")
+    _, states = synthetic_states(args.policy / "catalog.npz", args.skus, args.states, args.seed)
     if args.format == "npz":
         bodies = [npz_body(s) for s in states]
     else:
@@ -311,6 +321,7 @@ def main(argv: list[str] | None = None) -> dict:
     ms = np.array(run.latencies) * 1e3
     result = {
         "skus_per_request": args.skus,
+        "distinct_states": args.states,
         "format": args.format,
         "reasons": args.reasons,
         "connections": args.connections,
