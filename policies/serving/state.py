@@ -186,9 +186,9 @@ def _ids(
         raise StateError(name, values, f"a list of {what} ids")
     if len(values) == 0:
         return np.zeros(0, dtype=np.int64)
-    listed = recent is not None and type(values) is list
-    if listed:
-        seen = recent.get(values)  # type: ignore[union-attr]
+    key = recent.key(values) if recent is not None and type(values) is list else None
+    if key is not None:
+        seen = recent.get(key)  # type: ignore[union-attr]
         if seen is not None:
             return seen
     try:  # itemgetter: one C-level lookup pass over the ids
@@ -202,7 +202,7 @@ def _ids(
             f"{name}[{row}]", bad, f"a {what} id of the policy's catalog: {shown}"
         ) from None
     rows = np.array(found if len(values) > 1 else (found,), dtype=np.int64)
-    return recent.remember(values, rows) if listed else rows  # type: ignore[union-attr]
+    return recent.remember(key, rows) if key is not None else rows  # type: ignore[union-attr]
 
 
 def _check_once(columns: Mapping[str, Any], pair: np.ndarray, *, one_store: bool) -> None:
