@@ -49,27 +49,32 @@ class RecentIdLists:
     and finding it again costs about 0.03 ms, and the request's own id strings
     are not kept alive (keeping 128 lists of 1,000 small strings slowed every
     request down). The join is exact: a list with a NUL inside an id is not
-    remembered, so equal keys mean equal lists. The least recently used of
-    ``size`` lists is forgotten first. Safe to share between threads.
+    remembered, so equal keys mean equal lists. The least recently used list
+    is forgotten first, beyond ``size`` lists or ``max_chars`` characters of keys
+    in all (a long-running process fed big tables keeps a few MB, not GB).
+    Safe to share between threads.
     """
 
     SEPARATOR = "\x00"
 
-    def __init__(self, size: int = 128) -> None:
+    def __init__(self, size: int = 128, max_chars: int = 4_000_000) -> None:
         self.size = size
+        self.max_chars = max_chars
         self._rows: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._chars = 0
         self._lock = threading.Lock()
 
     def key(self, ids: list[Any]) -> str | None:
         """``ids`` as one string, or None when it cannot be remembered (no memory, a
         NUL inside an id, an id that is not a string)."""
-        if self.size <= 0:
+        if self.size <= 0 or len(ids) > self.max_chars:
             return None
         try:
             joined = self.SEPARATOR.join(ids)
         except TypeError:
             return None
-        return joined if joined.count(self.SEPARATOR) == len(ids) - 1 else None
+        exact = joined.count(self.SEPARATOR) == len(ids) - 1
+        return joined if exact and len(joined) <= self.max_chars else None
 
     def get(self, key: str) -> np.ndarray | None:
         """The rows of the list with this ``key`` when it was remembered, else None."""
@@ -83,10 +88,13 @@ class RecentIdLists:
         """Keep ``rows`` (made read-only, and returned) under the list's ``key``."""
         rows.flags.writeable = False
         with self._lock:
+            if key not in self._rows:
+                self._chars += len(key)
             self._rows[key] = rows
             self._rows.move_to_end(key)
-            while len(self._rows) > self.size:
-                self._rows.popitem(last=False)
+            while len(self._rows) > self.size or self._chars > self.max_chars:
+                forgotten, _ = self._rows.popitem(last=False)
+                self._chars -= len(forgotten)
         return rows
 
 

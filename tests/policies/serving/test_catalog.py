@@ -43,6 +43,16 @@ def test_the_least_recently_used_list_is_forgotten_first():
     assert recent.get(recent.key(["C", "x"])) is not None
 
 
+def test_the_memory_holds_at_most_max_chars_of_keys():
+    recent = RecentIdLists(size=100, max_chars=10)
+    assert recent.key(["abcdef", "ghijk"]) is None  # 12 characters: never remembered
+    for first in "ABCD":
+        recent.remember(recent.key([first, "xy"]), np.array([0, 1]))  # 4 characters each
+    assert recent.get(recent.key(["B", "xy"])) is None  # 3 keys would be 12 characters
+    assert recent.get(recent.key(["C", "xy"])) is not None
+    assert recent.get(recent.key(["D", "xy"])) is not None
+
+
 @settings(max_examples=100, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), swaps=st.lists(st.integers(0, 5), max_size=3))
 def test_parsing_with_and_without_the_memory_gives_the_same_rows(seed, swaps):
