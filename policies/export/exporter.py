@@ -220,6 +220,17 @@ def export_mlflow_run(
         )
 
 
+def servable_policy_names() -> list[str]:
+    """The names in configs/policy whose rule the serving module runs (``policy=`` values)."""
+    from experiments.evaluate import POLICY_DIR
+
+    return sorted(
+        path.stem
+        for path in POLICY_DIR.glob("*.yaml")
+        if OmegaConf.load(path).get("_target_") in RULES
+    )
+
+
 def export_heuristic(
     policy: str,
     scenario: str,
@@ -237,9 +248,11 @@ def export_heuristic(
     conf = policy_config(policy, cfg)
     target = conf.pop("_target_", None)
     if target not in RULES:
-        servable = sorted(t.rsplit(".", 1)[1] for t in RULES)
         raise ConfigError(
-            "policy", policy, f"a replenishment rule the serving module runs ({servable})"
+            "policy",
+            policy,
+            f"a replenishment rule the serving module runs: {servable_policy_names()} "
+            "(or run_id= / path= for a learned policy)",
         )
     tuned_root = Path(tuned_dir)
     tuned_file = (

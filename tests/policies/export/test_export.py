@@ -89,9 +89,11 @@ def test_export_refuses_an_existing_folder_and_unservable_policies(tmp_path, ppo
 
     with pytest.raises(ConfigError, match="never overwritten"):
         export_heuristic("base_stock", "city_fresh", ppo_policy_dir)
-    with pytest.raises(ConfigError, match="replenishment rule the serving module runs"):
+    with pytest.raises(ConfigError, match="replenishment rule the serving module runs") as refused:
         export_heuristic("tiered_alerts", "city_fresh", tmp_path / "x")
     assert not (tmp_path / "x").exists()
+    assert "'base_stock'" in str(refused.value)  # the names to type, not class names
+    assert "transfer_rules" not in str(refused.value)
 
 
 def test_export_cli_from_an_mlflow_run(sku_ppo_run, tmp_path):
