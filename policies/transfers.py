@@ -26,12 +26,15 @@ benefit are dispatched.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.couriers import Transfer
-from sim.engine import Simulation
 from sim.errors import ConfigError
+
+if TYPE_CHECKING:  # the rules import no simulator: the serving module plans with them too
+    from sim.couriers import Transfer
+    from sim.engine import Simulation
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,8 @@ class PlannedTransfer:
     reasons: tuple[str, ...]
 
     def to_transfer(self) -> Transfer:
+        from sim.couriers import Transfer
+
         return Transfer(self.origin, self.destination, self.units)
 
 

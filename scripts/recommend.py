@@ -120,11 +120,21 @@ def main(argv: list[str] | None = None) -> dict | None:
             "alert_response": cols["alert_responses"],
             "rules": [";".join(r) for r in cols["rules"]],
             "reason": cols["reasons"],
+            **{
+                name: cols[name]
+                for name in ("transfer_units", "transfer_to", "transfer_reasons")
+                if name in cols
+            },
         }
     ).to_csv(args.out, index=False)
     summary = {
         "rows": result.n,
         "units_suggested": int(result.order_units.sum()),
+        **(
+            {"units_transferred": int(result.transfers.units.sum())}
+            if result.transfers is not None
+            else {}
+        ),
         "read_s": round(t_read - t0, 2),
         "recommend_s": round(t_rec - t_read, 2),
         "total_s": round(time.perf_counter() - t0, 2),

@@ -68,3 +68,13 @@ def base_stock_policy_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("exports") / "base_stock"
     export_heuristic("base_stock", "city_fresh", out)
     return out
+
+
+@pytest.fixture(scope="session")
+def transfer_policy_dir(tmp_path_factory) -> Path:
+    """The tuned transfer_rules of city_fresh: a replenishment rule plus transfers."""
+    from policies.export.exporter import export_heuristic
+
+    out = tmp_path_factory.mktemp("exports") / "transfer_rules"
+    export_heuristic("transfer_rules", "city_fresh", out)
+    return out

@@ -19,12 +19,13 @@ from typing import Any
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
-from policies.export.catalog import catalog_from_scenario
+from policies.export.catalog import catalog_from_scenario, courier_network_from_scenario
 from policies.serving.catalog import CATALOG_ARRAYS, catalog_bytes
 from policies.serving.errors import PolicyFormatError
 from policies.serving.features import FEATURES
 from policies.serving.integrity import write_manifest
 from policies.serving.rule_policy import RULES
+from policies.serving.transfer_plan import NETWORK_FILE, build_rules, network_bytes
 from sim.errors import ConfigError
 
 CATALOG_FILE = "catalog.npz"
@@ -227,7 +228,7 @@ def servable_policy_names() -> list[str]:
     return sorted(
         path.stem
         for path in POLICY_DIR.glob("*.yaml")
-        if OmegaConf.load(path).get("_target_") in RULES
+        if OmegaConf.load(path).get("_target_") in (*RULES, TRANSFER_POLICY)
     )
 
 
@@ -247,11 +248,17 @@ def export_heuristic(
     )
     conf = policy_config(policy, cfg)
     target = conf.pop("_target_", None)
+    transfers = None
+    if target == TRANSFER_POLICY:  # a replenishment rule plus transfers
+        transfers = _without_targets(conf["transfers"])
+        conf = dict(conf["replenishment"])
+        target = conf.pop("_target_", None)
     if target not in RULES:
         raise ConfigError(
             "policy",
             policy,
-            f"a replenishment rule the serving module runs: {servable_policy_names()} "
+            f"a replenishment rule (or transfer_rules) the serving module runs: "
+            f"{servable_policy_names()} "
             "(or run_id= / path= for a learned policy)",
         )
     tuned_root = Path(tuned_dir)
@@ -266,7 +273,8 @@ def export_heuristic(
     )
     tuned = json.loads(tuned_file.read_text()) if tuned_file.is_file() else None
     catalog = catalog_from_scenario(scenario, decision_hour)
-    manifest = {
+    files = {CATALOG_FILE: catalog_bytes(catalog)}
+    manifest: dict[str, Any] = {
         "kind": "heuristic",
         "policy": policy,
         "env": {
@@ -286,4 +294,30 @@ def export_heuristic(
         "evaluation": {"train_profit_per_day": tuned.get("best_profit_per_day")} if tuned else {},
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    return _write_folder(Path(out), manifest, {CATALOG_FILE: catalog_bytes(catalog)})
+    if transfers is not None:
+        build_rules(transfers)  # refuse bad parameters now, not at load
+        road_km, city, tariff = courier_network_from_scenario(scenario)
+        if tariff is None:
+            raise ConfigError("scenario", scenario, "a scenario with couriers for transfer_rules")
+        files[NETWORK_FILE] = network_bytes(road_km, city)
+        manifest["transfers"] = {
+            "params": transfers,
+            "courier": tariff,
+            "file": NETWORK_FILE,
+            "needs": "the stores of a city in one request (store_ids); one store gets none",
+        }
+        digest = json.dumps([conf, transfers], sort_keys=True).encode()
+        manifest["training"]["config_digest"] = hashlib.sha256(digest).hexdigest()
+    return _write_folder(Path(out), manifest, files)
+
+
+TRANSFER_POLICY = "policies.composite.TransferRulesPolicy"
+
+
+def _without_targets(conf: dict[str, Any]) -> dict[str, Any]:
+    """A config's plain values: Hydra ``_target_`` keys dropped at every level."""
+    return {
+        k: _without_targets(v) if isinstance(v, dict) else v
+        for k, v in conf.items()
+        if k != "_target_"
+    }

@@ -53,7 +53,10 @@ class StoreStateDoc(BaseModel):
     ``policies.serving.state.parse_state``, which names the refused field and row).
     """
 
-    store_id: str = Field(description="the store, as in the policy's catalog")
+    store_id: str | None = Field(None, description="the store, as in the policy's catalog")
+    store_ids: list[str] | None = Field(
+        None, description="transfer policies only: the store of each row (a city's stores)"
+    )
     weekday: int = Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")
     day: int = Field(0, ge=0, description="days since the review schedule's origin")
     sku_ids: list[str]
@@ -85,6 +88,11 @@ class SuggestionsDoc(BaseModel):
     alerts: list[str] = Field(description="none, blue (stock-out risk), yellow, orange, red")
     alert_responses: list[str] = Field(description="expedite, markdown, transfer, clearance")
     rules: list[list[str]] = Field(description="blocked, case_pack, cap")
+    transfer_units: list[int] | None = Field(
+        None, description="transfer policies: units to send from the row's store-SKU"
+    )
+    transfer_to: list[str] | None = Field(None, description="destination store id, '' for none")
+    transfer_reasons: list[str] | None = Field(None, description="why, '' for none")
 
 
 class FeedbackIn(BaseModel):
@@ -162,8 +170,8 @@ class RecommendRoute:
         if not isinstance(state, dict):
             message = "a JSON object with the state's columns"
             return 422, _json(_field_error("", message)), JSON_TYPE
-        if "store_ids" in state:
-            message = "one store per request: use store_id"
+        if "store_ids" in state and self.recommender.transfers is None:
+            message = "one store per request: use store_id (store_ids only for transfer policies)"
             return 422, _json(_field_error("store_ids", message)), JSON_TYPE
         try:
             suggestions = self.recommender.recommend(state)

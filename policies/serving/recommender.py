@@ -33,6 +33,12 @@ from policies.serving.decision import (
 from policies.serving.errors import PolicyIntegrityError
 from policies.serving.integrity import load_verified
 from policies.serving.state import StateRows, parse_state
+from policies.serving.transfer_plan import (
+    NETWORK_FILE,
+    RowTransfers,
+    TransferPlanner,
+    load_network,
+)
 
 TIER_NAMES = np.array([t.name.lower() for t in Tier], dtype=object)
 RESPONSE_NAMES = np.array([r.name.lower() for r in Response], dtype=object)
@@ -93,6 +99,7 @@ class Recommendations:
     alert_tier: np.ndarray  # [n] Tier values
     alert_response: np.ndarray  # [n] Response values
     rules: np.ndarray  # [n] Rule flags
+    transfers: RowTransfers | None = None  # policies that plan transfers (transfer_rules)
 
     @property
     def n(self) -> int:
@@ -135,7 +142,20 @@ class Recommendations:
         out["alerts"] = TIER_NAMES[self.alert_tier].tolist()
         out["alert_responses"] = RESPONSE_NAMES[self.alert_response].tolist()
         out["rules"] = [RULE_LISTS[f] for f in self.rules.tolist()]
+        if self.transfers is not None:
+            out |= self._transfer_columns()
         return out
+
+    def _transfer_columns(self) -> dict[str, list[Any]]:
+        """``transfer_units``, ``transfer_to`` (store id, "" for none), ``transfer_reasons``."""
+        t = self.transfers
+        assert t is not None
+        to = np.append(self.ids.stores, "")[t.to_store]  # index -1 reads the ""
+        return {
+            "transfer_units": t.units.tolist(),
+            "transfer_to": to.tolist(),
+            "transfer_reasons": list(t.reasons),
+        }
 
     def to_json(self, policy: str, reasons: str = "text") -> bytes:
         """``{"policy": policy, **to_columns(reasons)}`` as compact JSON, byte for byte.
@@ -164,6 +184,8 @@ class Recommendations:
         parts.append(b'"alerts":' + _join(_TIER_JSON[self.alert_tier]))
         parts.append(b'"alert_responses":' + _join(_RESPONSE_JSON[self.alert_response]))
         parts.append(b'"rules":' + _join(_RULES_JSON[self.rules]))
+        if self.transfers is not None:
+            parts += [b'"%s":' % k.encode() + dumps(v) for k, v in self._transfer_columns().items()]
         return b",".join(parts) + b"}"
 
     def to_arrays(self, reasons: str = "text") -> dict[str, np.ndarray]:
@@ -191,6 +213,11 @@ class Recommendations:
         out["alert_responses"] = _RESPONSE_TEXT[self.alert_response]
         for flag, name in RULE_NAMES.items():
             out[f"rules.{name}"] = (self.rules & flag) != 0
+        if self.transfers is not None:
+            columns = self._transfer_columns()
+            out["transfer_units"] = self.transfers.units
+            out["transfer_to"] = np.array(columns["transfer_to"], dtype=str)
+            out["transfer_reasons"] = np.array(columns["transfer_reasons"], dtype=str)
         return out
 
 
@@ -203,12 +230,18 @@ class Recommender:
     """A served policy. Build it with ``Recommender.load(folder)``."""
 
     def __init__(
-        self, folder: Path, manifest: dict[str, Any], catalog: Catalog, policy: Any
+        self,
+        folder: Path,
+        manifest: dict[str, Any],
+        catalog: Catalog,
+        policy: Any,
+        transfers: TransferPlanner | None = None,
     ) -> None:
         self.folder = Path(folder)
         self.manifest = manifest
         self.catalog = catalog
         self.policy = policy
+        self.transfers = transfers
         self.ids = CatalogIds.of(catalog)
 
     @classmethod
@@ -231,7 +264,13 @@ class Recommender:
             from policies.serving.rule_policy import RulePolicy
 
             policy = RulePolicy(manifest, catalog)
-        return cls(folder, manifest, catalog, policy)
+        planner = None
+        if "transfers" in manifest:
+            spec = manifest["transfers"]
+            data = _listed(folder, contents, spec.get("file", NETWORK_FILE))
+            network = load_network(data, spec.get("courier", {}), catalog.n_stores)
+            planner = TransferPlanner(spec, network, catalog)
+        return cls(folder, manifest, catalog, policy, planner)
 
     def metadata(self) -> dict[str, Any]:
         """What a caller may want to know: the manifest, without the file hashes."""
@@ -264,6 +303,7 @@ class Recommender:
             alert_tier=alerts.tier.astype(np.int64),
             alert_response=alerts.response.astype(np.int64),
             rules=decision.rules,
+            transfers=self.transfers.plan(rows) if self.transfers is not None else None,
         )
 
 

@@ -34,6 +34,20 @@ def test_batch_cli_writes_one_suggestion_per_store_sku(base_stock_policy_dir, tm
     assert (suggestions.order_units >= 0).all() and suggestions.reason.notna().all()
 
 
+def test_batch_cli_lists_the_transfers_of_a_transfer_policy(transfer_policy_dir, tmp_path):
+    state = tmp_path / "state.parquet"
+    assert run("--example-state", str(state), "--scenario", "city_fresh").returncode == 0
+    out = tmp_path / "suggestions.csv"
+    done = run("--policy", str(transfer_policy_dir), "--state", str(state), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    suggestions = pd.read_csv(out, keep_default_na=False)
+    sent = suggestions[suggestions["transfer_units"] > 0]
+    assert summary["units_transferred"] == int(sent["transfer_units"].sum()) > 0
+    assert (sent["transfer_to"] != sent["store_id"]).all() and (sent["transfer_to"] != "").all()
+    assert sent["transfer_reasons"].str.startswith("send ").all()
+
+
 def test_batch_cli_stops_on_a_bad_row_and_names_it(base_stock_policy_dir, tmp_path):
     state = tmp_path / "state.parquet"
     assert run("--example-state", str(state), "--scenario", "city_fresh").returncode == 0

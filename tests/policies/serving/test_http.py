@@ -335,3 +335,38 @@ def test_the_load_test_checks_every_answer(server, ppo_policy_dir, monkeypatch, 
     result = load_test.main(args)
     assert result["errors"] == result["requests"] > 0
     assert "403" in result["first_errors"][0]
+
+
+def test_a_transfer_policy_takes_a_citys_stores_and_answers_transfers(
+    transfer_policy_dir, ppo_policy_dir
+):
+    """store_ids over HTTP only where the policy plans transfers; JSON and npz carry them."""
+    from fastapi.testclient import TestClient
+
+    from envs.sku_agents import SkuAgents
+    from policies.export.states import state_columns
+    from policies.serving import Recommender
+    from policies.serving.http import create_app
+
+    env = SkuAgents(episode_days=5, scenario="city_fresh", warmup_days=3)
+    env.reset(5)
+    columns = state_columns(env.core.sim, env.core.forecast)
+    body = json.dumps({k: np.asarray(v).tolist() for k, v in columns.items()}).encode()
+    recommender = Recommender.load(transfer_policy_dir)
+    expected = recommender.recommend(columns).to_columns()
+    assert sum(expected["transfer_units"]) > 0
+    client = TestClient(create_app(recommender, max_body_bytes=20_000_000))
+    answer = client.post("/recommend", content=body).json()
+    for name in ("transfer_units", "transfer_to", "transfer_reasons", "order_units"):
+        assert answer[name] == expected[name], name
+    for units, to, reason in zip(
+        answer["transfer_units"], answer["transfer_to"], answer["transfer_reasons"], strict=True
+    ):
+        assert bool(units) == bool(to) == bool(reason)  # a line names where and why, or nothing
+    npz_answer = client.post("/recommend", content=body, headers={"Accept": NPZ})
+    with np.load(io.BytesIO(npz_answer.content), allow_pickle=False) as arrays:
+        assert arrays["transfer_units"].tolist() == expected["transfer_units"]
+        assert arrays["transfer_to"].tolist() == expected["transfer_to"]
+    plain = TestClient(create_app(Recommender.load(ppo_policy_dir), max_body_bytes=20_000_000))
+    refused = plain.post("/recommend", content=body)
+    assert refused.status_code == 422 and "one store per request" in refused.text

@@ -56,6 +56,15 @@ def test_a_changed_model_file_is_refused(ppo_policy_dir, tmp_path):
         Recommender.load(folder)
 
 
+def test_a_changed_courier_network_is_refused(transfer_policy_dir, tmp_path):
+    folder = copy_policy(transfer_policy_dir, tmp_path)
+    data = bytearray((folder / "network.npz").read_bytes())
+    data[200] ^= 0xFF
+    (folder / "network.npz").write_bytes(bytes(data))
+    with pytest.raises(PolicyIntegrityError, match=r"network.npz was changed after export"):
+        Recommender.load(folder)
+
+
 def test_a_changed_manifest_is_refused(ppo_policy_dir, tmp_path):
     folder = copy_policy(ppo_policy_dir, tmp_path)
     text = (folder / MANIFEST).read_text().replace('"max_order_packs": 8', '"max_order_packs": 9')
@@ -178,13 +187,16 @@ def test_feedback_survives_a_restart_and_gives_the_override_share(tmp_path):
     assert first["policy"] == "abc" and first["final_units"] == 12
 
 
-def test_serving_never_imports_the_training_stack(ppo_policy_dir, base_stock_policy_dir):
+def test_serving_never_imports_the_training_stack(
+    ppo_policy_dir, base_stock_policy_dir, transfer_policy_dir
+):
     code = f"""
 import sys, json
 from policies.serving import Recommender
 from policies.serving.http import create_app
 from fastapi.testclient import TestClient
-for folder in ({str(ppo_policy_dir)!r}, {str(base_stock_policy_dir)!r}):
+folders = ({str(ppo_policy_dir)!r}, {str(base_stock_policy_dir)!r}, {str(transfer_policy_dir)!r})
+for folder in folders:
     r = Recommender.load(folder)
     cat = r.catalog
     state = {{"store_id": str(cat["store_ids"][0]), "weekday": 0,

@@ -1,0 +1,155 @@
+"""Store-to-store transfers of surplus, planned from a request's state (``transfer_rules``).
+
+A policy exported from ``transfer_rules`` carries, beside its replenishment
+rule, the transfer rules' parameters (manifest ``transfers``) and the courier
+network of its scenario (``network.npz``: road km between stores and each
+store's city; the tariff in the manifest). ``TransferPlanner.plan`` runs the
+same ``policies.transfers.TransferRules.plan`` as the lab, on the stores and
+SKUs of the request laid out as [stores, skus] arrays: store-SKUs the request
+leaves out hold nothing and need nothing, so they neither send nor receive.
+Transfers need the stores of a city in one request (``store_ids``); a
+one-store request gets none. The rules need no history: today's stock by age,
+forecast and arrivals are enough.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from policies.serving.catalog import Catalog
+from policies.serving.errors import PolicyFormatError
+from policies.serving.state import StateRows
+from policies.transfers import TransferInputs, TransferRules, UrgencyWeights
+from policies.view import on_hand_by_remaining_life
+
+NETWORK_FILE = "network.npz"
+
+
+@dataclass(frozen=True)
+class CourierNetwork:
+    """Road distances and cities of the catalog's stores, and the courier tariff."""
+
+    road_km: np.ndarray  # [stores, stores]
+    city: np.ndarray  # [stores] unicode
+    cost_per_trip: float
+    cost_per_km: float
+
+
+def network_bytes(road_km: np.ndarray, city: np.ndarray) -> bytes:
+    """``network.npz``: plain float and unicode arrays (read without pickle)."""
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        road_km=np.asarray(road_km, dtype=np.float64),
+        city=np.asarray(city, dtype=str),
+    )
+    return buffer.getvalue()
+
+
+def load_network(data: bytes, tariff: dict[str, Any], n_stores: int) -> CourierNetwork:
+    """The verified ``network.npz`` and the manifest's tariff, checked against the catalog."""
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            road_km, city = npz["road_km"], npz["city"]
+    except (ValueError, KeyError, OSError) as err:
+        raise PolicyFormatError(f"{NETWORK_FILE}: not a plain-array network ({err})") from err
+    if road_km.shape != (n_stores, n_stores) or city.shape != (n_stores,):
+        raise PolicyFormatError(
+            f"{NETWORK_FILE}: road_km {road_km.shape} and city {city.shape}; "
+            f"expected ({n_stores}, {n_stores}) and ({n_stores},) for the catalog's stores"
+        )
+    try:
+        per_trip, per_km = float(tariff["cost_per_trip"]), float(tariff["cost_per_km"])
+    except (KeyError, TypeError, ValueError) as err:
+        raise PolicyFormatError(f"manifest transfers.courier: {err}") from err
+    return CourierNetwork(road_km.astype(np.float64), city.astype(str), per_trip, per_km)
+
+
+def build_rules(params: dict[str, Any]) -> TransferRules:
+    """``TransferRules`` from the manifest's ``transfers.params`` (weights nested)."""
+    params = dict(params)
+    try:
+        weights = UrgencyWeights(**params.pop("weights", {}))
+        return TransferRules(**params, weights=weights)
+    except (TypeError, ValueError) as err:
+        raise PolicyFormatError(f"manifest transfers.params: {err}") from err
+
+
+@dataclass(frozen=True)
+class RowTransfers:
+    """Per request row: units to send from its store-SKU, where, and why."""
+
+    units: np.ndarray  # [n] int64, 0 where nothing is sent
+    to_store: np.ndarray  # [n] int64 catalog index of the destination, -1 where none
+    reasons: list[str]  # [n] "" where nothing is sent
+
+
+class TransferPlanner:
+    """Args:
+    spec: the manifest's ``transfers`` section (``params``, ``courier``).
+    network: the courier network of the catalog's stores.
+    catalog: the policy's catalog.
+    """
+
+    def __init__(self, spec: dict[str, Any], network: CourierNetwork, catalog: Catalog) -> None:
+        self.rules = build_rules(spec.get("params", {}))
+        self.network = network
+        self.catalog = catalog
+
+    def inputs(self, rows: StateRows) -> tuple[TransferInputs, np.ndarray, np.ndarray]:
+        """The rules' [stores, skus] inputs over the request's stores and SKUs (in
+        catalog order), with those stores and SKUs."""
+        cat, net = self.catalog, self.network
+        stores, at_store = np.unique(rows.store, return_inverse=True)
+        skus, at_sku = np.unique(rows.sku, return_inverse=True)
+        shape = (len(stores), len(skus))
+        life = cat["shelf_life_days"][skus].astype(np.int64)
+        by_life_rows = on_hand_by_remaining_life(rows.on_hand_by_age, life[at_sku])
+        by_life = np.zeros((*shape, by_life_rows.shape[1]))
+        by_life[at_store, at_sku] = by_life_rows
+
+        def dense(values: np.ndarray) -> np.ndarray:
+            out = np.zeros(shape)
+            out[at_store, at_sku] = values
+            return out
+
+        x = TransferInputs(
+            on_hand_by_life=by_life,
+            forecast_daily=dense(rows.forecast),
+            arriving_units=dense(rows.arriving_1d),
+            on_promotion=dense((rows.promotion_price < 1.0).astype(np.float64)),
+            shelf_life_days=life,
+            price=cat["price"][skus].astype(np.float64),
+            disposal_cost_per_unit=cat["waste_cost_per_unit"][skus].astype(np.float64),
+            road_km=net.road_km[np.ix_(stores, stores)],
+            same_city=net.city[stores][:, None] == net.city[stores][None, :],
+            blocked=cat["blocked"][np.ix_(stores, skus)].astype(bool),
+            cost_per_trip=net.cost_per_trip,
+            cost_per_km=net.cost_per_km,
+        )
+        return x, stores, skus
+
+    def plan(self, rows: StateRows) -> RowTransfers:
+        n = rows.n
+        units = np.zeros(n, dtype=np.int64)
+        to_store = np.full(n, -1, dtype=np.int64)
+        reasons = [""] * n
+        x, stores, skus = self.inputs(rows)
+        if len(stores) < 2:  # a one-store request: no one to send to
+            return RowTransfers(units, to_store, reasons)
+        row_at = np.full((len(stores), len(skus)), -1, dtype=np.int64)
+        row_at[np.searchsorted(stores, rows.store), np.searchsorted(skus, rows.sku)] = np.arange(n)
+        store_ids = tuple(str(s) for s in self.catalog["store_ids"][stores])
+        sku_ids = tuple(str(s) for s in self.catalog["sku_ids"][skus])
+        for planned in self.rules.plan(x, store_ids, sku_ids):
+            lines = np.flatnonzero(planned.units)
+            where = row_at[planned.origin, lines]  # surplus needs stock: the row was sent
+            units[where] = planned.units[lines]
+            to_store[where] = stores[planned.destination]
+            for row, reason in zip(where.tolist(), planned.reasons, strict=True):
+                reasons[row] = reason
+        return RowTransfers(units, to_store, reasons)
