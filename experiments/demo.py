@@ -48,6 +48,26 @@ def export_trained(trained: dict, run_dir: Path, policy_dir: Path) -> Path:
     return policy_dir
 
 
+def export_winner(outcome: dict, trained_dir: Path, out: Path) -> tuple[str, Path]:
+    """The policy with the best mean profit per day, exported for serving.
+
+    The trained PPO is already exported (``trained_dir``); a heuristic winner is
+    exported with the parameters the demo tuned.
+    """
+    import shutil
+
+    from policies.export.exporter import export_heuristic
+
+    winner = max(
+        outcome["policies"], key=lambda n: outcome["policies"][n]["profit_per_day"]["mean"]
+    )
+    if winner == "ppo":
+        return winner, trained_dir
+    shutil.rmtree(out, ignore_errors=True)  # the demo's own previous export
+    export_heuristic(winner, SCENARIO, out, tuned_dir=str(OUT / "tuning"))
+    return winner, out
+
+
 def main() -> dict:
     console = Console()
     t0 = time.perf_counter()
@@ -133,10 +153,12 @@ def main() -> dict:
             f"{outcome['win_share'][name]:.0%}",
         )
     console.print(table)
+    winner, winner_dir = export_winner(outcome, policy_dir, OUT / "winner")
     console.print(f"report:        {outcome['report']} (and report.html beside it)")
     console.print(f"trained model: {model} (+ {Path(stats).name})")
     console.print(f"exported:      {policy_dir} (ONNX + manifest with SHA-256 of every file)")
-    console.print(f"serve it:      .venv/bin/python scripts/serve.py --policy {policy_dir}")
+    console.print(f"winner:        {winner} (best mean profit/day), exported to {winner_dir}")
+    console.print(f"serve it:      .venv/bin/python scripts/serve.py --policy {winner_dir}")
     console.print(f"tuned params:  {OUT / 'tuning' / SCENARIO}")
     console.print(
         "MLflow UI:     .venv/bin/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db  -> http://127.0.0.1:5000"
@@ -150,6 +172,8 @@ def main() -> dict:
         "report": outcome["report"],
         "model": model,
         "exported_policy": str(policy_dir),
+        "winner": winner,
+        "exported_winner": str(winner_dir),
         "wall_s": round(time.perf_counter() - t0, 1),
     }
     (OUT / "summary.json").write_text(json.dumps(summary, indent=2, default=float) + "\n")
