@@ -7,7 +7,9 @@
 column, or as ``on_hand_age_0``, ``on_hand_age_1``, ... columns; ``weekday``
 and ``day`` the same on every row). A refused row stops the run with the
 column, row and reason; nothing is skipped. Writes one row per store-SKU:
-store_id, sku_id, order_units, order_packs, alert, alert_response, rules, reason.
+store_id, sku_id, order_units, order_packs, alert, alert_response, rules, reason,
+and for a policy that plans transfers (``transfer_rules``) transfer_units,
+transfer_to and transfer_reasons (empty where nothing is sent).
 
     python scripts/recommend.py --policy DIR --example-state state.parquet --scenario city_fresh
 

@@ -1,6 +1,7 @@
 """The HTTP service: ``POST /recommend``, ``POST /feedback``, ``GET /health``, ``GET /metadata``.
 
-* ``/recommend`` takes one store's state as JSON columns (``policies.serving.state``)
+* ``/recommend`` takes one store's state as JSON columns (``policies.serving.state``),
+  or a city's stores (``store_ids``) for a policy that plans transfers,
   and answers the suggestions as columns (``Recommendations.to_columns``). With
   ``Content-Type: application/x-npz`` the body is an ``.npz`` of the same columns,
   and ``Accept: application/x-npz`` answers one (``policies.serving.npz``).
@@ -53,9 +54,10 @@ class StoreStateDoc(BaseModel):
     ``policies.serving.state.parse_state``, which names the refused field and row).
     """
 
-    store_id: str | None = Field(None, description="the store, as in the policy's catalog")
-    store_ids: list[str] | None = Field(
-        None, description="transfer policies only: the store of each row (a city's stores)"
+    # optional, not nullable: send one of the two (the schema says so; null is refused)
+    store_id: str = Field(None, description="the store, as in the policy's catalog")  # type: ignore[assignment]
+    store_ids: list[str] = Field(  # type: ignore[assignment]
+        None, description="transfer policies only, instead of store_id: each row's store"
     )
     weekday: int = Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")
     day: int = Field(0, ge=0, description="days since the review schedule's origin")

@@ -15,7 +15,8 @@ from typing import Any
 
 from policies.serving.errors import PolicyFormatError, PolicyIntegrityError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # written; 2 adds the optional ``transfers`` section and network.npz
+SERVED_VERSIONS = (1, 2)  # read: a version-1 folder is a version 2 without transfers
 MANIFEST = "manifest.json"
 MANIFEST_CHECKSUM = "manifest.sha256"
 KINDS = ("onnx", "heuristic")
@@ -79,11 +80,13 @@ def load_verified(folder: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
     except json.JSONDecodeError as err:
         raise PolicyFormatError(f"{folder}: {MANIFEST} is not valid JSON ({err})") from err
     version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in SERVED_VERSIONS or isinstance(version, bool):
         raise PolicyFormatError(
             f"{folder}: format_version {version!r} is not served by this version; "
-            f"allowed: {FORMAT_VERSION} (export the policy again with this version)"
+            f"allowed: {list(SERVED_VERSIONS)} (export the policy again with this version)"
         )
+    if version == 1 and "transfers" in manifest:
+        raise PolicyFormatError(f"{folder}: a transfers section needs format_version 2")
     if manifest.get("kind") not in KINDS:
         raise PolicyFormatError(f"{folder}: kind {manifest.get('kind')!r}; allowed: {KINDS}")
     listed: dict[str, str] = manifest.get("files", {})

@@ -81,17 +81,21 @@ NOT_A_NUMBER = "a number (not text, true/false or null)"
 
 
 class NumbersChecked(dict):
-    """Columns whose lists are known to hold only numbers where numbers belong.
+    """Columns whose lists hold no text, bool or null where numbers belong.
 
     Built only by ``policies.serving.state_json.read_json`` after it has proved
-    that a JSON body holds no text, ``true``, ``false`` or ``null`` among its
-    numbers; ``parse_state`` then skips its own scan of the elements' types.
+    it from a JSON body's bytes; ``parse_state`` then skips its own scan of the
+    elements' types (a nested list or object still fails the conversion).
     """
 
 
 @dataclass(frozen=True)
 class StateRows:
-    """Validated state of ``n`` store-SKU rows; indices refer to the catalog."""
+    """Validated state of ``n`` store-SKU rows; indices refer to the catalog.
+
+    ``sku`` may be shared with the catalog's memory of recent SKU lists and is
+    then read-only (copy it to change it).
+    """
 
     store: np.ndarray  # [n] int64
     sku: np.ndarray  # [n] int64
@@ -124,6 +128,14 @@ class StateRows:
         view (the columns left out are zeros) and cost less.
         """
         return self.on_hand_by_age[:, : self.ages_held]
+
+    def select(self, index: np.ndarray) -> StateRows:
+        """The rows at ``index`` (an integer array), in its order."""
+        fields: dict[str, Any] = {}
+        for name, value in vars(self).items():
+            fields[name] = value[index] if isinstance(value, np.ndarray) else value
+        fields["ages_held"] = _ages_held(fields["on_hand_by_age"])
+        return StateRows(**fields)
 
 
 def parse_state(columns: Mapping[str, Any], catalog: Catalog) -> StateRows:
@@ -447,7 +459,7 @@ def _values_by_column(
     raw = columns["on_hand_by_age"]
     if isinstance(raw, list | tuple):  # rows of ages: each row's elements
         for row, ages_of_row in enumerate(raw):
-            if isinstance(ages_of_row, list | tuple):
+            if isinstance(ages_of_row, list | tuple | np.ndarray):
                 _refuse_non_numbers(f"on_hand_by_age[{row}]", ages_of_row)
     else:
         _refuse_non_numbers("on_hand_by_age", raw)

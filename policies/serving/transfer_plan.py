@@ -5,11 +5,15 @@ rule, the transfer rules' parameters (manifest ``transfers``) and the courier
 network of its scenario (``network.npz``: road km between stores and each
 store's city; the tariff in the manifest). ``TransferPlanner.plan`` runs the
 same ``policies.transfers.TransferRules.plan`` as the lab, on the stores and
-SKUs of the request laid out as [stores, skus] arrays: store-SKUs the request
-leaves out hold nothing and need nothing, so they neither send nor receive.
-Transfers need the stores of a city in one request (``store_ids``); a
-one-store request gets none. The rules need no history: today's stock by age,
-forecast and arrivals are enough.
+SKUs of the request laid out as [stores, skus] arrays, one city at a time
+(couriers never cross cities, so planning each city alone plans the same
+transfers, and the rules' [stores, stores, skus] arrays stay a city's size):
+store-SKUs the request leaves out hold nothing and need nothing, so they
+neither send nor receive. Transfers need the stores of a city in one request
+(``store_ids``); a one-store request gets none. The rules need no history:
+today's stock by age, forecast and arrivals are enough. A city whose
+stores² × SKUs exceed ``MAX_PAIR_SKUS`` is refused by name rather than
+planned in gigabytes.
 """
 
 from __future__ import annotations
@@ -21,12 +25,13 @@ from typing import Any
 import numpy as np
 
 from policies.serving.catalog import Catalog
-from policies.serving.errors import PolicyFormatError
+from policies.serving.errors import PolicyFormatError, StateError
 from policies.serving.state import StateRows
 from policies.transfers import TransferInputs, TransferRules, UrgencyWeights
 from policies.view import on_hand_by_remaining_life
 
 NETWORK_FILE = "network.npz"
+MAX_PAIR_SKUS = 20_000_000  # stores² × SKUs of one city: the rules hold ~3 such float arrays
 
 
 @dataclass(frozen=True)
@@ -134,22 +139,41 @@ class TransferPlanner:
         return x, stores, skus
 
     def plan(self, rows: StateRows) -> RowTransfers:
+        """Transfers per row, planned city by city.
+
+        Raises:
+            StateError: a city's stores² × SKUs in the request exceed ``MAX_PAIR_SKUS``.
+        """
         n = rows.n
-        units = np.zeros(n, dtype=np.int64)
-        to_store = np.full(n, -1, dtype=np.int64)
-        reasons = [""] * n
-        x, stores, skus = self.inputs(rows)
-        if len(stores) < 2:  # a one-store request: no one to send to
-            return RowTransfers(units, to_store, reasons)
+        out = RowTransfers(np.zeros(n, dtype=np.int64), np.full(n, -1, dtype=np.int64), [""] * n)
+        city_of_row = self.network.city[rows.store]
+        for city in np.unique(city_of_row):
+            in_city = np.flatnonzero(city_of_row == city)
+            if len(np.unique(rows.store[in_city])) > 1:  # one store has no one to send to
+                self._plan_city(rows, in_city, str(city), out)
+        return out
+
+    def _plan_city(
+        self, rows: StateRows, in_city: np.ndarray, city: str, out: RowTransfers
+    ) -> None:
+        part = rows.select(in_city)
+        n_stores, n_skus = len(np.unique(part.store)), len(np.unique(part.sku))
+        if n_stores * n_stores * n_skus > MAX_PAIR_SKUS:
+            raise StateError(
+                "store_ids",
+                f"{n_stores} stores × {n_skus} SKUs in city {city}",
+                f"at most {MAX_PAIR_SKUS:,} store pairs × SKUs per city in one request "
+                "(send fewer SKUs per request)",
+            )
+        x, stores, skus = self.inputs(part)
         row_at = np.full((len(stores), len(skus)), -1, dtype=np.int64)
-        row_at[np.searchsorted(stores, rows.store), np.searchsorted(skus, rows.sku)] = np.arange(n)
+        row_at[np.searchsorted(stores, part.store), np.searchsorted(skus, part.sku)] = in_city
         store_ids = tuple(str(s) for s in self.catalog["store_ids"][stores])
         sku_ids = tuple(str(s) for s in self.catalog["sku_ids"][skus])
         for planned in self.rules.plan(x, store_ids, sku_ids):
             lines = np.flatnonzero(planned.units)
             where = row_at[planned.origin, lines]  # surplus needs stock: the row was sent
-            units[where] = planned.units[lines]
-            to_store[where] = stores[planned.destination]
+            out.units[where] = planned.units[lines]
+            out.to_store[where] = stores[planned.destination]
             for row, reason in zip(where.tolist(), planned.reasons, strict=True):
-                reasons[row] = reason
-        return RowTransfers(units, to_store, reasons)
+                out.reasons[row] = reason

@@ -20,7 +20,7 @@ from tests.exported_policies import REPO
 
 def test_exported_folder_lists_every_file_with_its_hash(ppo_policy_dir):
     manifest = load_manifest(ppo_policy_dir)
-    assert manifest["kind"] == "onnx" and manifest["format_version"] == 1
+    assert manifest["kind"] == "onnx" and manifest["format_version"] == 2
     assert set(manifest["files"]) == {"policy.onnx", "catalog.npz", "training_config.yaml"}
     assert [f["name"] for f in manifest["observation"]["features"]][-2:] == [
         "is_order_step",

@@ -91,11 +91,30 @@ def test_missing_extra_and_unknown_version_are_refused(ppo_policy_dir, tmp_path)
     manifest.pop("files")
     manifest.pop("format_version")
     write_manifest(future, manifest)  # a consistent folder...
-    text = (future / MANIFEST).read_text().replace('"format_version": 1', '"format_version": 2')
+    text = (future / MANIFEST).read_text().replace('"format_version": 2', '"format_version": 3')
     (future / MANIFEST).write_text(text)
     write_manifest(future, {k: v for k, v in json.loads(text).items() if k != "files"})
-    with pytest.raises(PolicyFormatError, match="format_version 2 is not served"):
+    with pytest.raises(PolicyFormatError, match="format_version 3 is not served"):
         Recommender.load(future)
+
+
+def rewrite_manifest(folder, **changes) -> None:
+    """Rewrite a copied folder's manifest with ``changes``, consistently hashed."""
+    manifest = json.loads((folder / MANIFEST).read_text())
+    manifest.pop("files")
+    write_manifest(folder, manifest | changes)
+
+
+def test_version_1_folders_are_served_and_transfers_need_version_2(
+    base_stock_policy_dir, transfer_policy_dir, store_state, tmp_path
+):
+    old = copy_policy(base_stock_policy_dir, tmp_path / "old")
+    rewrite_manifest(old, format_version=1)
+    assert Recommender.load(old).recommend(store_state).n == len(store_state["sku_ids"])
+    mixed = copy_policy(transfer_policy_dir, tmp_path / "mixed")
+    rewrite_manifest(mixed, format_version=1)  # an older reader would drop the transfers
+    with pytest.raises(PolicyFormatError, match="transfers section needs format_version 2"):
+        Recommender.load(mixed)
 
 
 def test_recommendations_are_a_pure_function_of_policy_and_state(ppo_policy_dir, store_state):

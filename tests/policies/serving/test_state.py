@@ -189,3 +189,12 @@ def test_arrays_of_bools_or_text_are_not_read_as_numbers(dtype):
     state["on_order"] = np.asarray(state["on_order"]).astype(dtype)
     with pytest.raises(StateError, match=r"^on_order: got 'an array of .*numbers \(int or float\)"):
         parse_state(state, CATALOG)
+
+
+def test_rows_of_ages_given_as_text_arrays_are_refused_by_row():
+    state = random_state(np.random.default_rng(8), CATALOG, 3, 2)
+    state["on_hand_by_age"] = [np.asarray(row) for row in state["on_hand_by_age"]]
+    parse_state(state, CATALOG)  # numeric arrays as rows are fine
+    state["on_hand_by_age"][2] = np.asarray(state["on_hand_by_age"][2]).astype(str)
+    with pytest.raises(StateError, match=r"^on_hand_by_age\[2\]: got 'an array of <U"):
+        parse_state(state, CATALOG)
