@@ -78,6 +78,9 @@ _NUMERIC_KINDS = frozenset("iuf")  # numpy dtype kinds read as numbers (bool and
 _NUMBER_TYPES = frozenset({int, float})  # a list's elements read as numbers at once
 _CONVERSION_ERRORS = (TypeError, ValueError, OverflowError)
 NOT_A_NUMBER = "a number (not text, true/false or null)"
+# counts are read as float64, which holds every whole number up to 2**53 (~9.0e15)
+# exactly; a larger count would be rounded without a word, so it is refused
+MAX_UNITS = 1e15
 
 
 class NumbersChecked(dict):
@@ -405,8 +408,8 @@ def _refuse_non_numbers(name: str, values: Any) -> None:
 
 
 def _whole_units(arr: np.ndarray) -> bool:
-    """Every value finite, >= 0 and whole (NaN fails the first test)."""
-    return bool((arr >= 0).all() and (arr < np.inf).all() and (np.floor(arr) == arr).all())
+    """Every value >= 0, at most ``MAX_UNITS`` and whole (NaN fails the first test)."""
+    return bool((arr >= 0).all() and (arr <= MAX_UNITS).all() and (np.floor(arr) == arr).all())
 
 
 def _within(arr: np.ndarray, low: float, *, inclusive: bool = True) -> bool:
@@ -444,6 +447,7 @@ def _units(name: str, arr: np.ndarray) -> np.ndarray:
     _first_bad(name, arr, ~np.isfinite(arr), "a finite number of units")
     _first_bad(name, arr, arr < 0, "units >= 0")
     _first_bad(name, arr, arr != np.floor(arr), "whole units")
+    _first_bad(name, arr, arr > MAX_UNITS, f"at most {MAX_UNITS:.0e} units")
     return arr
 
 

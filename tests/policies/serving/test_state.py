@@ -198,3 +198,12 @@ def test_rows_of_ages_given_as_text_arrays_are_refused_by_row():
     state["on_hand_by_age"][2] = np.asarray(state["on_hand_by_age"][2]).astype(str)
     with pytest.raises(StateError, match=r"^on_hand_by_age\[2\]: got 'an array of <U"):
         parse_state(state, CATALOG)
+
+
+def test_a_count_too_large_to_hold_exactly_is_refused_not_rounded():
+    state = random_state(np.random.default_rng(9), CATALOG, 3, 2)
+    state["on_order"][1] = 2**53 + 1  # as a float it would read 2**53
+    with pytest.raises(StateError, match=r"^on_order\[1\]: got 9007199254740992; allowed: at most"):
+        parse_state(state, CATALOG)
+    state["on_order"][1] = 10**15  # the largest count accepted
+    assert parse_state(state, CATALOG).on_order[1] == 10**15
