@@ -162,10 +162,7 @@ class Simulation:
         self.pick_unit = np.where(skus.break_pack, 1, skus.case_pack).astype(np.int64)
         store_dc = network.store_dc()
         self.dc_stores = [np.flatnonzero(store_dc == j) for j in range(network.n_dcs)]
-        pos = network.store_positions_km()
-        straight = np.sqrt(((pos[:, None, :] - pos[None, :, :]) ** 2).sum(axis=2))
-        detour = network.couriers.detour_factor if network.couriers else 1.0
-        self.road_km = straight * detour
+        self.road_km = network.road_km()
         self.courier_pool = (
             simpy.Resource(self.env, capacity=network.couriers.size) if network.couriers else None
         )

@@ -334,6 +334,12 @@ class NetworkSpec:
         """[stores, 2] float64 (x_km, y_km)."""
         return np.array([[s.x_km, s.y_km] for s in self.stores], dtype=np.float64).reshape(-1, 2)
 
+    def road_km(self) -> np.ndarray:
+        """[stores, stores] courier road km: straight-line km times the pool's detour factor."""
+        pos = self.store_positions_km()
+        straight = np.sqrt(((pos[:, None, :] - pos[None, :, :]) ** 2).sum(axis=2))
+        return straight * (self.couriers.detour_factor if self.couriers else 1.0)
+
     def store_dc(self) -> np.ndarray:
         """[stores] int: index of each store's DC."""
         return np.array([s.dc for s in self.stores], dtype=np.int64)

@@ -53,14 +53,11 @@ def courier_network_from_scenario(
 ) -> tuple[np.ndarray, np.ndarray, dict[str, float] | None]:
     """(road km [stores, stores], city [stores], courier tariff or None) of a scenario.
 
-    Road km are the simulator's: straight-line km between store positions times
-    the pool's detour factor.
+    Road km are the simulator's (``NetworkSpec.road_km``).
     """
     spec = load_scenario(scenario, overrides).network
-    pos = spec.store_positions_km()
-    straight = np.sqrt(((pos[:, None, :] - pos[None, :, :]) ** 2).sum(axis=2))
     pool = spec.couriers
-    road_km = straight * (pool.detour_factor if pool else 1.0)
+    road_km = spec.road_km()
     city = np.array([s.city for s in spec.stores], dtype=str)
     tariff = (
         {"cost_per_trip": float(pool.cost_per_trip), "cost_per_km": float(pool.cost_per_km)}
