@@ -282,9 +282,10 @@ def _values_at_once(
         return None
     values: dict[str, Any] = dict(zip(names, units, strict=True))
     on_hand = by_age.sum(axis=1)
-    values.setdefault("on_shelf", on_hand)
-    values.setdefault("arriving_1d", np.zeros(n))
-    values.setdefault("dc_on_hand", np.zeros(n))
+    default = _Defaults(on_hand, catalog, store, sku, weekday)
+    for name in OPTIONAL_UNIT_COLUMNS:
+        if name not in values:
+            values[name] = default(name)
     if not (
         (values["on_shelf"] <= on_hand).all()
         and (values["arriving_1d"] <= values["on_order"]).all()
@@ -293,7 +294,7 @@ def _values_at_once(
         return None
     for name in RATIO_COLUMNS:
         if name not in columns:
-            values[name] = np.ones(n)
+            values[name] = default(name)
             continue
         values[name] = ratio = _vector(columns[name], n)
         if ratio is None or not _within(ratio, 0.0, inclusive=False):
@@ -306,15 +307,13 @@ def _values_at_once(
         if scale is None or not _within(scale, 1.0):
             return None
     else:
-        values["scale"] = catalog["scale"][store, sku].astype(np.float64)
+        values["scale"] = default("scale")
     if "lead_time_days" in columns:
         values["lead_time_days"] = lead = _vector(columns["lead_time_days"], n)
         if lead is None or not _within(lead, 0.0):
             return None
     else:
-        values["lead_time_days"] = catalog["lead_time_days_by_weekday"][store, weekday].astype(
-            np.float64
-        )
+        values["lead_time_days"] = default("lead_time_days")
     values["ages_held"] = _ages_held(by_age)
     if width < ages:
         padded = np.zeros((n, ages))
@@ -323,6 +322,29 @@ def _values_at_once(
     values["on_hand_by_age"] = by_age
     values["on_hand"] = on_hand
     return values
+
+
+@dataclass(frozen=True)
+class _Defaults:
+    """The value of an optional column a state leaves out (the module's table), for both passes."""
+
+    on_hand: np.ndarray
+    catalog: Catalog
+    store: np.ndarray
+    sku: np.ndarray
+    weekday: int
+
+    def __call__(self, name: str) -> np.ndarray:
+        if name == "on_shelf":
+            return self.on_hand  # all on hand is on the shelf
+        if name in RATIO_COLUMNS:
+            return np.ones(len(self.sku))
+        if name == "scale":
+            return self.catalog["scale"][self.store, self.sku].astype(np.float64)
+        if name == "lead_time_days":
+            by_weekday = self.catalog["lead_time_days_by_weekday"]
+            return by_weekday[self.store, self.weekday].astype(np.float64)
+        return np.zeros(len(self.sku))  # arriving_1d, dc_on_hand
 
 
 def _ages_held(by_age: np.ndarray) -> int:
@@ -497,18 +519,16 @@ def _values_by_column(
     }
     for name in UNIT_COLUMNS:
         values[name] = _units(name, _column(columns, name, n))
-    defaults = {"on_shelf": on_hand, "arriving_1d": np.zeros(n), "dc_on_hand": np.zeros(n)}
+    default = _Defaults(on_hand, catalog, store, sku, weekday)
     for name in OPTIONAL_UNIT_COLUMNS:
-        values[name] = (
-            _units(name, _column(columns, name, n)) if name in columns else defaults[name]
-        )
+        values[name] = _units(name, _column(columns, name, n)) if name in columns else default(name)
     for name in RATIO_COLUMNS:
         if name in columns:
             arr = _column(columns, name, n)
             _first_bad(name, arr, ~np.isfinite(arr) | (arr <= 0), "a finite ratio > 0")
             values[name] = arr
         else:
-            values[name] = np.ones(n)
+            values[name] = default(name)
     forecast = _column(columns, "forecast", n)
     _first_bad("forecast", forecast, ~np.isfinite(forecast) | (forecast < 0), "units/day >= 0")
     values["forecast"] = forecast
@@ -516,13 +536,13 @@ def _values_by_column(
         scale = _column(columns, "scale", n)
         _first_bad("scale", scale, ~np.isfinite(scale) | (scale < 1), "a finite number >= 1")
     else:
-        scale = catalog["scale"][store, sku].astype(np.float64)
+        scale = default("scale")
     values["scale"] = scale
     if "lead_time_days" in columns:
         lead = _column(columns, "lead_time_days", n)
         _first_bad("lead_time_days", lead, ~np.isfinite(lead) | (lead < 0), "days >= 0")
     else:
-        lead = catalog["lead_time_days_by_weekday"][store, weekday].astype(np.float64)
+        lead = default("lead_time_days")
     values["lead_time_days"] = lead
 
     _first_bad(
