@@ -274,6 +274,8 @@ def export_heuristic(
     tuned = json.loads(tuned_file.read_text()) if tuned_file.is_file() else None
     catalog = catalog_from_scenario(scenario, decision_hour)
     files = {CATALOG_FILE: catalog_bytes(catalog)}
+    served = conf if transfers is None else [conf, transfers]  # every parameter served
+    digested = json.dumps(served, sort_keys=True).encode()
     manifest: dict[str, Any] = {
         "kind": "heuristic",
         "policy": policy,
@@ -289,7 +291,7 @@ def export_heuristic(
         "training": {
             "tuned_file": str(tuned_file) if tuned else None,
             "train_seeds": tuned.get("train_seeds") if tuned else None,
-            "config_digest": hashlib.sha256(json.dumps(conf, sort_keys=True).encode()).hexdigest(),
+            "config_digest": hashlib.sha256(digested).hexdigest(),
         },
         "evaluation": {"train_profit_per_day": tuned.get("best_profit_per_day")} if tuned else {},
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -306,8 +308,6 @@ def export_heuristic(
             "file": NETWORK_FILE,
             "needs": "the stores of a city in one request (store_ids); one store gets none",
         }
-        digest = json.dumps([conf, transfers], sort_keys=True).encode()
-        manifest["training"]["config_digest"] = hashlib.sha256(digest).hexdigest()
     return _write_folder(Path(out), manifest, files)
 
 

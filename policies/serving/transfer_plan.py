@@ -105,12 +105,17 @@ class TransferPlanner:
         self.network = network
         self.catalog = catalog
 
-    def inputs(self, rows: StateRows) -> tuple[TransferInputs, np.ndarray, np.ndarray]:
-        """The rules' [stores, skus] inputs over the request's stores and SKUs (in
-        catalog order), with those stores and SKUs."""
+    def inputs(
+        self,
+        rows: StateRows,
+        stores: np.ndarray,
+        at_store: np.ndarray,
+        skus: np.ndarray,
+        at_sku: np.ndarray,
+    ) -> TransferInputs:
+        """The rules' [stores, skus] inputs over ``stores`` and ``skus`` (catalog indices,
+        as ``np.unique`` of the rows' with its inverse ``at_store`` / ``at_sku``)."""
         cat, net = self.catalog, self.network
-        stores, at_store = np.unique(rows.store, return_inverse=True)
-        skus, at_sku = np.unique(rows.sku, return_inverse=True)
         shape = (len(stores), len(skus))
         life = cat["shelf_life_days"][skus].astype(np.int64)
         by_life_rows = on_hand_by_remaining_life(rows.on_hand_by_age, life[at_sku])
@@ -136,7 +141,7 @@ class TransferPlanner:
             cost_per_trip=net.cost_per_trip,
             cost_per_km=net.cost_per_km,
         )
-        return x, stores, skus
+        return x
 
     def plan(self, rows: StateRows) -> RowTransfers:
         """Transfers per row, planned city by city.
@@ -148,26 +153,27 @@ class TransferPlanner:
         out = RowTransfers(np.zeros(n, dtype=np.int64), np.full(n, -1, dtype=np.int64), [""] * n)
         city_of_row = self.network.city[rows.store]
         for city in np.unique(city_of_row):
-            in_city = np.flatnonzero(city_of_row == city)
-            if len(np.unique(rows.store[in_city])) > 1:  # one store has no one to send to
-                self._plan_city(rows, in_city, str(city), out)
+            self._plan_city(rows, np.flatnonzero(city_of_row == city), str(city), out)
         return out
 
     def _plan_city(
         self, rows: StateRows, in_city: np.ndarray, city: str, out: RowTransfers
     ) -> None:
         part = rows.select(in_city)
-        n_stores, n_skus = len(np.unique(part.store)), len(np.unique(part.sku))
-        if n_stores * n_stores * n_skus > MAX_PAIR_SKUS:
+        stores, at_store = np.unique(part.store, return_inverse=True)
+        skus, at_sku = np.unique(part.sku, return_inverse=True)
+        if len(stores) < 2:  # one store has no one to send to
+            return
+        if len(stores) ** 2 * len(skus) > MAX_PAIR_SKUS:
             raise StateError(
                 "store_ids",
-                f"{n_stores} stores × {n_skus} SKUs in city {city}",
+                f"{len(stores)} stores × {len(skus)} SKUs in city {city}",
                 f"at most {MAX_PAIR_SKUS:,} store pairs × SKUs per city in one request "
                 "(send fewer SKUs per request)",
             )
-        x, stores, skus = self.inputs(part)
+        x = self.inputs(part, stores, at_store, skus, at_sku)
         row_at = np.full((len(stores), len(skus)), -1, dtype=np.int64)
-        row_at[np.searchsorted(stores, part.store), np.searchsorted(skus, part.sku)] = in_city
+        row_at[at_store, at_sku] = in_city
         store_ids = tuple(str(s) for s in self.catalog["store_ids"][stores])
         sku_ids = tuple(str(s) for s in self.catalog["sku_ids"][skus])
         for planned in self.rules.plan(x, store_ids, sku_ids):
