@@ -59,9 +59,10 @@ def by_column(columns: dict) -> object:
         state_module._values_at_once = original
 
 
-def outcome(columns: dict) -> object:
+def outcome(columns: object, catalog: object = CATALOG) -> object:
+    """The parsed rows, or the refusal's message."""
     try:
-        return parse_state(columns, CATALOG)
+        return parse_state(columns, catalog)  # type: ignore[arg-type]
     except StateError as err:
         return str(err)
 

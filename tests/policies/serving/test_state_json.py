@@ -12,15 +12,8 @@ from hypothesis import strategies as st
 from policies.serving import StateError
 from policies.serving.state import NumbersChecked, parse_state
 from policies.serving.state_json import numbers_are_numbers, read_json
-from tests.policies.serving.test_state import CATALOG, NUMERIC, ODD_VALUES, same
+from tests.policies.serving.test_state import CATALOG, NUMERIC, ODD_VALUES, outcome, same
 from tests.policies.serving.tiny_catalog import N_AGES, random_state
-
-
-def outcome(columns: object) -> object:
-    try:
-        return parse_state(columns, CATALOG)  # type: ignore[arg-type]
-    except StateError as err:
-        return str(err)
 
 
 @st.composite
