@@ -40,11 +40,11 @@ from gymnasium.vector.utils import batch_space
 from envs.common.actions import validate_multidiscrete
 from envs.retail.config import Control, RetailEnvConfig
 from envs.retail.core import RetailCore, StepDecisions
-from envs.retail.features import CLIP, FEATURES, N_FEATURES
 from sim.errors import ConfigError
+from sim.features import CLIP, N_OBSERVATION, OBSERVATION_NAMES, observation_rows
 
-AGENT_FEATURES = (*(name for name, _ in FEATURES), "is_order_step", "hour_of_day")
-N_AGENT_FEATURES = len(AGENT_FEATURES)
+AGENT_FEATURES = OBSERVATION_NAMES  # the observation contract (sim.features)
+N_AGENT_FEATURES = N_OBSERVATION
 
 
 class SkuAgents:
@@ -98,13 +98,12 @@ class SkuAgents:
     def observe(self) -> np.ndarray:
         """[agents, N_AGENT_FEATURES] float32."""
         core = self.core
-        feats = core.features().reshape(-1, N_FEATURES)[core.agent_index]
-        hour = core.step_hours[core.step_index]
-        extra = np.broadcast_to(
-            np.array([1.0 if core.is_decision_step else 0.0, hour / 24.0], dtype=np.float32),
-            (self.num_agents, 2),
+        rows = observation_rows(
+            core.view(),
+            is_order_step=1.0 if core.is_decision_step else 0.0,
+            hour_of_day=float(core.step_hours[core.step_index]),
         )
-        return np.concatenate([feats, extra], axis=1)
+        return np.ascontiguousarray(rows.T[core.agent_index])
 
     def step(self, actions: object) -> tuple[np.ndarray, bool]:
         """Apply a batch of actions and run to the next step.

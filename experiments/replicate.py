@@ -39,8 +39,8 @@ def tracked_store_skus(scenario: Scenario) -> list[tuple[int, int]]:
 
 
 def _daily_record(sim: Simulation, tracked: list[tuple[int, int]], out: dict[str, list]) -> None:
-    st = sim.state
-    out["on_hand"].append([int(st.store_units[s, k]) for s, k in tracked])
+    st = sim.snapshot()
+    out["on_hand"].append([int(st.store_on_hand[s, k]) for s, k in tracked])
     out["lost"].append(
         [int(st.demand_yesterday[s, k] - st.sales_yesterday[s, k]) for s, k in tracked]
     )
@@ -145,5 +145,6 @@ def replicate_perishable(
 def _result(sim: Simulation, traj: dict[str, list]) -> dict[str, Any]:
     k = dict(sim.kpis().chain)
     k["profit_per_day"] = k["profit"] / max(k["period_days"], 1e-9)
-    flows = {f"{o}->{d}": units for (o, d), units in sim.counters.network.transfer_flows.items()}
+    transfer_flows = sim.counters_view().network.transfer_flows
+    flows = {f"{o}->{d}": units for (o, d), units in transfer_flows.items()}
     return {"kpis": k, "trajectory": traj, "transfer_flows": flows}

@@ -3,7 +3,7 @@
 ``predict`` follows stable-baselines3 (``predict(obs, state=None,
 episode_start=None, deterministic=True) -> (action, state)``), so a trained
 SB3 model, the exact optimum and a heuristic are evaluated by the same loop.
-Heuristics decide on a ``ReplenishmentView``; ``HeuristicAgent`` builds it
+Heuristics decide on a ``StoreSkuView``; ``HeuristicAgent`` builds it
 from the observation (single-SKU env) or from the simulator snapshot behind a
 retail env, and maps the orders to the env's action.
 """
@@ -19,7 +19,8 @@ from envs.perishable.env import PerishableInventoryEnv
 from envs.retail.env import RetailEnv
 from policies.runner import ReplenishmentRule
 from policies.sim_view import view_from_sim
-from policies.view import OrderDecision, ReplenishmentView
+from policies.view import OrderDecision
+from sim.store_sku import StoreSkuView
 
 
 class Agent(Protocol):
@@ -36,7 +37,7 @@ class Agent(Protocol):
     def explain(self) -> list[str]: ...
 
 
-def perishable_view(env: PerishableInventoryEnv, obs: np.ndarray) -> ReplenishmentView:
+def perishable_view(env: PerishableInventoryEnv, obs: np.ndarray) -> StoreSkuView:
     """The single-SKU env's observation as a view (one row)."""
     k = env.n_stock
     stock = np.asarray(obs[:k], dtype=np.float64)
@@ -53,7 +54,7 @@ def perishable_view(env: PerishableInventoryEnv, obs: np.ndarray) -> Replenishme
     mean = float(pmf @ support)
     sd = float(np.sqrt(pmf @ (support - mean) ** 2))
     one = lambda v: np.array([float(v)])  # noqa: E731
-    return ReplenishmentView(
+    return StoreSkuView(
         on_hand=one(stock.sum()),
         on_order=one(pipeline.sum()),
         on_hand_by_life=by_life,
@@ -86,7 +87,7 @@ class HeuristicAgent:
         self.env = env.unwrapped
         if not isinstance(self.env, PerishableInventoryEnv | RetailEnv):
             raise TypeError(f"HeuristicAgent plays ShelfLife envs; got {type(self.env).__name__}")
-        self._last: tuple[ReplenishmentView, OrderDecision] | None = None
+        self._last: tuple[StoreSkuView, OrderDecision] | None = None
 
     def reset(self, seed: int | None = None) -> None:
         self._last = None

@@ -28,14 +28,10 @@ from policies.history import DailyHistory
 from policies.runner import ReplenishmentRule
 from policies.sim_view import store_lead_time_days
 from policies.transfers import PlannedTransfer, TransferRules, transfer_inputs_from_sim
-from policies.view import (
-    OrderDecision,
-    ReplenishmentView,
-    on_hand_by_remaining_life,
-    round_to_packs,
-)
+from policies.view import OrderDecision
 from sim.engine import Simulation
 from sim.errors import ConfigError
+from sim.store_sku import StoreSkuView, on_hand_by_remaining_life, round_to_packs
 
 
 def _plan_and_send(
@@ -74,7 +70,7 @@ class TransferRulesPolicy:
     def observe(self, sim: Simulation, forecast: np.ndarray) -> None:
         self.last_transfers = _plan_and_send(sim, self.transfers, forecast)
 
-    def decide(self, view: ReplenishmentView) -> OrderDecision:
+    def decide(self, view: StoreSkuView) -> OrderDecision:
         return self.replenishment.decide(view)
 
     def explain_transfers(self) -> list[str]:
@@ -124,7 +120,7 @@ class TieredAlertsPolicy:
             sim, self.transfers, forecast, origin_mask=tier >= Tier.ORANGE
         )
 
-    def decide(self, view: ReplenishmentView) -> OrderDecision:
+    def decide(self, view: StoreSkuView) -> OrderDecision:
         base = self.replenishment.decide(view)
         if self.alerts is None:
             return base

@@ -33,7 +33,7 @@ class DailyHistory:
         """Call once a day at the decision time: closes yesterday's row, opens today's."""
         if sim.day == self._day:
             return
-        c = sim.counters.store
+        c = sim.counters_view().store
         totals = (c.sold_units.copy(), c.received_units.copy())
         if self._last_totals is not None and self._opening_today is not None:
             self._append(
@@ -42,7 +42,7 @@ class DailyHistory:
                 self._opening_today,
                 self._forecast_today,
             )
-        on_hand = sim.state.store_on_hand().copy()
+        on_hand = sim.snapshot().store_on_hand.copy()
         if self.first_stocked_day is None:
             self.first_stocked_day = np.where(on_hand > 0, sim.day, -1)
         else:

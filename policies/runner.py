@@ -9,15 +9,16 @@ from typing import Protocol
 import numpy as np
 
 from policies.sim_view import view_from_sim
-from policies.view import OrderDecision, ReplenishmentView
+from policies.view import OrderDecision
 from sim.engine import Simulation
+from sim.store_sku import StoreSkuView
 
 
 class ReplenishmentRule(Protocol):
     """Decides store orders from a view; a rule may also have ``observe(sim, forecast)``,
     called first each day, to act on the simulator (transfers, markdowns)."""
 
-    def decide(self, view: ReplenishmentView) -> OrderDecision: ...
+    def decide(self, view: StoreSkuView) -> OrderDecision: ...
 
 
 def oracle_forecast(sim: Simulation) -> np.ndarray:

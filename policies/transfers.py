@@ -225,7 +225,7 @@ class TransferRules:
 
 def transfer_inputs_from_sim(sim: Simulation, forecast_daily: np.ndarray) -> TransferInputs:
     """The city's state from a running simulator (forecast from the caller)."""
-    from policies.view import on_hand_by_remaining_life
+    from sim.store_sku import on_hand_by_remaining_life
 
     spec = sim.spec
     snap = sim.snapshot()

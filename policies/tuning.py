@@ -51,12 +51,12 @@ class SmoothedDemand:
             self._forecast = (
                 sim.expected_daily_units().copy()
                 if sim.day == 0
-                else sim.state.demand_yesterday.astype(float)
+                else sim.snapshot().demand_yesterday.astype(float)
             )
             self._day = sim.day
         elif sim.day != self._day:
             a = FORECAST_SMOOTHING
-            self._forecast = a * sim.state.demand_yesterday + (1 - a) * self._forecast
+            self._forecast = a * sim.snapshot().demand_yesterday + (1 - a) * self._forecast
             self._day = sim.day
         return self._forecast
 

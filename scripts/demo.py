@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     b = sim.balance
     console.print(
         f"Ledger since t=0: entered {b.entered:,} = on hand {sim.units_on_hand():,} + in transit "
-        f"{sim.state.in_transit_units:,} + sold {b.sold:,} + wasted {b.wasted:,} + damaged "
+        f"{sim.units_in_transit():,} + sold {b.sold:,} + wasted {b.wasted:,} + damaged "
         f"{b.damaged:,}  (balanced)"
     )
     console.print(f"Simulated {args.warmup_days + args.days} days in {wall:.1f} s.")

@@ -170,7 +170,7 @@ def forecast_accuracy(
     forecast = SmoothedDemand()
     for _ in range(days):
         run_rule(sim, rule, 1, forecast=forecast)
-        history.append(sim.state.demand_yesterday.reshape(-1).astype(float))
+        history.append(sim.snapshot().demand_yesterday.reshape(-1).astype(float))
     h = np.stack(history[1:])  # day 0's 'yesterday' is the seeded history
     category = np.broadcast_to(
         scenario.network.skus.category, (scenario.network.n_stores, scenario.network.n_skus)

@@ -27,12 +27,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import simpy
 
+from sim.context import UrgentTimeout
 from sim.enums import EventKind, Stream
 from sim.state import Shipment, ShipmentKind
 from sim.stores import receive, serve_until, take_for_transfer
 
 if TYPE_CHECKING:
-    from sim.engine import Simulation
+    from sim.context import SimContext
 
 
 @dataclass(frozen=True)
@@ -63,66 +64,69 @@ def split_into_trips(units: np.ndarray, capacity: int) -> list[np.ndarray]:
 
 
 def courier_trip(
-    sim: Simulation, origin: int, destination: int, units: np.ndarray
+    ctx: SimContext, origin: int, destination: int, units: np.ndarray
 ) -> Generator[simpy.Event, None, None]:
-    pool = sim.spec.couriers
+    pool = ctx.spec.couriers
     assert pool is not None
-    rng = sim.streams.stream(Stream.COURIER)
-    net = sim.counters.network
-    requested_at = sim.env.now
+    rng = ctx.streams.stream(Stream.COURIER)
+    net = ctx.counters.network
+    requested_at = ctx.now
+    if ctx.env.now < requested_at:
+        # started by a driver at ``requested_at``: begin there, before ordinary events
+        yield UrgentTimeout(ctx.env, requested_at - ctx.env.now)
     while True:
-        request = sim.courier_pool.request()
+        request = ctx.courier_pool.request()
         yield request
-        accepted_at = sim.env.now
-        yield sim.env.timeout(float(rng.exponential(pool.acceptance_delay_hours)))
+        accepted_at = ctx.env.now
+        yield ctx.env.timeout(float(rng.exponential(pool.acceptance_delay_hours)))
         if rng.random() < pool.no_show_probability:
             net.courier_no_shows += 1
-            sim.courier_pool.release(request)
-            sim.record(EventKind.COURIER_NO_SHOW, origin, "re-dispatching")
+            ctx.courier_pool.release(request)
+            ctx.record(EventKind.COURIER_NO_SHOW, origin, "re-dispatching")
             continue
         break
-    serve_until(sim, origin, sim.env.now)
-    taken = take_for_transfer(sim, origin, units)
+    serve_until(ctx, origin, ctx.env.now)
+    taken = take_for_transfer(ctx, origin, units)
     carried = taken.sum(axis=1)
     short = int(units.sum() - carried.sum())
     net.courier_short_pick_units += short
     net.courier_trips += 1
     net.courier_cost += pool.cost_per_trip
-    sim.record(
+    ctx.record(
         EventKind.COURIER_PICKUP,
         origin,
-        f"to={sim.spec.stores[destination].store_id} units={int(carried.sum())} short={short}",
+        f"to={ctx.spec.stores[destination].store_id} units={int(carried.sum())} short={short}",
     )
     if not carried.any():
-        net.courier_busy_hours += sim.env.now - accepted_at
-        sim.courier_pool.release(request)
+        net.courier_busy_hours += ctx.env.now - accepted_at
+        ctx.courier_pool.release(request)
         return
-    sim.counters.store.transfer_out_units[origin] += carried
-    st = sim.state
+    ctx.counters.store.transfer_out_units[origin] += carried
+    st = ctx.state
     shipment = Shipment(
-        ShipmentKind.COURIER, origin, destination, taken, sim.env.now, 0.0, requested_at
+        ShipmentKind.COURIER, origin, destination, taken, ctx.env.now, 0.0, requested_at
     )
-    km = float(sim.road_km[origin, destination])
-    shipment.arrive_hours = sim.env.now + km / pool.speed_kmh
+    km = float(ctx.road_km[origin, destination])
+    shipment.arrive_hours = ctx.env.now + km / pool.speed_kmh
     st.shipments.append(shipment)
     st.in_transit_units += int(carried.sum())
-    yield sim.env.timeout(shipment.arrive_hours - sim.env.now)
-    serve_until(sim, destination, sim.env.now)
+    yield ctx.env.timeout(shipment.arrive_hours - ctx.env.now)
+    serve_until(ctx, destination, ctx.env.now)
     st.shipments.remove(shipment)
     st.in_transit_units -= int(carried.sum())
-    accepted, wasted, _ = receive(sim, destination, taken, shipment.depart_hours, from_truck=False)
-    sim.counters.store.transfer_in_units[destination] += carried
+    accepted, wasted, _ = receive(ctx, destination, taken, shipment.depart_hours, from_truck=False)
+    ctx.counters.store.transfer_in_units[destination] += carried
     net.courier_units += int(carried.sum())
     pair = (origin, destination)
     net.transfer_flows[pair] = net.transfer_flows.get(pair, 0) + int(carried.sum())
     net.courier_km += km
     net.courier_cost += pool.cost_per_km * km
     net.courier_co2_kg += pool.co2_kg_per_km * km
-    net.courier_busy_hours += sim.env.now - accepted_at
-    net.transfer_response_hours_sum += sim.env.now - requested_at
-    sim.courier_pool.release(request)
-    sim.record(
+    net.courier_busy_hours += ctx.env.now - accepted_at
+    net.transfer_response_hours_sum += ctx.env.now - requested_at
+    ctx.courier_pool.release(request)
+    ctx.record(
         EventKind.COURIER_DELIVERY,
         destination,
-        f"from={sim.spec.stores[origin].store_id} units={accepted} km={km:.2f} wasted={wasted}",
+        f"from={ctx.spec.stores[origin].store_id} units={accepted} km={km:.2f} wasted={wasted}",
     )

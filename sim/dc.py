@@ -28,7 +28,7 @@ from sim.state import Shipment, ShipmentKind
 from sim.stores import receive, serve_until
 
 if TYPE_CHECKING:
-    from sim.engine import Simulation
+    from sim.context import SimContext
 
 
 def split_by_age(taken: np.ndarray, per_store: np.ndarray) -> np.ndarray:
@@ -69,37 +69,37 @@ def _split_by_age(taken: np.ndarray, per_store: np.ndarray) -> np.ndarray:
     return np.clip(overlap, 0, None)[:, :, ::-1]
 
 
-def dc_process(sim: Simulation, dc: int) -> Generator[simpy.Event, None, None]:
+def dc_process(ctx: SimContext, dc: int) -> Generator[simpy.Event, None, None]:
     """The DC's daily cycle: cut-off and departure on delivery weekdays."""
-    spec = sim.spec.dcs[dc]
+    spec = ctx.spec.dcs[dc]
     while True:
-        day_start = 24.0 * sim.day
-        if sim.weekday(sim.day) in spec.delivery_weekdays:
-            yield sim.env.timeout(max(0.0, day_start + spec.order_cutoff_hour - sim.env.now))
-            close_order_book(sim, dc)
-            yield sim.env.timeout(max(0.0, day_start + spec.departure_hour - sim.env.now))
-            dispatch(sim, dc)
-        yield sim.env.timeout(max(0.0, day_start + 24.0 - sim.env.now))
+        day_start = 24.0 * ctx.day
+        if ctx.weekday(ctx.day) in spec.delivery_weekdays:
+            yield ctx.env.timeout(max(0.0, day_start + spec.order_cutoff_hour - ctx.env.now))
+            close_order_book(ctx, dc)
+            yield ctx.env.timeout(max(0.0, day_start + spec.departure_hour - ctx.env.now))
+            dispatch(ctx, dc)
+        yield ctx.env.timeout(max(0.0, day_start + 24.0 - ctx.env.now))
         # wait for the day boundary at the same instant to run (it has URGENT priority)
 
 
-def close_order_book(sim: Simulation, dc: int) -> None:
-    stores = sim.dc_stores[dc]
-    st = sim.state
+def close_order_book(ctx: SimContext, dc: int) -> None:
+    stores = ctx.dc_stores[dc]
+    st = ctx.state
     st.dc_to_ship[stores] += st.dc_new_orders[stores]
     st.dc_new_orders[stores] = 0
 
 
-def dispatch(sim: Simulation, dc: int) -> None:
+def dispatch(ctx: SimContext, dc: int) -> None:
     """Pick the day's list, allocate fairly when short, and send one truck per store."""
-    spec = sim.spec
+    spec = ctx.spec
     dc_spec = spec.dcs[dc]
-    stores = sim.dc_stores[dc]
-    st = sim.state
+    stores = ctx.dc_stores[dc]
+    st = ctx.state
     requested = st.dc_to_ship[stores]
     if not requested.any():
         return
-    pack = sim.pick_unit
+    pack = ctx.pick_unit
     if dc_spec.unlimited_stock:
         alloc = requested.copy()
     else:
@@ -111,20 +111,20 @@ def dispatch(sim: Simulation, dc: int) -> None:
         st.dc_to_ship[stores] = unfilled
     else:
         st.dc_to_ship[stores] = 0
-        sim.counters.dc.cancelled_store_order_units[dc] += unfilled.sum(axis=0)
+        ctx.counters.dc.cancelled_store_order_units[dc] += unfilled.sum(axis=0)
         for k, store in enumerate(stores):
-            sim.consume_order_queue(int(store), int(unfilled[k].sum()), respond=False)
+            ctx.consume_order_queue(int(store), int(unfilled[k].sum()), respond=False)
     total = alloc.sum(axis=0)
     if dc_spec.unlimited_stock:
         by_store = np.zeros((len(stores), spec.n_skus, st.store_stock.shape[2]), dtype=np.int64)
         by_store[:, :, 0] = alloc
-        sim.balance.entered += int(total.sum())
-        sim.counters.dc.received_units[dc] += total
+        ctx.balance.entered += int(total.sum())
+        ctx.counters.dc.received_units[dc] += total
     else:
         taken = issue(st.dc_stock[dc], total, IssuingRule.FIFO)
         by_store = split_by_age(taken, alloc)
-    sim.counters.dc.shipped_units[dc] += total
-    now = sim.env.now
+    ctx.counters.dc.shipped_units[dc] += total
+    now = ctx.env.now
     for k, store in enumerate(stores):
         units = int(alloc[k].sum())
         if units == 0:
@@ -138,35 +138,35 @@ def dispatch(sim: Simulation, dc: int) -> None:
         st.store_in_transit[store] += alloc[k]
         st.in_transit_units += units
         st.shipments.append(shipment)
-        sim.counters.network.truck_trips += 1
-        sim.counters.network.truck_cost += dc_spec.truck_cost_per_trip
-        sim.record(
+        ctx.counters.network.truck_trips += 1
+        ctx.counters.network.truck_cost += dc_spec.truck_cost_per_trip
+        ctx.record(
             EventKind.DC_DISPATCH, store, f"dc={dc_spec.dc_id} units={units} arrive={arrive:g}"
         )
-        sim.env.process(truck_trip(sim, shipment))
+        ctx.env.process(truck_trip(ctx, shipment))
 
 
-def truck_trip(sim: Simulation, shipment: Shipment) -> Generator[simpy.Event, None, None]:
-    yield sim.env.timeout(shipment.arrive_hours - sim.env.now)
+def truck_trip(ctx: SimContext, shipment: Shipment) -> Generator[simpy.Event, None, None]:
+    yield ctx.env.timeout(shipment.arrive_hours - ctx.env.now)
     store = shipment.destination
-    serve_until(sim, store, sim.env.now)
-    st = sim.state
+    serve_until(ctx, store, ctx.env.now)
+    st = ctx.state
     st.shipments.remove(shipment)
     per_sku = shipment.qty.sum(axis=1)
     st.store_in_transit[store] -= per_sku
     units = int(per_sku.sum())
     st.in_transit_units -= units
-    sim.counters.store.delivered_units[store] += per_sku
+    ctx.counters.store.delivered_units[store] += per_sku
     accepted, wasted, damaged = receive(
-        sim,
+        ctx,
         store,
         shipment.qty,
         shipment.arrive_hours if shipment.fresh_on_arrival else shipment.depart_hours,
         from_truck=True,
         qty_per_sku=per_sku,
     )
-    sim.consume_order_queue(store, units, respond=True)
-    sim.record(
+    ctx.consume_order_queue(store, units, respond=True)
+    ctx.record(
         EventKind.TRUCK_ARRIVAL,
         store,
         f"units={units} accepted={accepted} wasted={wasted} damaged={damaged}",

@@ -28,13 +28,13 @@ Timing rules:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
-from simpy.core import URGENT
 
+from sim.context import SimContext, TraceEvent, UrgentTimeout
 from sim.couriers import Transfer, courier_trip, split_into_trips
 from sim.dc import dc_process
 from sim.demand.base import DemandSource
@@ -55,19 +55,6 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class TraceEvent:
-    """One line of the event trace (kept only with ``trace=True``)."""
-
-    time_hours: float
-    kind: EventKind
-    node: str
-    detail: str
-
-    def __str__(self) -> str:
-        return f"{self.time_hours:8.3f} {self.kind.value:<17} {self.node:<8} {self.detail}"
-
-
-@dataclass(frozen=True)
 class OrderReceipt:
     """What the engine did with submitted store orders.
 
@@ -80,16 +67,6 @@ class OrderReceipt:
     accepted_units: np.ndarray
     blocked_units: np.ndarray
     rounded_up_units: np.ndarray
-
-
-class _DayBoundary(simpy.events.Event):
-    """A timeout that fires before every NORMAL event scheduled at the same time."""
-
-    def __init__(self, env: simpy.Environment, delay: float) -> None:
-        super().__init__(env)
-        self._ok = True
-        self._value = None
-        env.schedule(self, URGENT, delay)
 
 
 def validate_quantities(qty: object, shape: tuple[int, ...], what: str) -> np.ndarray:
@@ -122,6 +99,10 @@ def validate_quantities(qty: object, shape: tuple[int, ...], what: str) -> np.nd
 class Simulation:
     """A retail network running in SimPy, driven from outside.
 
+    Drivers read ``snapshot()``, ``counters_view()``, ``kpis()`` and ``ledger()``
+    (read-only) and act through ``submit_*``; the mutable state lives in the
+    processes' ``SimContext`` (``context``, for the simulator's own tests).
+
     Args:
         network: the validated network.
         demand: a demand source (parametric, replayed, scheduled...).
@@ -144,61 +125,83 @@ class Simulation:
     ) -> None:
         self.spec = network
         self.demand = demand
-        self.streams = RandomStreams(seed)
-        self.env = simpy.Environment()
-        self.day = 0
         if start_weekday is None:
             start_weekday = int(getattr(demand, "start_weekday", 0))
         self.start_weekday = start_weekday
         self.check_conservation = check_conservation
-        self.trace: list[TraceEvent] | None = [] if trace else None
         ticks = np.asarray(demand.tick_start_hours, dtype=np.float64)
-        self.tick_end_hours = ticks + float(demand.tick_length_hours)
-        self.state = NetworkState.initial(network, len(ticks))
-        self.counters = Counters.zeros(network.n_stores, network.n_dcs, network.n_skus)
-        self._reset_opening()
-        self.balance = UnitBalance(entered=self.units_on_hand())
-        skus = network.skus
-        self.pick_unit = np.where(skus.break_pack, 1, skus.case_pack).astype(np.int64)
-        store_dc = network.store_dc()
-        self.dc_stores = [np.flatnonzero(store_dc == j) for j in range(network.n_dcs)]
-        self.road_km = network.road_km()
-        self.courier_pool = (
-            simpy.Resource(self.env, capacity=network.couriers.size) if network.couriers else None
+        env = simpy.Environment()
+        state = NetworkState.initial(network, len(ticks))
+        ctx = SimContext(
+            env=env,
+            spec=network,
+            demand=demand,
+            streams=RandomStreams(seed),
+            state=state,
+            counters=Counters.zeros(network.n_stores, network.n_dcs, network.n_skus),
+            balance=UnitBalance(entered=0),
+            tick_end_hours=ticks + float(demand.tick_length_hours),
+            start_weekday=start_weekday,
+            trace=[] if trace else None,
         )
-        self._expected_cache: tuple[int, np.ndarray] | None = None
+        self._ctx = ctx
+        ctx.counters = ctx.new_counters()
+        ctx.balance.entered = self.units_on_hand()
         self._draw_day_demand()
-        self.env.process(self._day_process())
+        env.process(self._day_process())
         for s in range(network.n_stores):
-            self.env.process(self._store_process(s))
+            env.process(self._store_process(s))
         for j in range(network.n_dcs):
-            self.env.process(dc_process(self, j))
+            env.process(dc_process(ctx, j))
         for k in range(len(network.suppliers)):
-            self.env.process(supplier_process(self, k))
+            env.process(supplier_process(ctx, k))
 
     # ------------------------------------------------------------------ clock
     @property
+    def context(self) -> SimContext:
+        """The processes' shared context (mutable: for the simulator's own code and tests)."""
+        return self._ctx
+
+    @property
+    def day(self) -> int:
+        """The current day (day ``d`` spans hours ``[24 d, 24 d + 24)``)."""
+        return self._ctx.day
+
+    @property
     def now_hours(self) -> float:
-        return float(self.env.now)
+        return self._ctx.now
+
+    @property
+    def road_km(self) -> np.ndarray:
+        """[stores, stores] courier road km (read-only)."""
+        view = self._ctx.road_km.view()
+        view.flags.writeable = False
+        return view
+
+    @property
+    def trace(self) -> list[TraceEvent] | None:
+        """The event trace (``trace=True``), else None."""
+        return self._ctx.trace
 
     def weekday(self, day: int) -> int:
-        return (self.start_weekday + day) % 7
+        return self._ctx.weekday(day)
 
     def run_until(self, t_hours: float) -> None:
-        """Process every event strictly before ``t_hours``."""
-        if t_hours < self.env.now:
+        """Process every event strictly before ``t_hours``; the clock then reads ``t_hours``."""
+        ctx = self._ctx
+        if t_hours < ctx.now:
             raise ActionError(
-                f"run_until: time {t_hours} is in the past; allowed: >= {self.env.now}"
+                f"run_until: time {t_hours} is in the past; allowed: >= {ctx.now}"
             )
-        env = self.env
+        env = ctx.env
         while env.peek() < t_hours:
             env.step()
             if self.check_conservation:
                 self.assert_conserved()
-        env._now = float(t_hours)
+        ctx.driver_hours = float(t_hours)
         # demand is issued lazily; bring every store's sales up to t so reads are current
         for store in range(self.spec.n_stores):
-            serve_until(self, store, float(t_hours))
+            serve_until(ctx, store, float(t_hours))
         if self.check_conservation:
             self.assert_conserved()
 
@@ -208,30 +211,34 @@ class Simulation:
 
     # -------------------------------------------------------------- processes
     def _day_process(self):
+        ctx = self._ctx
         while True:
-            yield _DayBoundary(self.env, 24.0 * (self.day + 1) - self.env.now)
+            yield UrgentTimeout(ctx.env, 24.0 * (ctx.day + 1) - ctx.env.now)
             self._end_of_day()
 
     def _store_process(self, store: int):
+        ctx = self._ctx
+        env = ctx.env
         spec = self.spec.stores[store]
         hours = sorted({spec.open_hour, *spec.restock_hours})
         while True:
-            day_start = 24.0 * self.day
+            day_start = 24.0 * ctx.day
             for hour in hours:
-                yield self.env.timeout(max(0.0, day_start + hour - self.env.now))
-                serve_until(self, store, self.env.now)
-                restock_shelf(self, store)
-                self.record(
-                    EventKind.RESTOCK, store, f"shelf={int(self.state.store_shelf[store].sum())}"
+                yield env.timeout(max(0.0, day_start + hour - env.now))
+                serve_until(ctx, store, env.now)
+                restock_shelf(ctx, store)
+                ctx.record(
+                    EventKind.RESTOCK, store, f"shelf={int(ctx.state.store_shelf[store].sum())}"
                 )
-            yield self.env.timeout(max(0.0, day_start + 24.0 - self.env.now))
+            yield env.timeout(max(0.0, day_start + 24.0 - env.now))
 
     def _end_of_day(self) -> None:
-        spec, st = self.spec, self.state
-        end = 24.0 * (self.day + 1)
+        ctx = self._ctx
+        spec, st = self.spec, ctx.state
+        end = 24.0 * (ctx.day + 1)
         for s in range(spec.n_stores):
-            serve_until(self, s, end)
-        c = self.counters
+            serve_until(ctx, s, end)
+        c = ctx.counters
         c.store.stockout_days += st.lost_today > 0
         life = spec.skus.shelf_life_days
         wasted = expire_and_age(st.store_stock, life)
@@ -239,9 +246,9 @@ class Simulation:
         dc_wasted = expire_and_age(st.dc_stock, life)
         c.store.wasted_units += wasted
         c.dc.wasted_units += dc_wasted
-        self.balance.wasted += int(wasted.sum()) + int(dc_wasted.sum())
+        ctx.balance.wasted += int(wasted.sum()) + int(dc_wasted.sum())
         for s in range(spec.n_stores):
-            clamp_shelf(self, s)
+            clamp_shelf(ctx, s)
         on_hand = st.store_on_hand()
         dc_on_hand = st.dc_on_hand()
         c.store.inventory_unit_days += on_hand
@@ -249,30 +256,32 @@ class Simulation:
         c.dc.inventory_unit_days += dc_on_hand
         c.dc.holding_cost += dc_on_hand * spec.skus.holding_cost_per_unit_day
         c.network.days += 1
-        self.record(
+        ctx.record(
             EventKind.DAY_END,
             -1,
-            f"day={self.day} sold={int(st.sales_today.sum())} lost={int(st.lost_today.sum())}"
+            f"day={ctx.day} sold={int(st.sales_today.sum())} lost={int(st.lost_today.sum())}"
             f" wasted={int(wasted.sum()) + int(dc_wasted.sum())} on_hand={int(on_hand.sum())}",
             node_kind="network",
         )
         st.sales_yesterday, st.sales_today = st.sales_today, np.zeros_like(st.sales_today)
         st.demand_yesterday, st.demand_today = st.demand_today, np.zeros_like(st.demand_today)
         st.lost_today[...] = 0
-        self.day += 1
+        ctx.day += 1
         self._draw_day_demand()
 
     def _draw_day_demand(self) -> None:
-        units = self.demand.draw_day(self.day, self.streams, self.state.price_multiplier)
-        expected = self.state.day_demand.shape
+        ctx = self._ctx
+        st = ctx.state
+        units = self.demand.draw_day(ctx.day, ctx.streams, st.price_multiplier)
+        expected = st.day_demand.shape
         if units.shape != expected:
             raise ValueError(f"demand source returned shape {units.shape}; allowed: {expected}")
         # the source may reuse its buffer on the next call (from anyone): keep our own copy
-        np.copyto(self.state.day_demand, units)
-        self.state.served_ticks[...] = 0
+        np.copyto(st.day_demand, units)
+        st.served_ticks[...] = 0
         promo = getattr(self.demand, "promotion_price_multiplier", None)
-        self.state.promotion_price = (
-            np.broadcast_to(promo(self.day), units.shape[::2]).astype(np.float64)
+        st.promotion_price = (
+            np.broadcast_to(promo(ctx.day), units.shape[::2]).astype(np.float64)
             if promo is not None
             else np.ones(units.shape[::2])
         )
@@ -291,6 +300,7 @@ class Simulation:
         Raises:
             ActionError: wrong shape, NaN, negative or fractional quantities.
         """
+        ctx = self._ctx
         spec = self.spec
         qty = validate_quantities(units, (spec.n_stores, spec.n_skus), "store orders")
         blocked = np.where(spec.store_sku.blocked, qty, 0)
@@ -299,14 +309,14 @@ class Simulation:
         rounded = round_up_to_packs(
             qty, skus.case_pack[None, :].astype(np.int64), skus.break_pack[None, :]
         )
-        self.state.dc_new_orders += rounded
-        net = self.counters.network
+        ctx.state.dc_new_orders += rounded
+        net = ctx.counters.network
         net.blocked_order_units += int(blocked.sum())
         net.store_case_pack_rounded_units += int((rounded - qty).sum())
         totals = rounded.sum(axis=1)
         for s in np.flatnonzero(totals):
-            self.state.order_queue[s].append([self.env.now, float(totals[s])])
-            self.record(EventKind.STORE_ORDER, int(s), f"units={int(totals[s])}")
+            ctx.state.order_queue[s].append([ctx.now, float(totals[s])])
+            ctx.record(EventKind.STORE_ORDER, int(s), f"units={int(totals[s])}")
         return OrderReceipt(rounded, blocked, rounded - qty)
 
     def submit_dc_orders(self, units: np.ndarray) -> None:
@@ -322,7 +332,7 @@ class Simulation:
                 f"DC orders: DC {self.spec.dcs[unlimited[0]].dc_id} has unlimited stock;"
                 " allowed: no orders for it"
             )
-        self.state.dc_pending_supplier += qty
+        self._ctx.state.dc_pending_supplier += qty
 
     def submit_transfers(self, transfers: Sequence[Transfer]) -> int:
         """Send store-to-store transfers by courier. Returns the number of trips dispatched.
@@ -331,6 +341,7 @@ class Simulation:
             ActionError: no courier pool, unknown or equal stores, stores in
                 different cities, a SKU blocked at the destination, bad quantities.
         """
+        ctx = self._ctx
         spec = self.spec
         if spec.couriers is None and transfers:
             raise ActionError("transfers: this network has no courier pool; allowed: none")
@@ -359,8 +370,8 @@ class Simulation:
             checked.append((int(t.origin), int(t.destination), units))
         for origin, destination, units in checked:
             for load in split_into_trips(units, spec.couriers.capacity_units):
-                self.env.process(courier_trip(self, origin, destination, load))
-                self.record(
+                ctx.env.process(courier_trip(ctx, origin, destination, load))
+                ctx.record(
                     EventKind.TRANSFER_REQUEST,
                     origin,
                     f"to={spec.stores[destination].store_id} units={int(load.sum())}",
@@ -380,7 +391,7 @@ class Simulation:
             raise ActionError(f"price multiplier: shape {arr.shape}; allowed: {shape}")
         if not np.isfinite(arr).all() or (arr <= 0).any() or (arr > 2).any():
             raise ActionError("price multiplier: allowed: finite values in (0, 2]")
-        self.state.price_multiplier[...] = arr
+        self._ctx.state.price_multiplier[...] = arr
 
     # ------------------------------------------------------------------ reads
     def snapshot(self, *, copy: bool = False) -> Snapshot:
@@ -388,20 +399,19 @@ class Simulation:
 
         Without ``copy`` the arrays are read-only views that move on with the run.
         """
-        return take_snapshot(self, copy=copy)
+        return take_snapshot(self._ctx, copy=copy)
+
+    def counters_view(self) -> Counters:
+        """The flows of the reporting period so far, as read-only views (they move on)."""
+        return self._ctx.counters.read_only()
 
     def expected_daily_units(self) -> np.ndarray:
         """[stores, skus] the true mean demand of today (the oracle), cached per day."""
-        if self._expected_cache is None or self._expected_cache[0] != self.day:
-            rate = self.demand.expected_daily_units(
-                self.day, self.streams, self.state.price_multiplier
-            )
-            self._expected_cache = (self.day, np.asarray(rate, dtype=np.float64))
-        return self._expected_cache[1]
+        return self._ctx.expected_daily_units()
 
     def kpis(self, *, slow_mover_threshold: float = 0.3) -> KpiReport:
         """KPIs of the reporting period (since the start or the last ``reset_kpis``)."""
-        return compute_kpis(self, slow_mover_threshold=slow_mover_threshold)
+        return compute_kpis(self._ctx, slow_mover_threshold=slow_mover_threshold)
 
     def ledger(self) -> pd.DataFrame:
         """The inventory ledger of the reporting period, one row per store and DC.
@@ -410,66 +420,44 @@ class Simulation:
         received_from_supplier, transfer_out, shipped, sold, wasted, damaged, closing,
         balanced (opening + inflows - outflows == closing).
         """
-        return ledger_frame(self)
+        ctx = self._ctx
+        return ledger_frame(self.spec, ctx.counters, ctx.state)
 
     def reset_kpis(self) -> None:
         """Start a new reporting period now (e.g. after a warm-up)."""
-        self.counters = Counters.zeros(self.spec.n_stores, self.spec.n_dcs, self.spec.n_skus)
-        self._reset_opening()
-
-    def _reset_opening(self) -> None:
-        self.counters.store.opening_units[...] = self.state.store_on_hand()
-        self.counters.dc.opening_units[...] = self.state.dc_on_hand()
-        self.counters.network.period_start_hours = float(self.env.now)
+        self._ctx.counters = self._ctx.new_counters()
 
     # ------------------------------------------------------------ accounting
+    @property
+    def balance(self) -> UnitBalance:
+        """A copy of the unit balance: units entered, sold, wasted, damaged since the start."""
+        return replace(self._ctx.balance)
+
+    def units_in_transit(self) -> int:
+        """Units on trucks and couriers now."""
+        return int(self._ctx.state.in_transit_units)
+
     def units_on_hand(self) -> int:
         """Units on hand at every store and DC, all ages."""
-        return int(self.state.store_units.sum()) + int(self.state.dc_stock.sum())
+        st = self._ctx.state
+        return int(st.store_units.sum()) + int(st.dc_stock.sum())
 
     def assert_conserved(self) -> None:
         """Raise ConservationError unless every unit that entered is accounted for."""
-        in_transit = sum(
-            s.units for s in self.state.shipments if s.kind is not ShipmentKind.SUPPLIER
-        )
-        if in_transit != self.state.in_transit_units:
+        st = self._ctx.state
+        in_transit = sum(s.units for s in st.shipments if s.kind is not ShipmentKind.SUPPLIER)
+        if in_transit != st.in_transit_units:
             raise AssertionError(
-                f"in-transit counter {self.state.in_transit_units} != shipments {in_transit}"
+                f"in-transit counter {st.in_transit_units} != shipments {in_transit}"
             )
-        self.balance.assert_conserved(self.units_on_hand(), in_transit)
-        if (self.state.store_stock < 0).any() or (self.state.dc_stock < 0).any():
+        self._ctx.balance.assert_conserved(self.units_on_hand(), in_transit)
+        if (st.store_stock < 0).any() or (st.dc_stock < 0).any():
             raise AssertionError("negative stock")
-        if (self.state.store_units != self.state.store_stock.sum(axis=2)).any():
+        if (st.store_units != st.store_stock.sum(axis=2)).any():
             raise AssertionError("maintained on-hand totals differ from the stock by age")
-        if (self.state.store_shelf > self.state.store_on_hand()).any():
+        if (st.store_shelf > st.store_on_hand()).any():
             raise AssertionError("shelf holds more than is on hand")
-
-    def consume_order_queue(self, store: int, units: int, *, respond: bool) -> None:
-        """Match received (or cancelled) units to the store's oldest open orders."""
-        queue = self.state.order_queue[store]
-        net = self.counters.network
-        while units > 0 and queue:
-            head = queue[0]
-            take = min(units, head[1])
-            if respond:
-                net.order_response_unit_hours += (self.env.now - head[0]) * take
-                net.order_response_units += int(take)
-            head[1] -= take
-            units -= int(take)
-            if head[1] <= 0:
-                queue.pop(0)
-
-    def record(self, kind: EventKind, node: int, detail: str, *, node_kind: str = "store") -> None:
-        if self.trace is None:
-            return
-        if node_kind == "store" and node >= 0:
-            name = self.spec.stores[node].store_id
-        elif node_kind == "dc":
-            name = self.spec.dcs[node].dc_id
-        else:
-            name = "network"
-        self.trace.append(TraceEvent(float(self.env.now), kind, name, detail))
 
     def random_stream(self, name: Stream) -> np.random.Generator:
         """A named stream for drivers that need their own randomness (e.g. exploration)."""
-        return self.streams.stream(name)
+        return self._ctx.streams.stream(name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.enums import IssuingRule
+from sim.store_sku import pack_units, round_to_packs
 
 
 def _take_in_order(stock: np.ndarray, want: np.ndarray, oldest_first: bool) -> np.ndarray:
@@ -143,9 +144,8 @@ def advance_ages(
 
 
 def round_up_to_packs(units: np.ndarray, pack: np.ndarray, break_pack: np.ndarray) -> np.ndarray:
-    """Round positive quantities up to whole packs where breaking packs is not allowed."""
-    packs = -(-units // pack)
-    return np.where(break_pack, units, packs * pack)
+    """Round whole-unit quantities up to whole packs where breaking packs is not allowed."""
+    return round_to_packs(units, pack_units(pack, break_pack))
 
 
 def allocate_fair(requested: np.ndarray, available: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""KPIs with the names used everywhere (sim, MLflow, reports, serving).
+"""KPIs with the names used everywhere (ctx, MLflow, reports, serving).
 
 Definitions over the reporting period (since the start or ``reset_kpis``):
 
@@ -37,7 +37,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.engine import Simulation
+    from sim.context import SimContext
 
 STORE_SKU_KPIS = (
     "fill_rate",
@@ -124,12 +124,12 @@ def _level(
     }
 
 
-def compute_kpis(sim: Simulation, *, slow_mover_threshold: float = 0.3) -> KpiReport:
-    spec = sim.spec
+def compute_kpis(ctx: SimContext, *, slow_mover_threshold: float = 0.3) -> KpiReport:
+    spec = ctx.spec
     skus = spec.skus
-    c = sim.counters
+    c = ctx.counters
     s, d, net = c.store, c.dc, c.network
-    period_hours = max(sim.now_hours - net.period_start_hours, 0.0)
+    period_hours = max(ctx.now - net.period_start_hours, 0.0)
     period_days = period_hours / 24.0
     days_sampled = net.days
     ranged = ~spec.store_sku.blocked

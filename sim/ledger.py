@@ -9,8 +9,8 @@ engine checks the balance with ``assert_conserved``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,7 +19,8 @@ from sim.errors import ConservationError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.engine import Simulation
+    from sim.spec import NetworkSpec
+    from sim.state import NetworkState
 
 
 def _zeros(shape: tuple[int, ...], dtype: type = np.int64) -> np.ndarray:
@@ -121,6 +122,21 @@ class Counters:
     def zeros(cls, n_stores: int, n_dcs: int, n_skus: int) -> Counters:
         return cls(StoreSkuCounters.zeros(n_stores, n_skus), DcCounters.zeros(n_dcs, n_skus))
 
+    def read_only(self) -> Counters:
+        """A view for drivers: arrays are read-only views (they move on with the run);
+        the network's scalars are copied as they are now."""
+
+        def views(group: Any) -> Any:
+            out = {}
+            for f in fields(group):
+                view = getattr(group, f.name).view()
+                view.flags.writeable = False
+                out[f.name] = view
+            return type(group)(**out)
+
+        net = replace(self.network, transfer_flows=dict(self.network.transfer_flows))
+        return Counters(views(self.store), views(self.dc), net)
+
 
 @dataclass
 class UnitBalance:
@@ -143,17 +159,16 @@ class UnitBalance:
             )
 
 
-def ledger_frame(sim: Simulation) -> pd.DataFrame:
+def ledger_frame(spec: NetworkSpec, counters: Counters, st: NetworkState) -> pd.DataFrame:
     """Per-node ledger of the reporting period (see ``Simulation.ledger``)."""
     import pandas as pd
 
-    s, d = sim.counters.store, sim.counters.dc
-    st = sim.state
-    zeros_st = np.zeros(sim.spec.n_stores, dtype=np.int64)
-    zeros_dc = np.zeros(sim.spec.n_dcs, dtype=np.int64)
+    s, d = counters.store, counters.dc
+    zeros_st = np.zeros(spec.n_stores, dtype=np.int64)
+    zeros_dc = np.zeros(spec.n_dcs, dtype=np.int64)
     stores = pd.DataFrame(
         {
-            "node": [x.store_id for x in sim.spec.stores],
+            "node": [x.store_id for x in spec.stores],
             "kind": "store",
             "opening": s.opening_units.sum(axis=1),
             "delivered": s.delivered_units.sum(axis=1),
@@ -167,10 +182,10 @@ def ledger_frame(sim: Simulation) -> pd.DataFrame:
             "closing": st.store_on_hand().sum(axis=1),
         }
     )
-    unlimited = np.array([x.unlimited_stock for x in sim.spec.dcs], dtype=bool)
+    unlimited = np.array([x.unlimited_stock for x in spec.dcs], dtype=bool)
     dcs = pd.DataFrame(
         {
-            "node": [x.dc_id for x in sim.spec.dcs],
+            "node": [x.dc_id for x in spec.dcs],
             "kind": np.where(unlimited, "external", "dc"),
             "opening": d.opening_units.sum(axis=1),
             "delivered": zeros_dc,

@@ -10,7 +10,7 @@ import numpy as np
 from sim.state import ShipmentKind
 
 if TYPE_CHECKING:
-    from sim.engine import Simulation
+    from sim.context import SimContext
 
 PIPELINE_DAYS = 8  # horizon of ``store_pipeline_by_day``; later arrivals go in the last slot
 
@@ -69,25 +69,25 @@ def _read_only(arr: np.ndarray, copy: bool) -> np.ndarray:
     return out
 
 
-def take_snapshot(sim: Simulation, *, copy: bool) -> Snapshot:
-    st = sim.state
+def take_snapshot(ctx: SimContext, *, copy: bool) -> Snapshot:
+    st = ctx.state
     pipeline = np.zeros((*st.store_shelf.shape, PIPELINE_DAYS), dtype=np.int64)
     for shipment in st.shipments:
         if shipment.kind is ShipmentKind.SUPPLIER:
             continue
-        offset = min(PIPELINE_DAYS - 1, max(0, int(shipment.arrive_hours // 24.0) - sim.day))
+        offset = min(PIPELINE_DAYS - 1, max(0, int(shipment.arrive_hours // 24.0) - ctx.day))
         pipeline[shipment.destination, :, offset] += shipment.qty.sum(axis=1)
-    store_stores = sim.dc_stores
+    store_stores = ctx.dc_stores
     backlog = (
         np.stack([(st.dc_new_orders[s] + st.dc_to_ship[s]).sum(axis=0) for s in store_stores])
         if store_stores
-        else np.zeros((0, sim.spec.n_skus), dtype=np.int64)
+        else np.zeros((0, ctx.spec.n_skus), dtype=np.int64)
     )
     ro = lambda a: _read_only(a, copy)  # noqa: E731
     return Snapshot(
-        time_hours=float(sim.env.now),
-        day=sim.day,
-        weekday=sim.weekday(sim.day),
+        time_hours=ctx.now,
+        day=ctx.day,
+        weekday=ctx.weekday(ctx.day),
         store_on_hand_by_age=ro(st.store_stock),
         store_on_hand=_read_only(st.store_on_hand(), False),
         store_shelf=ro(st.store_shelf),
@@ -105,5 +105,5 @@ def take_snapshot(sim: Simulation, *, copy: bool) -> Snapshot:
         demand_yesterday=ro(st.demand_yesterday),
         price_multiplier=ro(st.price_multiplier),
         promotion_price=ro(st.promotion_price),
-        shelf_life_days=sim.spec.skus.shelf_life_days,
+        shelf_life_days=ctx.spec.skus.shelf_life_days,
     )

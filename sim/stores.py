@@ -26,13 +26,13 @@ from sim.enums import EventKind, IssuingRule, Stream
 from sim.inventory import advance_ages, issue, issue_sparse
 
 if TYPE_CHECKING:
-    from sim.engine import Simulation
+    from sim.context import SimContext
 
 
-def serve_until(sim: Simulation, store: int, t_hours: float) -> None:
+def serve_until(ctx: SimContext, store: int, t_hours: float) -> None:
     """Issue the store's demand of every tick that ended at or before ``t_hours``."""
-    st = sim.state
-    k1 = int(np.searchsorted(sim.tick_end_hours, t_hours - 24.0 * sim.day, side="right"))
+    st = ctx.state
+    k1 = int(np.searchsorted(ctx.tick_end_hours, t_hours - 24.0 * ctx.day, side="right"))
     k0 = int(st.served_ticks[store])
     if k1 <= k0:
         return
@@ -41,60 +41,60 @@ def serve_until(sim: Simulation, store: int, t_hours: float) -> None:
     demand = ticks[0].copy() if k1 - k0 == 1 else ticks.sum(axis=0)
     shelf = st.store_shelf[store]
     sold = np.minimum(demand, shelf)
-    spec = sim.spec.stores[store]
+    spec = ctx.spec.stores[store]
     issue_sparse(st.store_stock[store], sold, spec.issuing, spec.fresh_first_share)
     st.store_units[store] -= sold
     shelf -= sold
     lost = demand - sold
-    c = sim.counters.store
+    c = ctx.counters.store
     c.demand_units[store] += demand
     c.sold_units[store] += sold
     c.lost_units[store] += lost
-    paid = sim.spec.skus.price * st.price_multiplier[store] * st.promotion_price[store]
+    paid = ctx.spec.skus.price * st.price_multiplier[store] * st.promotion_price[store]
     c.revenue[store] += sold * paid
     st.sales_today[store] += sold
     st.lost_today[store] += lost
     st.demand_today[store] += demand
-    sim.balance.sold += int(sold.sum())
-    sim.record(
+    ctx.balance.sold += int(sold.sum())
+    ctx.record(
         EventKind.SERVE,
         store,
         f"demand={int(demand.sum())} sold={int(sold.sum())} lost={int(lost.sum())}",
     )
 
 
-def restock_shelf(sim: Simulation, store: int) -> None:
+def restock_shelf(ctx: SimContext, store: int) -> None:
     """Refill the shelf from the backroom up to its capacity."""
-    st = sim.state
+    st = ctx.state
     np.minimum(
-        sim.spec.store_sku.shelf_capacity_units[store],
+        ctx.spec.store_sku.shelf_capacity_units[store],
         st.store_units[store],
         out=st.store_shelf[store],
     )
 
 
-def clamp_shelf(sim: Simulation, store: int) -> None:
+def clamp_shelf(ctx: SimContext, store: int) -> None:
     """Keep the shelf count within what is on hand after stock left the store."""
-    st = sim.state
+    st = ctx.state
     np.minimum(st.store_shelf[store], st.store_units[store], out=st.store_shelf[store])
 
 
-def take_for_transfer(sim: Simulation, store: int, units: np.ndarray) -> np.ndarray:
+def take_for_transfer(ctx: SimContext, store: int, units: np.ndarray) -> np.ndarray:
     """Remove up to ``units`` per SKU (oldest first) for a courier pickup.
 
     Returns:
         [skus, ages] the units actually taken (less where stock ran short).
     """
-    st = sim.state
+    st = ctx.state
     take = np.minimum(units, st.store_units[store])
     taken = issue(st.store_stock[store], take, IssuingRule.FIFO)
     st.store_units[store] -= take
-    clamp_shelf(sim, store)
+    clamp_shelf(ctx, store)
     return taken
 
 
 def receive(
-    sim: Simulation,
+    ctx: SimContext,
     store: int,
     qty: np.ndarray,
     depart_hours: float,
@@ -117,22 +117,22 @@ def receive(
     Returns:
         (accepted, wasted, damaged) units.
     """
-    spec = sim.spec
-    days = sim.day - int(depart_hours // 24.0)
+    spec = ctx.spec
+    days = ctx.day - int(depart_hours // 24.0)
     aged, wasted = advance_ages(qty, days, spec.skus.shelf_life_days)
     units = (qty.sum(axis=1) if qty_per_sku is None else qty_per_sku) - wasted
     damaged = np.zeros_like(units)
     if from_truck and (spec.skus.damage_rate > 0).any():
-        damaged = sim.streams.stream(Stream.DAMAGE).binomial(units, spec.skus.damage_rate)
+        damaged = ctx.streams.stream(Stream.DAMAGE).binomial(units, spec.skus.damage_rate)
         issue_sparse(aged, damaged, IssuingRule.FIFO)
     accepted = units - damaged
-    sim.state.store_stock[store] += aged
-    sim.state.store_units[store] += accepted
-    c = sim.counters.store
+    ctx.state.store_stock[store] += aged
+    ctx.state.store_units[store] += accepted
+    c = ctx.counters.store
     c.received_units[store] += accepted
     c.wasted_units[store] += wasted
     c.damaged_units[store] += damaged
-    sim.balance.wasted += int(wasted.sum())
-    sim.balance.damaged += int(damaged.sum())
-    restock_shelf(sim, store)
+    ctx.balance.wasted += int(wasted.sum())
+    ctx.balance.damaged += int(damaged.sum())
+    restock_shelf(ctx, store)
     return int(accepted.sum()), int(wasted.sum()), int(damaged.sum())

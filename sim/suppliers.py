@@ -27,7 +27,7 @@ from sim.enums import EventKind, LeadTimeDistribution, Stream
 from sim.inventory import round_up_to_packs
 
 if TYPE_CHECKING:
-    from sim.engine import Simulation
+    from sim.context import SimContext
     from sim.spec import SupplierSpec
 
 
@@ -41,20 +41,20 @@ def sample_lead_time_days(spec: SupplierSpec, rng: np.random.Generator) -> int:
     return int(rng.integers(spec.lead_time_min_days, spec.lead_time_max_days + 1))
 
 
-def supplier_process(sim: Simulation, supplier: int) -> Generator[simpy.Event, None, None]:
-    spec = sim.spec.suppliers[supplier]
-    skus = np.flatnonzero(sim.spec.skus.supplier == supplier)
+def supplier_process(ctx: SimContext, supplier: int) -> Generator[simpy.Event, None, None]:
+    spec = ctx.spec.suppliers[supplier]
+    skus = np.flatnonzero(ctx.spec.skus.supplier == supplier)
     while True:
-        day_start = 24.0 * sim.day
-        yield sim.env.timeout(max(0.0, day_start + spec.order_cutoff_hour - sim.env.now))
-        for dc in range(sim.spec.n_dcs):
-            if not sim.spec.dcs[dc].unlimited_stock:
-                place_order(sim, supplier, dc, skus)
-        yield sim.env.timeout(max(0.0, day_start + 24.0 - sim.env.now))
+        day_start = 24.0 * ctx.day
+        yield ctx.env.timeout(max(0.0, day_start + spec.order_cutoff_hour - ctx.env.now))
+        for dc in range(ctx.spec.n_dcs):
+            if not ctx.spec.dcs[dc].unlimited_stock:
+                place_order(ctx, supplier, dc, skus)
+        yield ctx.env.timeout(max(0.0, day_start + 24.0 - ctx.env.now))
 
 
 def standing_order(
-    sim: Simulation, dc: int, skus: np.ndarray, lead_time_mean_days: float
+    ctx: SimContext, dc: int, skus: np.ndarray, lead_time_mean_days: float
 ) -> np.ndarray:
     """Units the DC's standing rule adds for ``skus`` today.
 
@@ -62,12 +62,12 @@ def standing_order(
     net of the DC's position. For perishables the days are capped at shelf
     life − 1 (at least one day): the DC never buys what cannot be sold in time.
     """
-    cover = lead_time_mean_days + sim.spec.dcs[dc].replenishment_cover_days
-    life = sim.spec.skus.shelf_life_days[skus]
+    cover = lead_time_mean_days + ctx.spec.dcs[dc].replenishment_cover_days
+    life = ctx.spec.skus.shelf_life_days[skus]
     cover = np.where(life > 0, np.minimum(cover, np.maximum(1, life - 1)), cover)
-    st = sim.state
-    stores = sim.dc_stores[dc]
-    expected = sim.expected_daily_units()[stores][:, skus].sum(axis=0)
+    st = ctx.state
+    stores = ctx.dc_stores[dc]
+    expected = ctx.expected_daily_units()[stores][:, skus].sum(axis=0)
     owed = (st.dc_to_ship[stores] + st.dc_new_orders[stores]).sum(axis=0)[skus]
     position = (
         st.dc_stock[dc, skus].sum(axis=1)
@@ -78,37 +78,37 @@ def standing_order(
     return np.maximum(0, np.ceil(cover * expected - position)).astype(np.int64)
 
 
-def place_order(sim: Simulation, supplier: int, dc: int, skus: np.ndarray) -> None:
-    spec = sim.spec.suppliers[supplier]
-    st = sim.state
-    if sim.spec.dcs[dc].replenishment_cover_days > 0:
-        st.dc_pending_supplier[dc, skus] += standing_order(sim, dc, skus, spec.lead_time_mean_days)
+def place_order(ctx: SimContext, supplier: int, dc: int, skus: np.ndarray) -> None:
+    spec = ctx.spec.suppliers[supplier]
+    st = ctx.state
+    if ctx.spec.dcs[dc].replenishment_cover_days > 0:
+        st.dc_pending_supplier[dc, skus] += standing_order(ctx, dc, skus, spec.lead_time_mean_days)
     lines = st.dc_pending_supplier[dc, skus].copy()
     st.dc_pending_supplier[dc, skus] = 0
     if not lines.any():
         return
-    c = sim.counters.dc
+    c = ctx.counters.dc
     raised = np.where((lines > 0) & (lines < spec.moq_units), spec.moq_units, lines)
     c.moq_raised_units[dc, skus] += raised - lines
     pack = (
         np.full(len(skus), spec.case_pack_units, dtype=np.int64)
         if spec.case_pack_units
-        else sim.spec.skus.case_pack[skus].astype(np.int64)
+        else ctx.spec.skus.case_pack[skus].astype(np.int64)
     )
     rounded = round_up_to_packs(raised, pack, np.zeros(len(skus), dtype=bool))
     c.case_pack_rounded_units[dc, skus] += rounded - raised
     c.supplier_ordered_units[dc, skus] += rounded
     cases = rounded // pack
     if spec.fill_rate < 1.0:
-        cases = sim.streams.stream(Stream.SUPPLY).binomial(cases, spec.fill_rate)
+        cases = ctx.streams.stream(Stream.SUPPLY).binomial(cases, spec.fill_rate)
     delivered = cases * pack
     c.supplier_shortfall_units[dc, skus] += rounded - delivered
-    lead = sample_lead_time_days(spec, sim.streams.stream(Stream.LEAD_TIME))
-    arrive = max(sim.env.now, 24.0 * (sim.day + lead) + spec.arrival_hour)
-    qty = np.zeros(sim.spec.n_skus, dtype=np.int64)
+    lead = sample_lead_time_days(spec, ctx.streams.stream(Stream.LEAD_TIME))
+    arrive = max(ctx.env.now, 24.0 * (ctx.day + lead) + spec.arrival_hour)
+    qty = np.zeros(ctx.spec.n_skus, dtype=np.int64)
     qty[skus] = delivered
     st.dc_on_order[dc] += qty
-    sim.record(
+    ctx.record(
         EventKind.SUPPLIER_ORDER,
         dc,
         f"supplier={spec.supplier_id} units={int(rounded.sum())}"
@@ -116,19 +116,19 @@ def place_order(sim: Simulation, supplier: int, dc: int, skus: np.ndarray) -> No
         node_kind="dc",
     )
     if delivered.any():
-        sim.env.process(supplier_delivery(sim, dc, qty, arrive, spec.supplier_id))
+        ctx.env.process(supplier_delivery(ctx, dc, qty, arrive, spec.supplier_id))
 
 
 def supplier_delivery(
-    sim: Simulation, dc: int, qty: np.ndarray, arrive_hours: float, supplier_id: str
+    ctx: SimContext, dc: int, qty: np.ndarray, arrive_hours: float, supplier_id: str
 ) -> Generator[simpy.Event, None, None]:
-    yield sim.env.timeout(arrive_hours - sim.env.now)
-    st = sim.state
+    yield ctx.env.timeout(arrive_hours - ctx.env.now)
+    st = ctx.state
     st.dc_stock[dc, :, 0] += qty
     st.dc_on_order[dc] -= qty
-    sim.counters.dc.received_units[dc] += qty
-    sim.balance.entered += int(qty.sum())
-    sim.record(
+    ctx.counters.dc.received_units[dc] += qty
+    ctx.balance.entered += int(qty.sum())
+    ctx.record(
         EventKind.SUPPLIER_ARRIVAL,
         dc,
         f"supplier={supplier_id} units={int(qty.sum())}",

@@ -199,7 +199,7 @@ class PerishableInventoryEnv(gym.Env[np.ndarray, np.int64]):
             "sold_units": int(delta["sold_units"]),
             "lost_units": int(delta["lost_units"]),
             "wasted_units": int(delta["wasted_units"]),
-            "on_hand_units": int(sim.state.store_units.sum()),
+            "on_hand_units": int(sim.snapshot().store_on_hand.sum()),
             "fill_rate": float(delta["sold_units"] / delta["demand_units"])
             if delta["demand_units"]
             else 1.0,
@@ -243,7 +243,7 @@ class PerishableInventoryEnv(gym.Env[np.ndarray, np.int64]):
         return np.concatenate([stock, pipeline]).astype(np.float32)
 
     def _totals(self) -> dict[str, float]:
-        c = self._sim.counters.store
+        c = self._sim.counters_view().store
         return {
             "demand_units": float(c.demand_units.sum()),
             "sold_units": float(c.sold_units.sum()),

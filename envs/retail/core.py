@@ -14,15 +14,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from envs.retail.config import Control, RetailEnvConfig
-from envs.retail.features import FeatureInputs, compute_features
 from envs.retail.matcher import match_transfers, pair_order
 from envs.retail.reward import FlowTotals, store_sku_profit
 from sim.couriers import Transfer
 from sim.engine import Simulation
 from sim.errors import ConfigError
+from sim.features import compute_features
 from sim.rules import order_up_to
 from sim.scenario import build_demand_source, load_scenario
 from sim.spec import NetworkSpec
+from sim.store_sku import StoreSkuView, lead_time_days_at, view_from_snapshot
 
 FORECAST_SMOOTHING = 0.3  # weight of yesterday's demand in the smoothed forecast
 
@@ -137,7 +138,7 @@ class RetailCore:
         self.last_release_clipped_units = 0
         if Control.TRANSFERS in cfg.controls and decisions.transfer_intent_units is not None:
             intent = np.where(self.controlled_stores[:, None], decisions.transfer_intent_units, 0)
-            on_hand = sim.state.store_on_hand()
+            on_hand = sim.snapshot().store_on_hand
             wanted_release = np.maximum(-intent, 0)
             release = np.minimum(wanted_release, on_hand)  # cannot send what is not there
             self.last_release_clipped_units = int((wanted_release - release).sum())
@@ -166,7 +167,7 @@ class RetailCore:
     def _update_forecast(self) -> None:
         if self.sim.day == 0:
             return
-        demand = self.sim.state.demand_yesterday
+        demand = self.sim.snapshot().demand_yesterday
         self.forecast = FORECAST_SMOOTHING * demand + (1.0 - FORECAST_SMOOTHING) * self.forecast
 
     def _baseline_orders(self, stores: np.ndarray) -> np.ndarray:
@@ -184,29 +185,16 @@ class RetailCore:
 
     def features(self) -> np.ndarray:
         """[stores, skus, N_FEATURES] float32 for every store-SKU."""
-        snap = self.sim.snapshot()
         net = self.network
-        n_st, n_sku = net.n_stores, net.n_skus
-        dc_per_store = (
-            snap.dc_on_hand[net.store_dc()]
-            / np.array([max(1, len(self.sim.dc_stores[j])) for j in net.store_dc()])[:, None]
+        return compute_features(self.view()).reshape(net.n_stores, net.n_skus, -1)
+
+    def view(self) -> StoreSkuView:
+        """The store-SKU view of every store-SKU now (store-major), with the env's forecast."""
+        sim = self.sim
+        return view_from_snapshot(
+            sim.snapshot(),
+            self.network,
+            self.forecast,
+            lead_time_days=lead_time_days_at(self.network, sim.now_hours, sim.weekday),
+            scale=self.scale,
         )
-        flat = lambda a: np.broadcast_to(a, (n_st, n_sku)).reshape(-1)  # noqa: E731
-        x = FeatureInputs(
-            on_hand_by_age=snap.store_on_hand_by_age.reshape(n_st * n_sku, -1),
-            on_shelf=flat(snap.store_shelf),
-            on_order=flat(snap.store_on_order),
-            arriving_1d=flat(snap.store_pipeline_by_day[:, :, :2].sum(axis=2)),
-            sales_yesterday=flat(snap.sales_yesterday),
-            demand_yesterday=flat(snap.demand_yesterday),
-            forecast=flat(self.forecast),
-            weekday=snap.weekday,
-            promotion_price=flat(snap.promotion_price),
-            price_multiplier=flat(snap.price_multiplier),
-            shelf_life_days=flat(net.skus.shelf_life_days[None, :]),
-            dc_on_hand_per_store=flat(dc_per_store),
-            case_pack=flat(self.pack_units[None, :]),
-            blocked=flat(net.store_sku.blocked),
-            scale=flat(self.scale),
-        )
-        return compute_features(x).reshape(n_st, n_sku, -1)

@@ -12,8 +12,8 @@ from envs.common.actions import validate_multidiscrete
 from envs.common.render import table
 from envs.retail.config import Control, RetailEnvConfig
 from envs.retail.core import RetailCore, StepDecisions
-from envs.retail.features import CLIP, N_FEATURES
 from sim.errors import ConfigError
+from sim.features import CLIP, N_FEATURES
 
 DC_FEATURES = ("on_hand", "on_order", "backlog", "expected_demand")
 DC_CLIP = 1e6
@@ -114,7 +114,7 @@ class RetailEnv(gym.Env):
         values = validate_multidiscrete(action, self.action_space)
         decisions = self._decode(values)
         self.core.apply(decisions)
-        before = self.core.sim.counters
+        before = self.core.sim.counters_view()
         lost0, sold0, demand0, wasted0 = (
             int(before.store.lost_units.sum()),
             int(before.store.sold_units.sum()),
@@ -126,7 +126,7 @@ class RetailEnv(gym.Env):
         agents_profit = float(profit.reshape(-1)[self.core.agent_index].sum())
         reward = agents_profit - (self._dc_costs() - dc_before)
         self._episode_profit += reward
-        c = self.core.sim.counters.store
+        c = self.core.sim.counters_view().store
         demand = int(c.demand_units.sum()) - demand0
         sold = int(c.sold_units.sum()) - sold0
         info = {
@@ -156,7 +156,7 @@ class RetailEnv(gym.Env):
                 int(snap.store_on_order[i].sum()),
                 int(snap.sales_yesterday[i].sum()),
                 int((snap.demand_yesterday[i] - snap.sales_yesterday[i]).sum()),
-                int(self.core.sim.counters.store.wasted_units[i].sum()),
+                int(self.core.sim.counters_view().store.wasted_units[i].sum()),
             )
             for i, s in enumerate(net.stores)
         ]
@@ -211,7 +211,7 @@ class RetailEnv(gym.Env):
         """DC holding, waste value and disposal so far (only the network env controls DCs)."""
         if Control.DC_ORDERS not in self.config.controls:
             return 0.0
-        d = self.core.sim.counters.dc
+        d = self.core.sim.counters_view().dc
         skus = self.core.network.skus
         waste = (d.wasted_units * (skus.unit_cost + skus.disposal_cost_per_unit)[None, :]).sum()
         return float(d.holding_cost.sum() + waste)

@@ -37,8 +37,9 @@ class FlowTotals:
 
     @classmethod
     def read(cls, sim: Simulation) -> FlowTotals:
-        c = sim.counters.store
-        net = sim.counters.network
+        counters = sim.counters_view()
+        c = counters.store
+        net = counters.network
         return cls(
             revenue=c.revenue.copy(),
             sold=c.sold_units.copy(),

@@ -22,19 +22,15 @@ from omegaconf import DictConfig, OmegaConf
 from policies.export.catalog import catalog_from_scenario, courier_network_from_scenario
 from policies.serving.catalog import CATALOG_ARRAYS, catalog_bytes
 from policies.serving.errors import PolicyFormatError
-from policies.serving.features import FEATURES
 from policies.serving.integrity import write_manifest
 from policies.serving.rule_policy import RULES
 from policies.serving.transfer_plan import NETWORK_FILE, build_rules, network_bytes
 from sim.errors import ConfigError
+from sim.features import OBSERVATION, OBSERVATION_VERSION
 
 CATALOG_FILE = "catalog.npz"
 ONNX_FILE = "policy.onnx"
 SKU_AGENTS_ENV = {"id": "ShelfLife/SkuAgents", "version": 0}
-AGENT_EXTRA_FEATURES = (
-    ("is_order_step", "1 at the daily ordering step (always 1 when served)"),
-    ("hour_of_day", "hour of the decision / 24"),
-)
 RULES_TEXT = {
     "case_pack": "orders are whole packs: units = packs × pack_units (1 when break-pack)",
     "cap": "at most max_order_packs packs per store-SKU and day (the action range)",
@@ -142,7 +138,8 @@ def export_sb3(
             "max_order_packs": max_packs,
         },
         "observation": {
-            "features": [{"name": n, "meaning": m} for n, m in (*FEATURES, *AGENT_EXTRA_FEATURES)],
+            "features": [{"name": n, "meaning": m} for n, m in OBSERVATION],
+            "version": OBSERVATION_VERSION,
             "normalization": normalization,
             "clip": "features clipped to [-1, 50] before normalisation",
         },

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from policies.heuristics.common import check_non_negative, demand_over, finish
-from policies.view import OrderDecision, ReplenishmentView
+from policies.view import OrderDecision
+from sim.store_sku import StoreSkuView
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class BaseStock:
             z=self.z,
         )
 
-    def level(self, view: ReplenishmentView) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def level(self, view: StoreSkuView) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         if self.level_units is not None:
             s = np.full(view.n, float(self.level_units))
             return s, {"level": s}
@@ -53,7 +54,7 @@ class BaseStock:
             "level": np.ceil(cycle + safety),
         }
 
-    def decide(self, view: ReplenishmentView) -> OrderDecision:
+    def decide(self, view: StoreSkuView) -> OrderDecision:
         s, terms = self.level(view)
         units = finish(s - view.position, view, max_order_units=self._cap())
         template = (
@@ -88,7 +89,7 @@ class PerishableBaseStock(BaseStock):
     ``on hand + on order − max over r of (stock expiring within r − forecast × r)``.
     """
 
-    def decide(self, view: ReplenishmentView) -> OrderDecision:
+    def decide(self, view: StoreSkuView) -> OrderDecision:
         s, terms = self.level(view)
         cum = np.cumsum(view.on_hand_by_life, axis=1)  # stock with life <= r
         r = np.arange(1, cum.shape[1] + 1)[None, :]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from policies.view import ReplenishmentView, round_to_packs
 from sim.errors import ConfigError
+from sim.store_sku import StoreSkuView, round_to_packs
 
 
-def demand_over(view: ReplenishmentView, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def demand_over(view: StoreSkuView, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard deviation of demand over ``days`` (independent days)."""
     days = np.maximum(days, 0.0)
     return view.forecast_daily * days, view.forecast_sd_daily * np.sqrt(days)
@@ -16,7 +16,7 @@ def demand_over(view: ReplenishmentView, days: np.ndarray) -> tuple[np.ndarray, 
 
 def finish(
     raw_units: np.ndarray,
-    view: ReplenishmentView,
+    view: StoreSkuView,
     *,
     max_order_units: float | None = None,
     min_order_units: float = 0.0,

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from policies.heuristics.common import check_non_negative, finish
-from policies.view import OrderDecision, ReplenishmentView
+from policies.view import OrderDecision
+from sim.store_sku import StoreSkuView
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class FacingsDays:
             max_order_units=self.max_order_units,
         )
 
-    def decide(self, view: ReplenishmentView) -> OrderDecision:
+    def decide(self, view: StoreSkuView) -> OrderDecision:
         days = view.review_days + view.lead_time_days
         cover = view.forecast_daily * days
         safety = np.ceil(view.forecast_daily * self.safety_days)

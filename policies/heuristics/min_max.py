@@ -12,11 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from policies.heuristics.common import check_non_negative, finish
-from policies.view import OrderDecision, ReplenishmentView
+from policies.view import OrderDecision
 from sim.errors import ConfigError
+from sim.store_sku import StoreSkuView
 
 
-def _levels(view: ReplenishmentView, days: float | None, units: float | None) -> np.ndarray:
+def _levels(view: StoreSkuView, days: float | None, units: float | None) -> np.ndarray:
     if units is not None:
         return np.full(view.n, float(units))
     return np.ceil(view.forecast_daily * float(days))
@@ -46,7 +47,7 @@ class SS:
                 type(self).__name__, (low, high), "s <= S, both in days or both in units"
             )
 
-    def decide(self, view: ReplenishmentView) -> OrderDecision:
+    def decide(self, view: StoreSkuView) -> OrderDecision:
         s = _levels(view, self.s_days, self.s_units)
         big_s = _levels(view, self.S_days, self.S_units)
         trigger = view.position <= s
@@ -65,7 +66,7 @@ class RSS(SS):
     review_every_days: int = 2
     review_offset_days: int = 0
 
-    def decide(self, view: ReplenishmentView) -> OrderDecision:
+    def decide(self, view: StoreSkuView) -> OrderDecision:
         if self.review_every_days < 1:
             raise ConfigError("RSS.review_every_days", self.review_every_days, "an integer >= 1")
         decision = super().decide(view)
@@ -89,7 +90,7 @@ class SQ:
         if self.q_packs < 1:
             raise ConfigError("SQ.q_packs", self.q_packs, "an integer >= 1")
 
-    def decide(self, view: ReplenishmentView) -> OrderDecision:
+    def decide(self, view: StoreSkuView) -> OrderDecision:
         s = _levels(view, self.s_days, self.s_units)
         q = view.pack_units * self.q_packs
         units = finish(np.where(view.position <= s, q, 0), view)

@@ -15,7 +15,8 @@ import numpy as np
 from scipy.special import ndtri
 
 from policies.heuristics.common import check_non_negative, demand_over, finish
-from policies.view import OrderDecision, ReplenishmentView
+from policies.view import OrderDecision
+from sim.store_sku import StoreSkuView
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Newsvendor:
             salvage_per_unit=self.salvage_per_unit,
         )
 
-    def decide(self, view: ReplenishmentView) -> OrderDecision:
+    def decide(self, view: StoreSkuView) -> OrderDecision:
         cu = np.maximum(view.price - view.unit_cost, 0.0) + self.goodwill_per_unit
         co = np.maximum(view.unit_cost + view.waste_cost_per_unit - self.salvage_per_unit, 1e-9)
         ratio = np.clip(cu / (cu + co), 1e-4, 1 - 1e-4)

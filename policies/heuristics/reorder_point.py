@@ -18,8 +18,9 @@ from statistics import NormalDist
 import numpy as np
 
 from policies.heuristics.common import check_non_negative, finish
-from policies.view import OrderDecision, ReplenishmentView
+from policies.view import OrderDecision
 from sim.errors import ConfigError
+from sim.store_sku import StoreSkuView
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class ReorderPoint:
                 "ReorderPoint.service_level", self.service_level, "a number in [0.5, 1)"
             )
 
-    def decide(self, view: ReplenishmentView) -> OrderDecision:
+    def decide(self, view: StoreSkuView) -> OrderDecision:
         z = NormalDist().inv_cdf(self.service_level)
         d, sd = view.forecast_daily, view.forecast_sd_daily
         lead = view.lead_time_days
@@ -70,7 +71,7 @@ class ShopReorderRule:
             fluctuation_days=self.fluctuation_days,
         )
 
-    def decide(self, view: ReplenishmentView) -> OrderDecision:
+    def decide(self, view: StoreSkuView) -> OrderDecision:
         level = np.ceil(view.forecast_daily * (self.longest_cycle_days + self.fluctuation_days))
         units = finish(level - view.position, view)
         return OrderDecision(

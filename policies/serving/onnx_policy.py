@@ -16,8 +16,9 @@ import onnxruntime as ort
 from policies.serving.catalog import Catalog
 from policies.serving.decision import PolicyDecision, Rule
 from policies.serving.errors import PolicyFormatError
-from policies.serving.features import FeatureInputs, feature_rows
+from policies.serving.rows_view import view_from_rows
 from policies.serving.state import StateRows
+from sim.features import N_OBSERVATION, check_observation_contract, observation_rows
 
 REASON = (
     "learned policy: order {units} = {packs} × {pack_units}; forecast {forecast}/day,"
@@ -44,7 +45,14 @@ class OnnxPolicy:
         self.input_name = spec["input"]
         self.output_name = spec["output"]
         obs = manifest["observation"]
-        self.n_obs = len(obs["features"])
+        names = [f.get("name") if isinstance(f, dict) else f for f in obs["features"]]
+        try:
+            check_observation_contract(
+                names, obs.get("version"), where="manifest observation.features"
+            )
+        except ValueError as err:  # a policy trained on other features: never guess
+            raise PolicyFormatError(f"{err} (export the policy again with this version)") from err
+        self.n_obs = N_OBSERVATION
         norm = obs.get("normalization")
         if norm is not None:
             self.mean = np.asarray(norm["mean"], dtype=np.float64)
@@ -55,7 +63,7 @@ class OnnxPolicy:
         self.normalize = norm is not None
         action = manifest["action"]
         self.max_packs = int(action["max_order_packs"])
-        self.hour_feature = float(manifest["env"]["decision_hour"]) / 24.0
+        self.decision_hour = float(manifest["env"]["decision_hour"])
         self.catalog = catalog
 
     def observations(self, rows: StateRows) -> np.ndarray:
@@ -67,30 +75,11 @@ class OnnxPolicy:
 
     def _observation_rows(self, rows: StateRows, blocked: np.ndarray) -> np.ndarray:
         """[n_obs, n] float32: ``observations`` with one row per observation entry."""
-        cat = self.catalog
-        sku, store = rows.sku, rows.store
-        x = FeatureInputs(
-            on_hand_by_age=rows.stock_held,  # the older ages hold nothing: same features
-            on_shelf=rows.on_shelf,
-            on_order=rows.on_order,
-            arriving_1d=rows.arriving_1d,
-            sales_yesterday=rows.sales_yesterday,
-            demand_yesterday=rows.demand_yesterday,
-            forecast=rows.forecast,
-            weekday=rows.weekday,
-            promotion_price=rows.promotion_price,
-            price_multiplier=rows.price_multiplier,
-            shelf_life_days=cat["shelf_life_days"][sku],
-            dc_on_hand_per_store=rows.dc_on_hand / cat["dc_stores_served"][store],
-            case_pack=cat["pack_units"][sku],
-            blocked=blocked,
-            scale=rows.scale,
-        )
+        view = view_from_rows(rows, self.catalog)
+        if blocked is not view.blocked:
+            view = view.replace(blocked=blocked)
         out = np.empty((self.n_obs, rows.n), dtype=np.float32)
-        feature_rows(x, out=out[:-2])
-        out[-2] = 1.0  # the daily ordering step
-        out[-1] = self.hour_feature
-        return out
+        return observation_rows(view, is_order_step=1.0, hour_of_day=self.decision_hour, out=out)
 
     def scores(self, observations: np.ndarray) -> np.ndarray:
         """[n, actions] the network's scores for [n, n_obs] observations."""

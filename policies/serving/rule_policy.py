@@ -14,8 +14,9 @@ from policies import heuristics
 from policies.serving.catalog import Catalog
 from policies.serving.decision import PolicyDecision, Rule
 from policies.serving.errors import PolicyFormatError
+from policies.serving.rows_view import view_from_rows
 from policies.serving.state import StateRows
-from policies.view import ReplenishmentView, on_hand_by_remaining_life
+from sim.store_sku import StoreSkuView
 
 RULES: dict[str, type] = {
     f"policies.heuristics.{name}": getattr(heuristics, name) for name in heuristics.__all__
@@ -45,29 +46,8 @@ class RulePolicy:
         self.review_days = float(spec.get("review_days", 1.0))
         self.catalog = catalog
 
-    def view(self, rows: StateRows) -> ReplenishmentView:
-        cat = self.catalog
-        sku, store = rows.sku, rows.store
-        life = cat["shelf_life_days"][sku].astype(np.int64)
-        return ReplenishmentView(
-            on_hand=rows.on_hand,
-            on_order=rows.on_order,
-            on_hand_by_life=on_hand_by_remaining_life(rows.on_hand_by_age, life),
-            forecast_daily=rows.forecast,
-            forecast_sd_daily=np.sqrt(rows.forecast),
-            lead_time_days=rows.lead_time_days,
-            review_days=np.full(rows.n, self.review_days),
-            shelf_life_days=life,
-            pack_units=cat["pack_units"][sku].astype(np.int64),
-            facings_units=cat["facings_units"][store, sku].astype(np.float64),
-            blocked=cat["blocked"][store, sku].astype(bool),
-            unit_cost=cat["unit_cost"][sku].astype(np.float64),
-            price=cat["price"][sku].astype(np.float64),
-            holding_cost_per_day=cat["holding_cost_per_day"][sku].astype(np.float64),
-            waste_cost_per_unit=cat["waste_cost_per_unit"][sku].astype(np.float64),
-            on_promotion=rows.promotion_price < 1.0,
-            day=rows.day,
-        )
+    def view(self, rows: StateRows) -> StoreSkuView:
+        return view_from_rows(rows, self.catalog, review_days=self.review_days)
 
     def decide(self, rows: StateRows) -> PolicyDecision:
         view = self.view(rows)

@@ -28,7 +28,7 @@ from policies.serving.catalog import Catalog
 from policies.serving.errors import PolicyFormatError, StateError
 from policies.serving.state import StateRows
 from policies.transfers import TransferInputs, TransferRules, UrgencyWeights
-from policies.view import on_hand_by_remaining_life
+from sim.store_sku import on_hand_by_remaining_life
 
 NETWORK_FILE = "network.npz"
 MAX_PAIR_SKUS = 20_000_000  # stores² × SKUs of one city: the rules hold ~3 such float arrays

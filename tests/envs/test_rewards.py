@@ -99,7 +99,7 @@ def test_reward_counts_only_the_agent_store_skus(env_id: str) -> None:
     core = penalised.unwrapped.core
 
     def lost_at_a() -> int:
-        return int(core.sim.counters.store.lost_units[store_a].sum())
+        return int(core.sim.counters_view().store.lost_units[store_a].sum())
 
     others_lost = 0
     for action in _actions(plain.action_space, 0, 9):

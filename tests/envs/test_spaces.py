@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from gymnasium import spaces
 
-from envs.retail.features import FEATURES, N_FEATURES
 from sim.errors import ConfigError
+from sim.features import FEATURES, N_FEATURES
 from sim.scenario import list_scenarios, load_network
 from tests.envs.conftest import NETWORK, STORE, TRANSFER, max_steps
 

@@ -27,7 +27,7 @@ def test_tiered_alerts_policy_marks_down_and_explains():
     policy = TieredAlertsPolicy(BaseStock(z=0.5), markdown_price=0.9, clearance_price=0.7)
     run_rule(sim, policy, 9, forecast=SmoothedDemand())
     tiers = policy.alerts.tier.reshape(sc.network.n_stores, sc.network.n_skus)
-    price = sim.state.price_multiplier
+    price = sim.snapshot().price_multiplier
     assert np.all(price[tiers == Tier.YELLOW] == 0.9) and np.all(price[tiers == Tier.RED] == 0.7)
     assert np.all(price[tiers == Tier.NONE] == 1.0)
     reasons = policy.explain_alerts(sim)

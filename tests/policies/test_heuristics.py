@@ -15,11 +15,11 @@ from policies.heuristics import (
     ReorderPoint,
     ShopReorderRule,
 )
-from policies.view import ReplenishmentView
 from sim.errors import ConfigError
+from sim.store_sku import StoreSkuView
 
 
-def view(n=1, **over) -> ReplenishmentView:
+def view(n=1, **over) -> StoreSkuView:
     base = dict(
         on_hand=np.full(n, 4.0),
         on_order=np.zeros(n),
@@ -38,7 +38,7 @@ def view(n=1, **over) -> ReplenishmentView:
         waste_cost_per_unit=np.full(n, 0.1),
     )
     base.update({k: np.asarray(v) if not isinstance(v, int) else v for k, v in over.items()})
-    return ReplenishmentView(**base)
+    return StoreSkuView(**base)
 
 
 def test_base_stock_from_forecast_explains_itself():

@@ -40,6 +40,7 @@ def test_heuristic_runs_sanely_on_city_fresh(name):
     k = sim.kpis().chain
     assert 0.0 < k["fill_rate"] <= 1.0
     assert 0.0 <= k["stockout_rate"] <= 1.0 and 0.0 <= k["waste_rate"] <= 1.0
-    assert (sim.state.store_stock >= 0).all() and (sim.state.dc_stock >= 0).all()
+    snap = sim.snapshot()
+    assert (snap.store_on_hand_by_age >= 0).all() and (snap.dc_on_hand_by_age >= 0).all()
     assert sim.ledger().balanced.all()
     assert np.isfinite(k["profit"])

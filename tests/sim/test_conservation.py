@@ -93,7 +93,7 @@ def test_units_are_conserved_after_every_event(scenario, days):
     sim.assert_conserved()
     kpis = sim.kpis()
     assert 0.0 <= kpis.chain["fill_rate"] <= 1.0
-    assert (sim.state.store_shelf <= sim.state.store_on_hand()).all()
+    assert (sim.snapshot().store_shelf <= sim.snapshot().store_on_hand).all()
 
 
 @given(scenarios())

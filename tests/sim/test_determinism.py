@@ -49,6 +49,6 @@ def test_decisions_do_not_change_the_demand_drawn():
     rich = run(seed=5, cover_factor=2.0, transfers=True)
     assert lean.kpis().chain["sold_units"] != rich.kpis().chain["sold_units"]
     np.testing.assert_array_equal(
-        lean.counters.store.demand_units, rich.counters.store.demand_units
+        lean.counters_view().store.demand_units, rich.counters_view().store.demand_units
     )
-    np.testing.assert_array_equal(lean.state.day_demand, rich.state.day_demand)
+    np.testing.assert_array_equal(lean.context.state.day_demand, rich.context.state.day_demand)

@@ -42,7 +42,7 @@ def test_courier_trip_timing_and_cost():
     pickup, delivery = (e for e in sim.trace if e.kind.value.startswith("courier_"))
     assert pickup.time_hours == pytest.approx(delay)
     assert delivery.time_hours == pytest.approx(delay + km / 20.0)
-    net_c = sim.counters.network
+    net_c = sim.counters_view().network
     assert net_c.courier_cost == pytest.approx(4.0 + 0.5 * km)
     assert net_c.courier_km == pytest.approx(km)
     assert net_c.courier_co2_kg == pytest.approx(0.2 * km)
@@ -56,7 +56,7 @@ def test_courier_no_show_is_redispatched():
     for _ in range(10):
         sim.submit_transfers([Transfer(0, 1, np.array([1, 0]))])
     sim.run_until(23.0)
-    c = sim.counters.network
+    c = sim.counters_view().network
     assert c.courier_no_shows > 0  # seed 0 draws some no-shows among 10 trips
     assert c.courier_trips == 10 and c.courier_units == 10
 
@@ -81,7 +81,7 @@ def test_dc_allocates_fairly_when_short():
     assert sim.snapshot().store_on_hand.tolist() == [[0], [0]]
     sim.run_until(30.5)
     assert sim.snapshot().store_on_hand.tolist() == [[3], [2]]
-    assert sim.counters.dc.cancelled_store_order_units.tolist() == [[4]]
+    assert sim.counters_view().dc.cancelled_store_order_units.tolist() == [[4]]
 
 
 def test_dc_backorders_when_configured():
@@ -120,8 +120,8 @@ def test_supplier_moq_case_pack_and_lead_time():
     sim.run_until(11.0)
     # 5 -> MOQ 20 -> 2 cases of 12 = 24; 30 -> 3 cases = 36
     assert sim.snapshot().dc_on_order.tolist() == [[24, 36]]
-    assert sim.counters.dc.moq_raised_units.tolist() == [[15, 0]]
-    assert sim.counters.dc.case_pack_rounded_units.tolist() == [[4, 6]]
+    assert sim.counters_view().dc.moq_raised_units.tolist() == [[15, 0]]
+    assert sim.counters_view().dc.case_pack_rounded_units.tolist() == [[4, 6]]
     sim.run_until(48.0 + 6.0)
     assert sim.snapshot().dc_on_hand.tolist() == [[0, 0]]  # arrives at 06:00 of day 2, not before
     sim.run_until(48.0 + 6.5)
@@ -135,8 +135,8 @@ def test_shelf_limits_sales_until_restock():
     dem = daily_demand(np.array([[[5]]]), tick_hour=9.0)
     sim = Simulation(net, dem, seed=0, check_conservation=True)
     sim.run_until(11.0)
-    assert int(sim.counters.store.sold_units.sum()) == 3
-    assert int(sim.counters.store.lost_units.sum()) == 2
+    assert int(sim.counters_view().store.sold_units.sum()) == 3
+    assert int(sim.counters_view().store.lost_units.sum()) == 2
 
 
 def test_demand_of_a_tick_ending_at_a_delivery_is_served_before_it():
@@ -147,8 +147,8 @@ def test_demand_of_a_tick_ending_at_a_delivery_is_served_before_it():
     sim = Simulation(net, dem, seed=0, check_conservation=True)
     sim.submit_store_orders(np.array([[10]]))
     sim.run_days(2)
-    assert int(sim.counters.store.lost_units.sum()) == 7 + 4
-    assert int(sim.counters.store.sold_units.sum()) == 3
+    assert int(sim.counters_view().store.lost_units.sum()) == 7 + 4
+    assert int(sim.counters_view().store.sold_units.sum()) == 3
 
 
 def test_expired_units_are_wasted_at_the_day_boundary():
@@ -159,11 +159,11 @@ def test_expired_units_are_wasted_at_the_day_boundary():
     sim = Simulation(net, daily_demand(np.array([[[2]]])), seed=0, check_conservation=True)
     sim.run_until(24.0)
     assert (
-        int(sim.counters.store.wasted_units.sum()) == 0
+        int(sim.counters_view().store.wasted_units.sum()) == 0
     )  # the boundary at 24.0 is not yet processed
     sim.run_until(24.5)
-    assert int(sim.counters.store.sold_units.sum()) == 2
-    assert int(sim.counters.store.wasted_units.sum()) == 3
+    assert int(sim.counters_view().store.sold_units.sum()) == 2
+    assert int(sim.counters_view().store.wasted_units.sum()) == 3
 
 
 @pytest.mark.parametrize(
@@ -180,7 +180,7 @@ def test_invalid_orders_are_refused_with_a_clear_message(orders, message):
     sim = Simulation(network(), zero_demand(), seed=0)
     with pytest.raises(ActionError, match=message):
         sim.submit_store_orders(orders)
-    assert not sim.state.dc_new_orders.any()
+    assert not sim.context.state.dc_new_orders.any()
 
 
 def test_invalid_transfers_are_refused():

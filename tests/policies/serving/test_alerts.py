@@ -12,8 +12,8 @@ from policies.alerts import AlertInputs, AlertThresholds, SellThroughRule, evalu
 from policies.serving.alerts import state_alerts
 from policies.serving.catalog import Catalog
 from policies.serving.state import StateRows, parse_state
-from policies.view import on_hand_by_remaining_life
 from sim.enums import Category
+from sim.store_sku import on_hand_by_remaining_life
 from tests.policies.serving.tiny_catalog import N_AGES, random_state, tiny_catalog
 
 CATALOG = tiny_catalog()

@@ -1,0 +1,50 @@
+"""The store-SKU view of validated state rows: what served rules and policies read."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from policies.serving.catalog import Catalog
+from policies.serving.state import StateRows
+from sim.store_sku import StoreSkuView, on_hand_by_remaining_life
+
+
+def view_from_rows(rows: StateRows, catalog: Catalog, *, review_days: float = 1.0) -> StoreSkuView:
+    """The one ``StoreSkuView`` of ``rows``, with the catalog's parameters of their store-SKUs.
+
+    ``on_hand_by_age`` is the rows' stock over the ages anyone holds (the older
+    ages are zeros: features are the same and cost less); units by remaining
+    life are taken over every catalog age, as the simulator does.
+    """
+    cat = catalog
+    sku, store = rows.sku, rows.store
+    life = cat["shelf_life_days"][sku].astype(np.int64)
+    return StoreSkuView(
+        on_hand=rows.on_hand,
+        on_order=rows.on_order,
+        on_hand_by_life=on_hand_by_remaining_life(rows.on_hand_by_age, life),
+        forecast_daily=rows.forecast,
+        forecast_sd_daily=np.sqrt(rows.forecast),
+        lead_time_days=rows.lead_time_days,
+        review_days=np.full(rows.n, review_days),
+        shelf_life_days=life,
+        pack_units=cat["pack_units"][sku].astype(np.int64),
+        facings_units=cat["facings_units"][store, sku].astype(np.float64),
+        blocked=cat["blocked"][store, sku].astype(bool),
+        unit_cost=cat["unit_cost"][sku].astype(np.float64),
+        price=cat["price"][sku].astype(np.float64),
+        holding_cost_per_day=cat["holding_cost_per_day"][sku].astype(np.float64),
+        waste_cost_per_unit=cat["waste_cost_per_unit"][sku].astype(np.float64),
+        on_promotion=rows.promotion_price < 1.0,
+        day=rows.day,
+        on_hand_by_age=rows.stock_held,
+        on_shelf=rows.on_shelf,
+        arriving_1d=rows.arriving_1d,
+        sales_yesterday=rows.sales_yesterday,
+        demand_yesterday=rows.demand_yesterday,
+        weekday=rows.weekday,
+        promotion_price=rows.promotion_price,
+        price_multiplier=rows.price_multiplier,
+        dc_on_hand_per_store=rows.dc_on_hand / cat["dc_stores_served"][store],
+        scale=rows.scale,
+    )

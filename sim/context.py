@@ -1,0 +1,159 @@
+"""The small context the simulator's processes share: clock, arrays, ledger, recorder.
+
+Processes (stores, DC, suppliers, couriers), the KPIs, the ledger and the
+snapshot receive a ``SimContext`` rather than the whole ``Simulation``: they
+need the clock, the state arrays, the counters and the trace, never the
+driver-facing control API. This keeps ``sim.engine`` at the top of ``sim/``
+with nothing importing it back.
+
+Clock. SimPy's ``env.now`` is the time of the last event processed. A driver
+that runs the clock to ``t`` with nothing scheduled before ``t`` is at ``t``
+even though SimPy is not; ``SimContext.now`` is that driver-visible time
+(``max(env.now, driver time)``). Work a driver starts at ``t`` (a courier
+trip) first waits with ``urgent_timeout`` until ``t``, which lands it exactly
+where SimPy would have started it had its clock been moved: after the day
+boundary at ``t``, before every ordinary event at ``t``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+from simpy.core import URGENT
+
+from sim.demand.base import DemandSource
+from sim.enums import EventKind
+from sim.ledger import Counters, UnitBalance
+from sim.rng import RandomStreams
+from sim.spec import NetworkSpec
+from sim.state import NetworkState
+
+
+class UrgentTimeout(simpy.events.Event):
+    """A timeout that fires before every ordinary (NORMAL) event scheduled at the same time."""
+
+    def __init__(self, env: simpy.Environment, delay: float) -> None:
+        super().__init__(env)
+        self._ok = True
+        self._value = None
+        env.schedule(self, URGENT, delay)
+
+
+@dataclass(frozen=True)
+class TraceEvent:
+    """One line of the event trace (kept only with ``trace=True``)."""
+
+    time_hours: float
+    kind: EventKind
+    node: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.time_hours:8.3f} {self.kind.value:<17} {self.node:<8} {self.detail}"
+
+
+@dataclass(eq=False)
+class SimContext:
+    """What the processes of one simulation share.
+
+    Attributes:
+        env: the SimPy environment (hours).
+        spec: the validated network.
+        demand: the demand source.
+        streams: the named random streams of the episode.
+        state: the mutable stock, pipeline and order arrays.
+        counters: flows of the current reporting period (replaced by ``reset_kpis``).
+        balance: the unit balance behind the conservation check.
+        tick_end_hours: [ticks] end of each demand tick within a day (hours).
+        start_weekday: weekday of day 0 (0 = Monday).
+        day: the current day (its boundary processed).
+        trace: the event trace, or None when not kept.
+        pick_unit: [skus] units a DC picks at once (1 for break-pack SKUs, else the case).
+        dc_stores: per DC, the store indices it serves.
+        road_km: [stores, stores] road distance (km).
+        courier_pool: the courier resource, or None without couriers.
+    """
+
+    env: simpy.Environment
+    spec: NetworkSpec
+    demand: DemandSource
+    streams: RandomStreams
+    state: NetworkState
+    counters: Counters
+    balance: UnitBalance
+    tick_end_hours: np.ndarray
+    start_weekday: int
+    trace: list[TraceEvent] | None
+    day: int = 0
+    pick_unit: np.ndarray = field(init=False)
+    dc_stores: list[np.ndarray] = field(init=False)
+    road_km: np.ndarray = field(init=False)
+    courier_pool: simpy.Resource | None = field(init=False)
+    driver_hours: float = 0.0
+    _expected: tuple[int, np.ndarray] | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        spec = self.spec
+        skus = spec.skus
+        self.pick_unit = np.where(skus.break_pack, 1, skus.case_pack).astype(np.int64)
+        store_dc = spec.store_dc()
+        self.dc_stores = [np.flatnonzero(store_dc == j) for j in range(spec.n_dcs)]
+        self.road_km = spec.road_km()
+        self.courier_pool = (
+            simpy.Resource(self.env, capacity=spec.couriers.size) if spec.couriers else None
+        )
+
+    @property
+    def now(self) -> float:
+        """The time as a driver sees it (hours): SimPy's clock or the time run to, if later."""
+        return max(float(self.env.now), self.driver_hours)
+
+    def weekday(self, day: int) -> int:
+        return (self.start_weekday + day) % 7
+
+    def expected_daily_units(self) -> np.ndarray:
+        """[stores, skus] the true mean demand of today (the oracle), cached per day."""
+        if self._expected is None or self._expected[0] != self.day:
+            rate = self.demand.expected_daily_units(
+                self.day, self.streams, self.state.price_multiplier
+            )
+            self._expected = (self.day, np.asarray(rate, dtype=np.float64))
+        return self._expected[1]
+
+    def consume_order_queue(self, store: int, units: int, *, respond: bool) -> None:
+        """Match received (or cancelled) units to the store's oldest open orders."""
+        queue = self.state.order_queue[store]
+        net = self.counters.network
+        now = self.now
+        while units > 0 and queue:
+            head = queue[0]
+            take = min(units, head[1])
+            if respond:
+                net.order_response_unit_hours += (now - head[0]) * take
+                net.order_response_units += int(take)
+            head[1] -= take
+            units -= int(take)
+            if head[1] <= 0:
+                queue.pop(0)
+
+    def record(self, kind: EventKind, node: int, detail: str, *, node_kind: str = "store") -> None:
+        """Append a trace line (no-op unless the trace is kept)."""
+        if self.trace is None:
+            return
+        if node_kind == "store" and node >= 0:
+            name = self.spec.stores[node].store_id
+        elif node_kind == "dc":
+            name = self.spec.dcs[node].dc_id
+        else:
+            name = "network"
+        self.trace.append(TraceEvent(self.now, kind, name, detail))
+
+    def new_counters(self) -> Counters:
+        """Zero counters for a new reporting period, opening stock taken now."""
+        c = Counters.zeros(self.spec.n_stores, self.spec.n_dcs, self.spec.n_skus)
+        c.store.opening_units[...] = self.state.store_on_hand()
+        c.dc.opening_units[...] = self.state.dc_on_hand()
+        c.network.period_start_hours = self.now
+        return c

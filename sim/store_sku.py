@@ -1,0 +1,250 @@
+"""The one store-SKU view: what drivers know about a set of store-SKUs at a decision.
+
+Heuristics, transfer rules, the environments' observation features and the
+serving module all read a ``StoreSkuView`` (read-only arrays over ``n``
+store-SKUs), so the same rule or policy runs on a simulator snapshot
+(``view_from_snapshot``), on the single-SKU env's observation, and in serving
+from a store's state table. Quantities are units; times are days.
+
+One convention for "does not perish": ``shelf_life_days == 0``. Remaining
+life, pack rounding and the pack size a store orders in each exist here once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sim.snapshot import Snapshot
+    from sim.spec import NetworkSpec
+
+
+@dataclass(frozen=True)
+class StoreSkuView:
+    """State and parameters of ``n`` store-SKUs at a decision.
+
+    Attributes:
+        on_hand: units on hand (sellable).                                  [n]
+        on_order: units ordered and not received.                            [n]
+        on_hand_by_life: units by remaining life in days, index r-1 = r days
+            left (perishables; non-perishables put everything in the last column). [n, R]
+        forecast_daily: expected demand per day over the coming days.        [n]
+        forecast_sd_daily: standard deviation of daily demand.               [n]
+        lead_time_days: days from ordering to the units being sellable.      [n]
+        review_days: days until the next ordering opportunity.               [n]
+        shelf_life_days: 0 for non-perishables.                              [n]
+        pack_units: units per orderable pack (1 when packs may be broken).   [n]
+        facings_units: display minimum of the shelf.                         [n]
+        blocked: True where the SKU may not be ordered.                      [n]
+        unit_cost, price, holding_cost_per_day, waste_cost_per_unit: money.  [n]
+        lead_time_sd_days: standard deviation of the lead time.              [n]
+        on_promotion: True where a promotion runs.                           [n]
+        day: the day of the decision (periodic-review schedules).
+        ids: optional labels for explanations (store/SKU).
+
+    What the observation features read as well (None where a caller has no use
+    for features; ``sim.features`` refuses a view without them):
+        on_hand_by_age: units by age in days (0 freshest).                [n, ages]
+        on_shelf: units of on hand on the shelf.                             [n]
+        arriving_1d: units arriving today or tomorrow.                      [n]
+        sales_yesterday, demand_yesterday: units (demand = sold + lost).     [n]
+        weekday: weekday of the decision (0 = Monday).
+        promotion_price: promotional price / regular price today.            [n]
+        price_multiplier: current price / regular price (markdowns).        [n]
+        dc_on_hand_per_store: DC units / stores the DC serves.               [n]
+        scale: the store-SKU's demand scale (>= 1), units per day.           [n]
+    """
+
+    on_hand: np.ndarray
+    on_order: np.ndarray
+    on_hand_by_life: np.ndarray
+    forecast_daily: np.ndarray
+    forecast_sd_daily: np.ndarray
+    lead_time_days: np.ndarray
+    review_days: np.ndarray
+    shelf_life_days: np.ndarray
+    pack_units: np.ndarray
+    facings_units: np.ndarray
+    blocked: np.ndarray
+    unit_cost: np.ndarray
+    price: np.ndarray
+    holding_cost_per_day: np.ndarray
+    waste_cost_per_unit: np.ndarray
+    lead_time_sd_days: np.ndarray | None = None
+    on_promotion: np.ndarray | None = None
+    day: int = 0
+    ids: tuple[str, ...] = field(default=())
+    on_hand_by_age: np.ndarray | None = None
+    on_shelf: np.ndarray | None = None
+    arriving_1d: np.ndarray | None = None
+    sales_yesterday: np.ndarray | None = None
+    demand_yesterday: np.ndarray | None = None
+    weekday: int = 0
+    promotion_price: np.ndarray | None = None
+    price_multiplier: np.ndarray | None = None
+    dc_on_hand_per_store: np.ndarray | None = None
+    scale: np.ndarray | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.on_hand)
+
+    @property
+    def position(self) -> np.ndarray:
+        """Inventory position: on hand + on order."""
+        return self.on_hand + self.on_order
+
+    def expiring_before(self, days: np.ndarray) -> np.ndarray:
+        """[n] units on hand whose remaining life is at most ``days`` (per row)."""
+        life_left = np.arange(1, self.on_hand_by_life.shape[1] + 1)[None, :]
+        perishable = (self.shelf_life_days > 0)[:, None]
+        soon = perishable & (life_left <= np.asarray(days)[:, None])
+        return (self.on_hand_by_life * soon).sum(axis=1)
+
+    def replace(self, **changes: object) -> StoreSkuView:
+        """A copy with some fields changed (``dataclasses.replace``)."""
+        return dataclasses.replace(self, **changes)
+
+
+def pack_units(case_pack: np.ndarray, break_pack: np.ndarray) -> np.ndarray:
+    """Units a store orders (and a DC picks) at once: 1 where packs may be broken, else the case."""
+    return np.where(break_pack, 1, case_pack).astype(np.int64)
+
+
+def round_to_packs(units: np.ndarray, pack_units: np.ndarray, *, up: bool = True) -> np.ndarray:
+    """Whole packs, int64: up (never short of the target) or to the nearest.
+
+    Whole-number quantities (integer dtype) round up exactly in integers;
+    fractional targets (a rule's float output) are taken from 0 and rounded
+    with a 1e-9 tolerance so a target of exactly k packs is not pushed up.
+    """
+    units = np.asarray(units)
+    pack = np.asarray(pack_units)
+    if up and np.issubdtype(units.dtype, np.integer):
+        return (-(-np.maximum(units, 0) // pack) * pack).astype(np.int64)
+    units = np.maximum(units, 0.0)
+    packs = np.ceil(units / pack - 1e-9) if up else np.floor(units / pack + 0.5)
+    return (packs * pack).astype(np.int64)
+
+
+def life_left_by_age(shelf_life_days: np.ndarray, n_ages: int) -> np.ndarray:
+    """[..., ages] days of life left of each age bucket (age a: life - a; 0 for non-perishables)."""
+    life = np.asarray(shelf_life_days, dtype=np.int64)[..., None]
+    return np.where(life > 0, life - np.arange(n_ages), 0)
+
+
+def on_hand_by_remaining_life(stock_by_age: np.ndarray, shelf_life_days: np.ndarray) -> np.ndarray:
+    """[..., skus, ages] by age -> [..., skus, R] by remaining life (index r-1 = r days left).
+
+    Non-perishables (life 0) go to the last column (they never expire).
+    """
+    n_ages = stock_by_age.shape[-1]
+    life = np.broadcast_to(shelf_life_days.astype(np.int64), stock_by_age.shape[:-1])[..., None]
+    # remaining life r (column r-1) is held by the units of age life - r
+    age = life - 1 - np.arange(n_ages)
+    valid = (life > 0) & (age >= 0) & (age < n_ages)
+    idx = np.broadcast_to(np.clip(age, 0, n_ages - 1), stock_by_age.shape)
+    out = np.where(valid, np.take_along_axis(stock_by_age, idx, axis=-1), 0).astype(
+        stock_by_age.dtype
+    )
+    out[..., -1] += np.where(life[..., 0] == 0, stock_by_age.sum(axis=-1), 0).astype(out.dtype)
+    return out
+
+
+def lead_time_days_at(
+    spec: NetworkSpec, now_hours: float, weekday_of: Callable[[int], int]
+) -> np.ndarray:
+    """[stores] days from ``now_hours`` until a store order placed then reaches the store.
+
+    Follows the DC's schedule: the next delivery weekday whose cut-off is not
+    past, its departure hour, plus the truck's transit time to the store.
+
+    Args:
+        weekday_of: the weekday (0 = Monday) of a simulation day.
+    """
+    today = int(now_hours // 24.0)
+    out = np.zeros(spec.n_stores)
+    for store, store_spec in enumerate(spec.stores):
+        dc = spec.dcs[store_spec.dc]
+        for ahead in range(8):
+            day = today + ahead
+            if (
+                weekday_of(day) in dc.delivery_weekdays
+                and 24.0 * day + dc.order_cutoff_hour >= now_hours
+            ):
+                arrival = 24.0 * day + dc.departure_hour + dc.transit_hours[store]
+                out[store] = (arrival - now_hours) / 24.0
+                break
+    return out
+
+
+def view_from_snapshot(
+    snap: Snapshot,
+    spec: NetworkSpec,
+    forecast_daily: np.ndarray,
+    *,
+    lead_time_days: np.ndarray,
+    forecast_sd_daily: np.ndarray | None = None,
+    review_days: float = 1.0,
+    scale: np.ndarray | None = None,
+) -> StoreSkuView:
+    """Every store-SKU of a snapshot, store-major (row = store × n_skus + sku).
+
+    Args:
+        forecast_daily: [stores, skus] expected demand per day.
+        lead_time_days: [stores] (``lead_time_days_at``).
+        forecast_sd_daily: [stores, skus]; defaults to sqrt(forecast) (Poisson).
+        review_days: days until the next ordering decision.
+        scale: [stores, skus] demand scale for the observation features, if wanted.
+    """
+    n_st, n_sku = spec.n_stores, spec.n_skus
+    n = n_st * n_sku
+    skus = spec.skus
+    grid = (n_st, n_sku)
+
+    def flat(a: np.ndarray, dtype: type = np.float64) -> np.ndarray:
+        return np.broadcast_to(a, grid).reshape(-1).astype(dtype)
+
+    sd = (
+        np.sqrt(np.maximum(forecast_daily, 0.0)) if forecast_sd_daily is None else forecast_sd_daily
+    )
+    by_life = on_hand_by_remaining_life(snap.store_on_hand_by_age, skus.shelf_life_days)
+    pack = pack_units(skus.case_pack, skus.break_pack)
+    store_dc = spec.store_dc()
+    stores_per_dc = np.bincount(store_dc, minlength=spec.n_dcs)
+    dc_per_store = snap.dc_on_hand[store_dc] / np.maximum(1, stores_per_dc[store_dc])[:, None]
+    return StoreSkuView(
+        on_hand=flat(snap.store_on_hand),
+        on_order=flat(snap.store_on_order),
+        on_hand_by_life=by_life.reshape(n, -1).astype(np.float64),
+        forecast_daily=flat(forecast_daily),
+        forecast_sd_daily=flat(sd),
+        lead_time_days=flat(np.asarray(lead_time_days)[:, None]),
+        review_days=np.full(n, float(review_days)),
+        shelf_life_days=flat(skus.shelf_life_days[None, :], np.int64),
+        pack_units=flat(pack[None, :], np.int64),
+        facings_units=flat(spec.store_sku.facings_units),
+        blocked=np.broadcast_to(spec.store_sku.blocked, grid).reshape(-1),
+        unit_cost=flat(skus.unit_cost[None, :]),
+        price=flat(skus.price[None, :]),
+        holding_cost_per_day=flat(skus.holding_cost_per_unit_day[None, :]),
+        waste_cost_per_unit=flat(skus.disposal_cost_per_unit[None, :]),
+        on_promotion=(np.broadcast_to(snap.promotion_price, grid) < 1.0).reshape(-1),
+        day=snap.day,
+        on_hand_by_age=snap.store_on_hand_by_age.reshape(n, -1),
+        on_shelf=flat(snap.store_shelf),
+        arriving_1d=flat(snap.store_pipeline_by_day[:, :, :2].sum(axis=2)),
+        sales_yesterday=flat(snap.sales_yesterday),
+        demand_yesterday=flat(snap.demand_yesterday),
+        weekday=snap.weekday,
+        promotion_price=flat(snap.promotion_price),
+        price_multiplier=flat(snap.price_multiplier),
+        dc_on_hand_per_store=flat(dc_per_store),
+        scale=None if scale is None else flat(scale),
+    )
