@@ -39,7 +39,8 @@ import datetime as dt
 import difflib
 import math
 import numbers
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from enum import Enum
 from typing import Annotated, Any, ClassVar, TypeVar
 
@@ -77,6 +78,7 @@ __all__ = [
     "plain",
     "refuse",
     "show_ids",
+    "under",
     "unique",
     "validate",
 ]
@@ -146,9 +148,7 @@ def config_error(err: ValidationError, prefix: str = "") -> ConfigError:
     if isinstance(inner, FieldError):  # a dataclass's own check, relative to itself
         return ConfigError(path_of(loc, prefix) + "." + inner.field, inner.value, inner.allowed)
     if kind == "missing":
-        return ConfigError(
-            path_of(loc, prefix), None, f"a value for the required key {loc[-1]!r}"
-        )
+        return ConfigError(path_of(loc, prefix), None, f"a value for the required key {loc[-1]!r}")
     allowed = _BUILTIN_ALLOWED.get(kind, first["msg"])
     return ConfigError(path_of(loc, prefix) or prefix or "<config>", first.get("input"), allowed)
 
@@ -159,6 +159,17 @@ def validate(model: type[M], value: Any, prefix: str = "", context: Any = None) 
         return model.model_validate(value, context=context)
     except ValidationError as err:
         raise config_error(err, prefix) from None
+
+
+@contextmanager
+def under(prefix: str) -> Iterator[None]:
+    """Re-raise a dataclass's ``ConfigError`` (its field relative to itself) under ``prefix``."""
+    try:
+        yield
+    except ConfigError as err:
+        if err.field.startswith(prefix):
+            raise
+        raise ConfigError(f"{prefix}.{err.field}", err.value, err.allowed) from err
 
 
 def plain(value: Any) -> Any:
@@ -280,16 +291,12 @@ def Real(
     """A float type with bounds: ``Real(0, 1, high_open=True)`` is [0, 1)."""
 
     def check(value: Any) -> float:
-        return check_real(
-            value, low, high, low_open=low_open, high_open=high_open, allowed=allowed
-        )
+        return check_real(value, low, high, low_open=low_open, high_open=high_open, allowed=allowed)
 
     return Annotated[float, PlainValidator(check)]
 
 
-def Integer(
-    low: int | None = None, high: int | None = None, *, allowed: str | None = None
-) -> Any:
+def Integer(low: int | None = None, high: int | None = None, *, allowed: str | None = None) -> Any:
     """An int type with inclusive bounds (the integer rule in the module docstring)."""
 
     def check(value: Any) -> int:
