@@ -52,6 +52,7 @@ from sim.enums import Category
 from sim.errors import ConfigError, FieldError
 
 __all__ = [
+    "MAX_UNITS",
     "Block",
     "CategoryName",
     "Flag",
@@ -76,6 +77,7 @@ __all__ = [
     "lookup",
     "lookup_many",
     "plain",
+    "refusal_text",
     "refuse",
     "show_ids",
     "under",
@@ -84,6 +86,9 @@ __all__ = [
 ]
 
 E = TypeVar("E", bound=Enum)
+
+# Unit counts above this are refused: float64 would round counts beyond 2**53 without a word.
+MAX_UNITS = 1e15
 M = TypeVar("M", bound=BaseModel)
 
 _ERROR_TYPE = "shelflife"
@@ -151,6 +156,12 @@ def config_error(err: ValidationError, prefix: str = "") -> ConfigError:
         return ConfigError(path_of(loc, prefix), None, f"a value for the required key {loc[-1]!r}")
     allowed = _BUILTIN_ALLOWED.get(kind, first["msg"])
     return ConfigError(path_of(loc, prefix) or prefix or "<config>", first.get("input"), allowed)
+
+
+def refusal_text(field: str, value: Any, allowed: str) -> str:
+    """``field: got value; allowed: what``, for refusals that are listed rather than
+    raised (the bad rows of a table): the same words as ``ConfigError``."""
+    return str(FieldError(field, value, allowed))
 
 
 def validate(model: type[M], value: Any, prefix: str = "", context: Any = None) -> M:
