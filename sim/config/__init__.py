@@ -6,7 +6,13 @@ the network config (``stores[3].dc``, ``skus[12].shelf_life_days``,
 ``couriers.speed_kmh``). Unknown keys are refused too, so a typo such as
 ``shelf_lfe_days`` never silently falls back to a default. ``null`` means the
 same as leaving a key out (the dataclass default), except for
-``shelf_life_days``, where ``null`` is a non-perishable.
+``shelf_life_days``, where ``null`` is a non-perishable. Integers, numbers,
+names and keys follow the one set of rules of ``sim.validation`` (``3.0`` is
+an integer, ``3.5``, ``true`` and ``"3"`` are not).
+
+Where things live: ``sim.config.models`` (a pydantic model per block, with
+the checks inside a block) and ``sim.config.network`` (``build_network``:
+ids resolved across blocks, the per-(store, SKU) arrays assembled and checked).
 
 Schema (``configs/network/*.yaml``; times are hours of the day in [0, 24),
 lead times whole days, money in the chain's currency)::
