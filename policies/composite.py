@@ -26,8 +26,8 @@ import numpy as np
 from policies.alerts import AlertInputs, Alerts, AlertThresholds, Tier, evaluate_alerts
 from policies.history import DailyHistory
 from policies.runner import ReplenishmentRule
-from policies.sim_view import store_lead_time_days
-from policies.transfers import PlannedTransfer, TransferRules, transfer_inputs_from_sim
+from policies.sim_view import store_lead_time_days, transfer_inputs_from_sim
+from policies.transfers import PlannedTransfer, TransferRules
 from policies.view import OrderDecision
 from sim.engine import Simulation
 from sim.errors import ConfigError

@@ -26,15 +26,11 @@ benefit are dispatched.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.errors import ConfigError
-
-if TYPE_CHECKING:  # the rules import no simulator: the serving module plans with them too
-    from sim.couriers import Transfer
-    from sim.engine import Simulation
+from sim.transfer import Transfer
 
 
 @dataclass(frozen=True)
@@ -92,8 +88,6 @@ class PlannedTransfer:
     reasons: tuple[str, ...]
 
     def to_transfer(self) -> Transfer:
-        from sim.couriers import Transfer
-
         return Transfer(self.origin, self.destination, self.units)
 
 
@@ -221,29 +215,3 @@ class TransferRules:
             )
             plans.append(PlannedTransfer(int(origin), int(dest), units, benefit, reasons))
         return sorted(plans, key=lambda p: -p.benefit)
-
-
-def transfer_inputs_from_sim(sim: Simulation, forecast_daily: np.ndarray) -> TransferInputs:
-    """The city's state from a running simulator (forecast from the caller)."""
-    from sim.store_sku import on_hand_by_remaining_life
-
-    spec = sim.spec
-    snap = sim.snapshot()
-    pool = spec.couriers
-    cities = np.array([s.city for s in spec.stores])
-    return TransferInputs(
-        on_hand_by_life=on_hand_by_remaining_life(
-            snap.store_on_hand_by_age, spec.skus.shelf_life_days
-        ).astype(np.float64),
-        forecast_daily=np.asarray(forecast_daily, dtype=np.float64),
-        arriving_units=snap.store_pipeline_by_day[:, :, :2].sum(axis=2).astype(np.float64),
-        on_promotion=(snap.promotion_price < 1.0).astype(np.float64),
-        shelf_life_days=spec.skus.shelf_life_days.astype(np.int64),
-        price=spec.skus.price.astype(np.float64),
-        disposal_cost_per_unit=spec.skus.disposal_cost_per_unit.astype(np.float64),
-        road_km=sim.road_km,
-        same_city=cities[:, None] == cities[None, :],
-        blocked=spec.store_sku.blocked,
-        cost_per_trip=pool.cost_per_trip if pool else float("inf"),
-        cost_per_km=pool.cost_per_km if pool else float("inf"),
-    )

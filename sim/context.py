@@ -27,8 +27,9 @@ from sim.demand.base import DemandSource
 from sim.enums import EventKind
 from sim.ledger import Counters, UnitBalance
 from sim.rng import RandomStreams
+from sim.snapshot import PIPELINE_DAYS, Snapshot
 from sim.spec import NetworkSpec
-from sim.state import NetworkState
+from sim.state import NetworkState, ShipmentKind
 
 
 class UrgentTimeout(simpy.events.Event):
@@ -157,3 +158,49 @@ class SimContext:
         c.dc.opening_units[...] = self.state.dc_on_hand()
         c.network.period_start_hours = self.now
         return c
+
+
+def _read_only(arr: np.ndarray, copy: bool) -> np.ndarray:
+    out = arr.copy() if copy else arr.view()
+    out.flags.writeable = False
+    return out
+
+
+def take_snapshot(ctx: SimContext, *, copy: bool) -> Snapshot:
+    st = ctx.state
+    pipeline = np.zeros((*st.store_shelf.shape, PIPELINE_DAYS), dtype=np.int64)
+    for shipment in st.shipments:
+        if shipment.kind is ShipmentKind.SUPPLIER:
+            continue
+        offset = min(PIPELINE_DAYS - 1, max(0, int(shipment.arrive_hours // 24.0) - ctx.day))
+        pipeline[shipment.destination, :, offset] += shipment.qty.sum(axis=1)
+    store_stores = ctx.dc_stores
+    backlog = (
+        np.stack([(st.dc_new_orders[s] + st.dc_to_ship[s]).sum(axis=0) for s in store_stores])
+        if store_stores
+        else np.zeros((0, ctx.spec.n_skus), dtype=np.int64)
+    )
+    ro = lambda a: _read_only(a, copy)  # noqa: E731
+    return Snapshot(
+        time_hours=ctx.now,
+        day=ctx.day,
+        weekday=ctx.weekday(ctx.day),
+        store_on_hand_by_age=ro(st.store_stock),
+        store_on_hand=_read_only(st.store_on_hand(), False),
+        store_shelf=ro(st.store_shelf),
+        store_on_order=_read_only(st.store_on_order(), False),
+        store_in_transit=ro(st.store_in_transit),
+        store_pipeline_by_day=_read_only(pipeline, False),
+        dc_on_hand_by_age=ro(st.dc_stock),
+        dc_on_hand=_read_only(st.dc_on_hand(), False),
+        dc_on_order=ro(st.dc_on_order),
+        dc_backlog=_read_only(backlog, False),
+        sales_today=ro(st.sales_today),
+        demand_today=ro(st.demand_today),
+        lost_today=ro(st.lost_today),
+        sales_yesterday=ro(st.sales_yesterday),
+        demand_yesterday=ro(st.demand_yesterday),
+        price_multiplier=ro(st.price_multiplier),
+        promotion_price=ro(st.promotion_price),
+        shelf_life_days=ctx.spec.skus.shelf_life_days,
+    )

@@ -21,7 +21,6 @@ nothing to pick up still pays ``cost_per_trip``. CO2 = km × ``co2_kg_per_km``.
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,33 +33,6 @@ from sim.stores import receive, serve_until, take_for_transfer
 
 if TYPE_CHECKING:
     from sim.context import SimContext
-
-
-@dataclass(frozen=True)
-class Transfer:
-    """A request to move units from one store to another.
-
-    Attributes:
-        origin: store index that gives.
-        destination: store index that receives.
-        units: [skus] non-negative integer units per SKU.
-    """
-
-    origin: int
-    destination: int
-    units: np.ndarray
-
-
-def split_into_trips(units: np.ndarray, capacity: int) -> list[np.ndarray]:
-    """Split a [skus] vector into loads of at most ``capacity`` units, in SKU order."""
-    total = int(units.sum())
-    hi = np.cumsum(units)
-    lo = hi - units
-    trips = []
-    for start in range(0, total, capacity):
-        load = np.clip(np.minimum(hi, start + capacity) - np.maximum(lo, start), 0, None)
-        trips.append(load.astype(np.int64))
-    return trips
 
 
 def courier_trip(

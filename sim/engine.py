@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import simpy
 
-from sim.context import SimContext, TraceEvent, UrgentTimeout
-from sim.couriers import Transfer, courier_trip, split_into_trips
+from sim.context import SimContext, TraceEvent, UrgentTimeout, take_snapshot
+from sim.couriers import courier_trip
 from sim.dc import dc_process
 from sim.demand.base import DemandSource
 from sim.enums import EventKind, Stream
@@ -44,11 +44,12 @@ from sim.inventory import expire_and_age, round_up_to_packs
 from sim.kpis import KpiReport, compute_kpis
 from sim.ledger import Counters, UnitBalance, ledger_frame
 from sim.rng import RandomStreams
-from sim.snapshot import Snapshot, take_snapshot
+from sim.snapshot import Snapshot
 from sim.spec import NetworkSpec
 from sim.state import NetworkState, ShipmentKind
 from sim.stores import clamp_shelf, restock_shelf, serve_until
 from sim.suppliers import supplier_process
+from sim.transfer import Transfer, split_into_trips
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -16,7 +16,6 @@ import numpy as np
 from envs.retail.config import Control, RetailEnvConfig
 from envs.retail.matcher import match_transfers, pair_order
 from envs.retail.reward import FlowTotals, store_sku_profit
-from sim.couriers import Transfer
 from sim.engine import Simulation
 from sim.errors import ConfigError
 from sim.features import compute_features
@@ -24,6 +23,7 @@ from sim.rules import order_up_to
 from sim.scenario import build_demand_source, load_scenario
 from sim.spec import NetworkSpec
 from sim.store_sku import StoreSkuView, lead_time_days_at, view_from_snapshot
+from sim.transfer import Transfer
 
 FORECAST_SMOOTHING = 0.3  # weight of yesterday's demand in the smoothed forecast
 

@@ -4,11 +4,11 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.couriers import Transfer
 from sim.demand.base import ScheduledDemand
 from sim.engine import Simulation
 from sim.enums import IssuingRule, LeadTimeDistribution
 from sim.spec import CourierPoolSpec, DcSpec, SupplierSpec
+from sim.transfer import Transfer
 from tests.sim.factory import catalog, network
 
 

@@ -7,9 +7,9 @@ import pandas as pd
 
 from policies.heuristics import BaseStock
 from policies.runner import oracle_forecast, run_rule
-from sim.couriers import Transfer
 from sim.engine import Simulation
 from sim.scenario import Scenario, build_demand_source, load_scenario
+from sim.transfer import Transfer
 
 
 @cache

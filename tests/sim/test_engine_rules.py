@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from sim.couriers import Transfer
 from sim.demand.base import ScheduledDemand
 from sim.engine import Simulation
 from sim.enums import LeadTimeDistribution, Stream
 from sim.errors import ActionError
 from sim.rng import RandomStreams
 from sim.spec import CourierPoolSpec, DcSpec, SupplierSpec
+from sim.transfer import Transfer
 from tests.sim.factory import catalog, daily_demand, network
 
 

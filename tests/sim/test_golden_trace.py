@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.couriers import Transfer
 from sim.engine import Simulation
 from sim.scenario import build_demand_source, load_scenario
+from sim.transfer import Transfer
 
 GOLDEN = Path(__file__).parent / "golden" / "yogurt_trio.trace"
 
