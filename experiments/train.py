@@ -188,7 +188,7 @@ def optimum_for(cfg: DictConfig) -> float | None:
     if cfg.env.kind != "single" or cfg.env.id != "ShelfLife/PerishableInventory-v0":
         return None
     from policies.optimal import solve_average_cost
-    from policies.optimal_config import problem_from_env_kwargs
+    from policies.optimal.config import problem_from_env_kwargs
 
     return float(
         solve_average_cost(
