@@ -25,7 +25,7 @@ API (``policies.optimal``): ``PerishableProblem``, ``solve_average_cost``,
 ``solve_report`` / ``summary`` (what the command line ``scripts/solve_optimal.py`` prints).
 
 Modules: ``model`` (the problem, its dynamics and transition model), ``solver`` (value
-iteration), ``chain`` (exact evaluation of a policy table), ``policy`` (``OptimalPolicy``),
+iteration), ``chain`` (exact evaluation of a policy table), ``policy`` (``Solution``, ``OptimalPolicy``),
 ``report`` (solve, evaluate, summarise) and ``config`` (the Hydra ``_target_``).
 
 State layout (the env's float32 observation, read as integers):
@@ -113,9 +113,9 @@ from policies.optimal.model import (
     period_outcome,
     transitions,
 )
-from policies.optimal.policy import OptimalPolicy
+from policies.optimal.policy import OptimalPolicy, Solution
 from policies.optimal.report import solve_report, summary
-from policies.optimal.solver import Solution, solve_average_cost, solve_discounted
+from policies.optimal.solver import solve_average_cost, solve_discounted
 
 __all__ = [
     "MAX_STATES",

@@ -1,21 +1,54 @@
-"""``OptimalPolicy``: a solved policy table that plays the env (observation → order)."""
+"""A solve's result (``Solution``) and its table as a policy that plays the env."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from policies.optimal.chain import check_table
 from policies.optimal.model import PerishableProblem
 
-if TYPE_CHECKING:
-    from policies.optimal.solver import Solution
-
 TABLE_FORMAT = "shelflife.optimal_policy/1"
+
+
+@dataclass(frozen=True, eq=False)
+class Solution:
+    """Result of a solve.
+
+    Attributes:
+        problem: what was solved.
+        table: [n_states] int16: the order in every state (index: ``problem.state_index``).
+        avg_cost: long-run average cost per period of ``table`` (average-cost solve: the
+            midpoint of the final Odoni bounds; discounted solve: ``evaluate_policy``).
+        avg_cost_bounds: (lower, upper) bounds on the optimal average cost (average-cost
+            solve only; the table's cost is at most ``upper``), else None.
+        value: [n_states] relative values (average cost, 0 at the empty state) or the
+            discounted expected costs.
+        iterations: Bellman sweeps.
+        seconds: wall time of the solve.
+        converged: whether the stopping rule was met within ``max_iter``.
+        discount: the discount factor (None for the average-cost solve).
+        aperiodicity: the ``τ`` finally used (average-cost solve).
+    """
+
+    problem: PerishableProblem
+    table: np.ndarray
+    avg_cost: float
+    avg_cost_bounds: tuple[float, float] | None
+    value: np.ndarray
+    iterations: int
+    seconds: float
+    converged: bool
+    discount: float | None = None
+    aperiodicity: float = 1.0
+
+    def policy(self) -> OptimalPolicy:
+        return OptimalPolicy(self.problem, self.table)
 
 
 class OptimalPolicy:

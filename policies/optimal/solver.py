@@ -12,13 +12,12 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 import numpy as np
 
 from policies.optimal.chain import evaluate_policy
 from policies.optimal.model import Model, PerishableProblem, build_model
-from policies.optimal.policy import OptimalPolicy
+from policies.optimal.policy import Solution
 
 CHUNK_ELEMENTS = 1 << 21  # doubles per [states, actions] block of a sweep (16 MB each)
 
@@ -117,42 +116,6 @@ class _Sweeper:
             best = q.argmin(axis=1)
             policy[s0:s1] = best
             out[s0:s1] = np.take_along_axis(q, best[:, None], axis=1)[:, 0]
-
-
-# ------------------------------------------------------------------- solutions
-@dataclass(frozen=True, eq=False)
-class Solution:
-    """Result of a solve.
-
-    Attributes:
-        problem: what was solved.
-        table: [n_states] int16: the order in every state (index: ``problem.state_index``).
-        avg_cost: long-run average cost per period of ``table`` (average-cost solve: the
-            midpoint of the final Odoni bounds; discounted solve: ``evaluate_policy``).
-        avg_cost_bounds: (lower, upper) bounds on the optimal average cost (average-cost
-            solve only; the table's cost is at most ``upper``), else None.
-        value: [n_states] relative values (average cost, 0 at the empty state) or the
-            discounted expected costs.
-        iterations: Bellman sweeps.
-        seconds: wall time of the solve.
-        converged: whether the stopping rule was met within ``max_iter``.
-        discount: the discount factor (None for the average-cost solve).
-        aperiodicity: the ``τ`` finally used (average-cost solve).
-    """
-
-    problem: PerishableProblem
-    table: np.ndarray
-    avg_cost: float
-    avg_cost_bounds: tuple[float, float] | None
-    value: np.ndarray
-    iterations: int
-    seconds: float
-    converged: bool
-    discount: float | None = None
-    aperiodicity: float = 1.0
-
-    def policy(self) -> OptimalPolicy:
-        return OptimalPolicy(self.problem, self.table)
 
 
 def solve_average_cost(
