@@ -25,8 +25,9 @@ API (``policies.optimal``): ``PerishableProblem``, ``solve_average_cost``,
 ``solve_report`` / ``summary`` (what the command line ``scripts/solve_optimal.py`` prints).
 
 Modules: ``model`` (the problem, its dynamics and transition model), ``solver`` (value
-iteration), ``chain`` (exact evaluation of a policy table), ``policy`` (``Solution``, ``OptimalPolicy``),
-``report`` (solve, evaluate, summarise) and ``config`` (the Hydra ``_target_``).
+iteration), ``chain`` (exact evaluation of a policy table), ``policy`` (``Solution``,
+``OptimalPolicy``), ``report`` (solve, evaluate, summarise) and ``config`` (the Hydra
+``_target_``).
 
 State layout (the env's float32 observation, read as integers):
 
