@@ -32,6 +32,7 @@ test-all: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	$(PY) scripts/bench_sim.py --scenario regional_chain --days 7 --json

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ from rich.table import Table
 
 from experiments.evaluate import evaluate
 from experiments.train import train
+from experiments.tune_baselines import tune_baselines
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO = "city_fresh"
@@ -76,30 +76,19 @@ def main() -> dict:
     )
 
     console.print("1/3 tuning the baselines on training seeds ...")
-    from scripts.tune_baselines import main as tune_main
-
+    tuned = tune_baselines(
+        SCENARIO,
+        seeds=2,
+        eval_seeds=3,
+        days=14,
+        warmup_days=3,
+        policies=BASELINES,
+        out=OUT / "tuning",
+    )
+    # the tuning summary as one JSON line (what scripts/tune_baselines.py prints), in a file
     tune_log = OUT / "tuning.jsonl"
     tune_log.parent.mkdir(parents=True, exist_ok=True)
-    # the tuner's JSON line is for scripts; keep it in a file, not on the console
-    with tune_log.open("w") as sink, contextlib.redirect_stdout(sink):
-        tune_main(
-            [
-                "--scenario",
-                SCENARIO,
-                "--seeds",
-                "2",
-                "--eval-seeds",
-                "3",
-                "--days",
-                "14",
-                "--warmup-days",
-                "3",
-                "--policies",
-                *BASELINES,
-                "--out",
-                str(OUT / "tuning"),
-            ]
-        )
+    tune_log.write_text(json.dumps(tuned, default=float) + "\n")
 
     console.print("2/3 training PPO on the SKU-agent vector env ...")
     train_cfg = compose_cfg(

@@ -27,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -39,62 +38,8 @@ from experiments.replicate import replicate_perishable, replicate_rule, replicat
 from experiments.report import LearningCurve, read_learning_curve, write_report
 from experiments.stats import mean_ci, paired_difference, win_shares
 from experiments.tracking import flatten, git_commit, make_tracker
+from policies.configs import policy_config, tuned_file
 from sim.errors import ConfigError
-
-REPO = Path(__file__).resolve().parents[1]
-POLICY_DIR = REPO / "configs" / "policy"
-
-
-def tuned_file(name: str, cfg: DictConfig, scenario: str | None = None) -> Path:
-    """Where the tuned parameters of ``name`` on ``scenario`` are published."""
-    root = Path(cfg.tuned_dir) if Path(cfg.tuned_dir).is_absolute() else REPO / cfg.tuned_dir
-    return root / (scenario or cfg.scenario) / f"{name}.json"
-
-
-def merge_tuned(
-    conf: Mapping[str, Any], tuned: Mapping[str, Any], *, new_keys: bool = False
-) -> dict[str, Any]:
-    """The config with tuned values (or overrides) merged in.
-
-    Top-level keys the config does not have are skipped unless ``new_keys``: in a
-    tuning result they are grid coordinates, not constructor fields. A nested
-    object (``transfers``) is updated field by field when the new value builds the
-    same ``_target_`` (or names none), and replaced whole when it builds another
-    one (``replenishment``: a composite's baseline may be another rule than the
-    config's, whose fields would not fit).
-    """
-    out = dict(conf)
-    for key, value in tuned.items():
-        if key not in out and not new_keys:
-            continue
-        current = out.get(key)
-        if (
-            isinstance(value, Mapping)
-            and isinstance(current, Mapping)
-            and value.get("_target_", current.get("_target_")) == current.get("_target_")
-        ):
-            out[key] = merge_tuned(current, value, new_keys=True)
-        else:
-            out[key] = value
-    return out
-
-
-def policy_config(name: str, cfg: DictConfig, scenario: str | None = None) -> dict[str, Any]:
-    """The policy's config file, with tuned parameters and overrides merged in.
-
-    Args:
-        scenario: whose tuned parameters to use (the study's scenario by default).
-    """
-    path = POLICY_DIR / f"{name}.yaml"
-    if not path.exists():
-        known = sorted(p.stem for p in POLICY_DIR.glob("*.yaml"))
-        raise ConfigError("policies", name, f"names in configs/policy: {known} (or rl_models keys)")
-    conf = OmegaConf.to_container(OmegaConf.load(path), resolve=True)
-    tuned = tuned_file(name, cfg, scenario)
-    if cfg.tuned and tuned.exists():
-        conf = merge_tuned(conf, json.loads(tuned.read_text())["best_params"])
-    overrides = OmegaConf.to_container(cfg.policy_overrides, resolve=True).get(name, {})
-    return merge_tuned(conf, overrides, new_keys=True)
 
 
 def _jobs(cfg: DictConfig) -> list[tuple[str, int, Any, tuple]]:

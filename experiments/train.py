@@ -34,25 +34,12 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
 import envs  # noqa: F401 - registers the ShelfLife ids
 from experiments.tracking import NullTracker, flatten, git_commit, make_tracker
 from policies.rl.agent import SB3Agent
+from policies.rl.algos import algo_class
 from policies.tuning import mean_cost_in_env
 from sim.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 LATEST = "latest"
-
-
-def algo_class(path: str) -> type:
-    """The SB3 algorithm named by ``module.Class`` (only stable-baselines3 / sb3-contrib)."""
-    module_name, _, cls_name = path.rpartition(".")
-    if module_name not in ("stable_baselines3", "sb3_contrib"):
-        raise ConfigError("algo.class_path", path, "stable_baselines3.<Algo> or sb3_contrib.<Algo>")
-    import importlib
-
-    module = importlib.import_module(module_name)
-    try:
-        return getattr(module, cls_name)
-    except AttributeError:
-        raise ConfigError("algo.class_path", path, f"an algorithm of {module_name}") from None
 
 
 def continuous_actions(cfg: DictConfig) -> bool:
@@ -188,7 +175,7 @@ def optimum_for(cfg: DictConfig) -> float | None:
     if cfg.env.kind != "single" or cfg.env.id != "ShelfLife/PerishableInventory-v0":
         return None
     from policies.optimal import solve_average_cost
-    from policies.optimal_config import problem_from_env_kwargs
+    from policies.optimal.config import problem_from_env_kwargs
 
     return float(
         solve_average_cost(

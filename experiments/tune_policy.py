@@ -5,7 +5,7 @@ policy ``cfg.policy`` (lower is better) over the first ``n_seeds`` of
 ``policies.tuning.TRAIN_SEEDS``; evaluation seeds are never used.
 
 - On a shipped scenario: minus the mean profit per day after ``warmup_days``
-  (``policies.tuning.evaluate_rule``, as ``scripts/tune_baselines.py`` scores its
+  (``policies.tuning.evaluate_rule``, as ``experiments.tune_baselines`` scores its
   grids);
 - on ``scenario=perishable`` (``PerishableInventory-v0``): the mean cost per
   period (``policies.tuning.mean_cost_in_env``).

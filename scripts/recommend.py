@@ -71,22 +71,11 @@ def table_to_columns(table: pd.DataFrame) -> dict:
 
 
 def example_state(scenario: str, out: Path, days: int = 7) -> None:
-    from envs.sku_agents import SkuAgents
-    from policies.export.states import state_columns
+    from policies.export.states import example_state_table  # the simulator: only here
 
-    agents = SkuAgents(episode_days=days + 1, scenario=scenario, warmup_days=days)
-    agents.reset(0)
-    cols = state_columns(agents.core.sim, agents.core.forecast)
-    n = len(cols["sku_ids"])
-    frame = {"store_id": cols["store_ids"], "sku_id": cols["sku_ids"]}
-    frame |= {k: np.full(n, v) for k, v in cols.items() if k in SCALAR_COLUMNS}
-    for a in range(cols["on_hand_by_age"].shape[1]):
-        frame[f"on_hand_age_{a}"] = cols["on_hand_by_age"][:, a].astype(np.int64)
-    for k, v in cols.items():
-        if k not in ("store_ids", "sku_ids", "on_hand_by_age", *SCALAR_COLUMNS):
-            frame[k] = v
-    pd.DataFrame(frame).to_parquet(out, index=False)
-    print(json.dumps({"example_state": str(out), "rows": n, "scenario": scenario}))
+    table = example_state_table(scenario, days)
+    table.to_parquet(out, index=False)
+    print(json.dumps({"example_state": str(out), "rows": len(table), "scenario": scenario}))
 
 
 def main(argv: list[str] | None = None) -> dict | None:

@@ -3,21 +3,9 @@
     python scripts/tune_baselines.py --scenario city_fresh [--seeds 3] [--days 14]
         [--refine-rounds 1] [--out reports/tuning]
 
-Each replenishment rule is tuned by a coarse grid and then ``--refine-rounds``
-finer grids around the best point (half the spacing each round). A tuned value
-at the end of the values tried is flagged: ``grid_edge`` when the rule accepts
-the next value (the grid should be wider) or ``rule_limit`` when it refuses it
-(e.g. ``z = 0``: the base-stock rules accept no negative ``z``).
-
-The composite policies (``transfer_rules``, ``tiered_alerts``) sit on the best
-tuned replenishment rule (highest training profit per day, with its tuned
-parameters); their own parameters are then tuned on top of it.
-
-Writes ``<out>/<scenario>/<policy>.json`` (grid, scores, best parameters, edge
-flags, seeds, and for composites the baseline used) and
-``<out>/<scenario>/summary.md`` (tuned parameters, edge flags, evaluation KPIs
-with 95 % intervals over the evaluation seeds, forecast accuracy per category),
-and prints one JSON line:
+The pipeline is ``experiments.tune_baselines.tune_baselines`` (grids, refinement,
+composites on the best tuned rule, the files it writes); this prints its result as
+one JSON line:
 ``{"scenario", "policies": {name: {"params", "edges", "profit_per_day", ...}}}``.
 """
 
@@ -27,225 +15,14 @@ import argparse
 import json
 import shlex
 import sys
-import time
-from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from omegaconf import OmegaConf
-
-from policies.composite import TieredAlertsPolicy, TransferRulesPolicy
-from policies.forecast import HoltWinters, MovingAverage, SeasonalNaive, accuracy_by_category
-from policies.heuristics import (
-    RSS,
-    SQ,
-    SS,
-    BaseStock,
-    CappedBaseStock,
-    FacingsDays,
-    Newsvendor,
-    PerishableBaseStock,
-    ReorderPoint,
-    ShopReorderRule,
-)
-from policies.runner import run_rule
-from policies.transfers import TransferRules
-from policies.tuning import (
-    EVAL_SEEDS,
-    TRAIN_SEEDS,
-    EdgeKind,
-    SmoothedDemand,
-    TuningResult,
-    evaluate_rule,
-    tune_grid,
-)
-from sim.engine import Simulation
-from sim.scenario import build_demand_source, load_scenario
-
-REPO = Path(__file__).resolve().parents[1]
-POLICY_DIR = REPO / "configs" / "policy"
-
-# name -> (factory, coarse grid over 1-2 parameters, fixed parameters).
-# Ranges were checked on city_fresh (training seeds) so that the optimum is
-# inside each grid; the tuner flags it when it is not (see EdgeKind).
-GRIDS: dict[str, tuple[Callable[..., Any], dict[str, list[Any]], dict[str, Any]]] = {
-    # z and cover_factor trade off along a ridge; cover_factor < 1 is how the
-    # rule expresses what a negative z would (BaseStock refuses z < 0).
-    "base_stock": (
-        BaseStock,
-        {"z": [0.0, 0.25, 0.5, 0.75, 1.0], "cover_factor": [0.7, 0.8, 0.9, 1.0, 1.1, 1.2]},
-        {},
-    ),
-    # the cap only matters below about two days of demand; above it the profit is flat
-    "capped_base_stock": (
-        CappedBaseStock,
-        {"z": [0.0, 0.25, 0.5, 0.75], "max_order_units": [12, 24, 36, 48, 96]},
-        {},
-    ),
-    # (s, S) pairs with s > S are refused by the rule and skipped
-    "s_S": (
-        SS,
-        {"s_days": [1.0, 1.5, 2.0, 2.5, 3.0], "S_days": [1.5, 2.0, 2.5, 3.0, 3.5]},
-        {},
-    ),
-    "R_s_S": (
-        RSS,
-        {"s_days": [1.0, 1.5, 2.0, 2.5, 3.0], "S_days": [1.5, 2.0, 2.5, 3.0, 3.5]},
-        {"review_every_days": 2},
-    ),
-    "s_Q": (SQ, {"s_days": [1.5, 2.0, 2.5, 3.0, 3.5], "q_packs": [1, 2, 3]}, {}),
-    "reorder_point": (
-        ReorderPoint,
-        {"service_level": [0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98]},
-        {},
-    ),
-    # the level is sales × (cycle + fluctuation): only the sum matters, so a 2-D grid
-    # is a ridge of ties. The cycle is a fact of the network (an order placed at 09:00
-    # is on the shelf the next morning); the fluctuation coefficient is the knob.
-    "shop_reorder_rule": (
-        ShopReorderRule,
-        {"fluctuation_days": [0.0, 0.5, 1.0, 1.5, 2.0]},
-        {"longest_cycle_days": 1.0},
-    ),
-    "facings_days": (FacingsDays, {"safety_days": [0.0, 0.25, 0.5, 1.0]}, {}),
-    "newsvendor": (Newsvendor, {"goodwill_per_unit": [0.0, 1.0, 2.0, 4.0, 6.0, 8.0]}, {}),
-    "perishable_base_stock": (
-        PerishableBaseStock,
-        {"z": [0.0, 0.25, 0.5, 0.75], "cover_factor": [0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3]},
-        {},
-    ),
-}
-
-# Composite policies: (config key of the tuned parameters, coarse grid, fixed parameters).
-# transfer_rules tunes TransferRules (under "transfers"); tiered_alerts its prices
-# (top-level fields). Both sit on the best tuned replenishment rule.
-COMPOSITES: dict[str, tuple[str | None, dict[str, list[Any]], dict[str, Any]]] = {
-    # on city_fresh the radius and the need horizon move the profit; the send share and
-    # the safety days barely do (checked one at a time), so they keep their defaults
-    "transfer_rules": (
-        "transfers",
-        {"need_horizon_days": [0.5, 1.0, 1.5, 2.0, 3.0], "radius_km": [2.0, 3.0, 5.0, 8.0, 12.0]},
-        {},
-    ),
-    # clearance_price > markdown_price is refused by the policy and skipped
-    "tiered_alerts": (
-        None,
-        {"markdown_price": [0.8, 0.9, 1.0], "clearance_price": [0.5, 0.75, 1.0]},
-        {},
-    ),
-}
-KPIS = (
-    "profit",
-    "fill_rate",
-    "stockout_rate",
-    "waste_rate",
-    "inventory_turnover",
-    "transfers_units",
-)
+from experiments.tune_baselines import COMPOSITES, GRIDS, TuningError, tune_baselines
 
 
-def interval(values: list[float]) -> tuple[float, float, float]:
-    """Mean and a 95 % t-interval (normal approximation for n >= 30)."""
-    from scipy import stats
-
-    arr = np.asarray(values, dtype=float)
-    mean = float(arr.mean())
-    if len(arr) < 2:
-        return mean, mean, mean
-    half = float(stats.t.ppf(0.975, len(arr) - 1) * arr.std(ddof=1) / np.sqrt(len(arr)))
-    return mean, mean - half, mean + half
-
-
-def forecast_accuracy(
-    scenario, days: int = 35, seed: int = TRAIN_SEEDS[0]
-) -> dict[str, dict[str, dict[str, float]]]:
-    """One-step-ahead accuracy of each forecaster on a simulated demand history."""
-    sim = Simulation(scenario.network, build_demand_source(scenario), seed=seed)
-    history = []
-    rule = BaseStock(z=1.0)
-    forecast = SmoothedDemand()
-    for _ in range(days):
-        run_rule(sim, rule, 1, forecast=forecast)
-        history.append(sim.snapshot().demand_yesterday.reshape(-1).astype(float))
-    h = np.stack(history[1:])  # day 0's 'yesterday' is the seeded history
-    category = np.broadcast_to(
-        scenario.network.skus.category, (scenario.network.n_stores, scenario.network.n_skus)
-    ).reshape(-1)
-    out = {}
-    for name, model in (
-        ("moving_average", MovingAverage(7)),
-        ("seasonal_naive", SeasonalNaive()),
-        ("holt_winters", HoltWinters()),
-    ):
-        start = 14
-        preds = np.stack([model.forecast(h[:t]).mean for t in range(start, len(h))])
-        out[name] = accuracy_by_category(h[start:], preds, category)
-    return out
-
-
-def config_target(name: str) -> str:
-    """The ``_target_`` of ``configs/policy/<name>.yaml`` (how evaluate builds the rule)."""
-    return str(OmegaConf.load(POLICY_DIR / f"{name}.yaml")["_target_"])
-
-
-def saved_result(
-    path: Path, seeds: Sequence[int], days: int, warmup_days: int
-) -> TuningResult | None:
-    """A result saved by an earlier run, if it was tuned on the same seeds and days."""
-    if not path.exists():
-        return None
-    data = json.loads(path.read_text())
-    same = (
-        data.get("train_seeds") == list(seeds)
-        and data.get("days") == days
-        and data.get("warmup_days") == warmup_days
-    )
-    if not same:
-        return None
-    data["train_seeds"] = tuple(data["train_seeds"])
-    return TuningResult(**data)
-
-
-def choose_baseline(candidates: Mapping[str, TuningResult]) -> dict[str, Any]:
-    """The replenishment rule with the highest training profit per day, with its tuned params.
-
-    Chosen on training seeds only, like every tuned value. Returns ``{"policy",
-    "params", "train_profit_per_day", "candidates"}`` (the record the composites keep).
-    """
-    if not candidates:
-        raise ValueError("choose_baseline: no tuned replenishment rule to choose from")
-    name, best = max(candidates.items(), key=lambda kv: kv[1].best_profit_per_day)
-    return {
-        "policy": name,
-        "params": dict(best.best_params),
-        "train_profit_per_day": best.best_profit_per_day,
-        "candidates": {n: r.best_profit_per_day for n, r in candidates.items()},
-    }
-
-
-def composite_factory(name: str, baseline: Any) -> Callable[..., Any]:
-    if name == "transfer_rules":
-        return lambda **p: TransferRulesPolicy(baseline, TransferRules(**p))
-    return lambda **p: TieredAlertsPolicy(baseline, **p)
-
-
-def composite_params(name: str, baseline: Mapping[str, Any]) -> Callable[[dict], dict]:
-    """Best point -> the shape of ``configs/policy/<name>.yaml`` (evaluate merges it in)."""
-    key = COMPOSITES[name][0]
-    replenishment = {"_target_": config_target(baseline["policy"]), **baseline["params"]}
-
-    def to_params(point: dict[str, Any]) -> dict[str, Any]:
-        tuned = dict(point) if key is None else {key: dict(point)}
-        return {"replenishment": replenishment, **tuned}
-
-    return to_params
-
-
-def main(argv: list[str] | None = None) -> dict:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="city_fresh")
     parser.add_argument("--seeds", type=int, default=3, help="training seeds for tuning")
@@ -257,199 +34,31 @@ def main(argv: list[str] | None = None) -> dict:
     )
     parser.add_argument("--policies", nargs="*", default=[*list(GRIDS), *list(COMPOSITES)])
     parser.add_argument("--out", default="reports/tuning")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = build_parser()
     args = parser.parse_args(argv)
-    unknown = [p for p in args.policies if p not in GRIDS and p not in COMPOSITES]
-    if unknown:
-        parser.error(f"unknown policies {unknown}; allowed: {[*sorted(GRIDS), *COMPOSITES]}")
-
-    t0 = time.perf_counter()
-    scenario = load_scenario(args.scenario)
-    out_dir = Path(args.out) / args.scenario
-    train = TRAIN_SEEDS[: args.seeds]
-    evals = EVAL_SEEDS[: args.eval_seeds]
-    common = {
-        "scenario": scenario,
-        "seeds": train,
-        "days": args.days,
-        "warmup_days": args.warmup_days,
-        "refine_rounds": args.refine_rounds,
-    }
-    results: dict[str, dict] = {}
-    tuned: dict[str, Any] = {}
-    replenishment: dict[str, TuningResult] = {}
-    for name in (p for p in args.policies if p in GRIDS):
-        factory, grid, fixed = GRIDS[name]
-        res = tune_grid(name, factory, grid, fixed=fixed, **common)
-        res.save(out_dir / f"{name}.json")
-        tuned[name] = factory(**res.best_params)
-        replenishment[name] = res
-        results[name] = _result_line(res)
-
-    composites = [p for p in args.policies if p in COMPOSITES]
-    if composites:
-        # rules not re-tuned now may come from an earlier run with the same seeds and days
-        for name in GRIDS:
-            if name not in replenishment:
-                saved = saved_result(out_dir / f"{name}.json", train, args.days, args.warmup_days)
-                if saved is not None:
-                    replenishment[name] = saved
-        if not replenishment:
-            parser.error(
-                "composite policies sit on the best tuned replenishment rule: tune at least one"
-                f" of {sorted(GRIDS)} (in --policies, or earlier into {out_dir})"
-            )
-        baseline = choose_baseline(replenishment)
-        base_rule = GRIDS[baseline["policy"]][0](**baseline["params"])
-        for name in composites:
-            _, grid, fixed = COMPOSITES[name]
-            factory = composite_factory(name, base_rule)
-            res = tune_grid(
-                name,
-                factory,
-                grid,
-                fixed=fixed,
-                to_params=composite_params(name, baseline),
-                baseline=baseline,
-                **common,
-            )
-            res.save(out_dir / f"{name}.json")
-            tuned[name] = factory(**res.best_point)
-            results[name] = _result_line(res)
-
-    for name, rule in tuned.items():
-        ev = evaluate_rule(scenario, rule, evals, days=args.days, warmup_days=args.warmup_days)
-        results[name]["eval"] = {
-            k: dict(
-                zip(
-                    ("mean", "ci_low", "ci_high"),
-                    interval([s[k] for s in ev.per_seed]),
-                    strict=True,
-                )
-            )
-            for k in KPIS
-        }
-        results[name]["eval_profit_per_day"] = ev.profit_per_day
-    accuracy = forecast_accuracy(scenario)
     command = "python scripts/tune_baselines.py " + shlex.join(
         argv if argv is not None else sys.argv[1:]
     )
-    write_summary(out_dir / "summary.md", args, results, accuracy, train, evals, command)
-    line = {
-        "scenario": args.scenario,
-        "policies": results,
-        "forecast_accuracy": accuracy,
-        "wall_s": round(time.perf_counter() - t0, 1),
-    }
+    try:
+        line = tune_baselines(
+            args.scenario,
+            seeds=args.seeds,
+            eval_seeds=args.eval_seeds,
+            days=args.days,
+            warmup_days=args.warmup_days,
+            refine_rounds=args.refine_rounds,
+            policies=args.policies,
+            out=args.out,
+            command=command,
+        )
+    except TuningError as err:
+        parser.error(str(err))
     print(json.dumps(line, default=float))
     return line
-
-
-def _result_line(res: TuningResult) -> dict[str, Any]:
-    line: dict[str, Any] = {
-        "params": res.best_point,
-        "train_profit_per_day": res.best_profit_per_day,
-        "edges": res.edges,
-        "points_evaluated": len(res.table),
-    }
-    if res.baseline is not None:
-        line["baseline"] = {k: res.baseline[k] for k in ("policy", "params")}
-    return line
-
-
-def _params_cell(r: Mapping[str, Any]) -> str:
-    marks = {e["param"]: e["kind"] for e in r["edges"]}
-    cells = []
-    for key, value in r["params"].items():
-        mark = {EdgeKind.GRID_EDGE: " ⚠ grid edge", EdgeKind.RULE_LIMIT: " (rule limit)"}.get(
-            marks.get(key), ""
-        )
-        cells.append(
-            f"{key}={value:g}{mark}" if isinstance(value, float) else f"{key}={value}{mark}"
-        )
-    text = ", ".join(cells)
-    if "baseline" in r:
-        base = r["baseline"]
-        params = ", ".join(
-            f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in base["params"].items()
-        )
-        text += f"; on `{base['policy']}` ({params})"
-    return text
-
-
-def write_summary(
-    path: Path,
-    args: argparse.Namespace,
-    results: dict,
-    accuracy: dict,
-    train: Sequence[int],
-    evals: Sequence[int],
-    command: str,
-) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [
-        f"# Tuned baselines on `{args.scenario}`",
-        "",
-        f"Tuned on training seeds {list(train)}; evaluated on seeds {evals[0]}..{evals[-1]}"
-        f" ({len(evals)} seeds), {args.warmup_days} warm-up days then {args.days} reported days.",
-        f"Profit per day is the objective. Each grid is refined {args.refine_rounds} time(s)"
-        " around its best point (half the spacing each time).",
-        "",
-        f"Generated by `{command}`.",
-        "",
-        "| policy | tuned parameters | profit/day (eval) | profit (95 % CI) | fill rate"
-        " | waste rate | points |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for name, r in sorted(results.items(), key=lambda kv: -kv[1]["eval_profit_per_day"]):
-        e = r["eval"]
-        lines.append(
-            f"| {name} | {_params_cell(r)} | {r['eval_profit_per_day']:,.0f} | "
-            f"{e['profit']['mean']:,.0f} "
-            f"[{e['profit']['ci_low']:,.0f}, {e['profit']['ci_high']:,.0f}] | "
-            f"{e['fill_rate']['mean']:.3f} | {e['waste_rate']['mean']:.3f} |"
-            f" {r['points_evaluated']} |"
-        )
-    grid_edges = [
-        (n, e) for n, r in results.items() for e in r["edges"] if e["kind"] == EdgeKind.GRID_EDGE
-    ]
-    limits = [
-        (n, e) for n, r in results.items() for e in r["edges"] if e["kind"] == EdgeKind.RULE_LIMIT
-    ]
-    lines += ["", "## Tuned values at the end of their grid", ""]
-    if grid_edges:
-        lines.append(
-            "**Warning: these tuned values sit on the edge of their grid and the rule accepts"
-            " values beyond it; widen the grid (`GRIDS` in `scripts/tune_baselines.py`):**"
-        )
-        lines += [""] + [f"- ⚠ `{n}`: {e['note']}" for n, e in grid_edges]
-    else:
-        lines.append("No tuned value sits on a grid edge that the rule would let us move past.")
-    if limits:
-        lines += [
-            "",
-            "At the rule's own limit (the grid cannot go further; the rule would like to):",
-            "",
-        ]
-        lines += [f"- `{n}`: {e['note']}" for n, e in limits]
-    bases = {n: r["baseline"] for n, r in results.items() if "baseline" in r}
-    if bases:
-        lines += ["", "## Replenishment under the composite policies", ""]
-        for name, base in bases.items():
-            lines.append(
-                f"- `{name}` orders with `{base['policy']}` and its tuned parameters"
-                f" `{base['params']}`: the best tuned replenishment rule on the training seeds."
-            )
-    lines += [
-        "",
-        "## Forecast accuracy (one day ahead, WAPE / bias) per category",
-        "",
-        "| forecaster | " + " | ".join(next(iter(accuracy.values()))) + " |",
-        "|---|" + "---|" * len(next(iter(accuracy.values()))),
-    ]
-    for name, per in accuracy.items():
-        cells = [f"{v['wape']:.2f} / {v['bias']:+.2f}" for v in per.values()]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    path.write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ import pytest
 from hydra import compose, initialize_config_dir
 from hydra.errors import ConfigCompositionException, MissingConfigException
 
-from experiments.train import algo_class, build_env
+from experiments.train import build_env
+from policies.rl.algos import algo_class
 from sim.errors import ConfigError
 from sim.scenario import load_scenario
 

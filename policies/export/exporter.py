@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
+from policies.configs import POLICY_DIR, policy_config, tuned_file
 from policies.export.catalog import catalog_from_scenario, courier_network_from_scenario
 from policies.serving.catalog import CATALOG_ARRAYS, catalog_bytes
 from policies.serving.errors import PolicyFormatError
@@ -220,8 +221,6 @@ def export_mlflow_run(
 
 def servable_policy_names() -> list[str]:
     """The names in configs/policy whose rule the serving module runs (``policy=`` values)."""
-    from experiments.evaluate import POLICY_DIR
-
     return sorted(
         path.stem
         for path in POLICY_DIR.glob("*.yaml")
@@ -238,8 +237,6 @@ def export_heuristic(
     decision_hour: float = 9.0,
 ) -> dict[str, Any]:
     """Export a tuned heuristic as its parameters (no model file)."""
-    from experiments.evaluate import policy_config
-
     cfg = DictConfig(
         {"scenario": scenario, "tuned_dir": tuned_dir, "tuned": True, "policy_overrides": {}}
     )
@@ -258,17 +255,8 @@ def export_heuristic(
             f"{servable_policy_names()} "
             "(or run_id= / path= for a learned policy)",
         )
-    tuned_root = Path(tuned_dir)
-    tuned_file = (
-        (
-            tuned_root
-            if tuned_root.is_absolute()
-            else Path(__file__).resolve().parents[2] / tuned_root
-        )
-        / scenario
-        / f"{policy}.json"
-    )
-    tuned = json.loads(tuned_file.read_text()) if tuned_file.is_file() else None
+    tuned_path = tuned_file(policy, cfg)
+    tuned = json.loads(tuned_path.read_text()) if tuned_path.is_file() else None
     catalog = catalog_from_scenario(scenario, decision_hour)
     files = {CATALOG_FILE: catalog_bytes(catalog)}
     served = conf if transfers is None else [conf, transfers]  # every parameter served
@@ -286,7 +274,7 @@ def export_heuristic(
         "rules": RULES_TEXT,
         "catalog": _catalog_section(catalog),
         "training": {
-            "tuned_file": str(tuned_file) if tuned else None,
+            "tuned_file": str(tuned_path) if tuned else None,
             "train_seeds": tuned.get("train_seeds") if tuned else None,
             "config_digest": hashlib.sha256(digested).hexdigest(),
         },

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from policies.sim_view import store_lead_time_days
 from sim.engine import Simulation
@@ -50,3 +51,28 @@ def state_columns(
 def select_rows(columns: dict[str, Any], rows: np.ndarray) -> dict[str, Any]:
     """The same columns restricted to ``rows`` (scalars kept)."""
     return {k: (np.asarray(v)[rows] if np.ndim(v) >= 1 else v) for k, v in columns.items()}
+
+
+def example_state_table(scenario: str, days: int = 7, seed: int = 0) -> pd.DataFrame:
+    """A chain's state table from the simulator: one row per store-SKU after ``days`` days.
+
+    The columns of ``policies.serving.state`` with ``store_id`` and ``sku_id`` per row,
+    stock by age as ``on_hand_age_0``, ``on_hand_age_1``, ... (integers), and
+    ``weekday`` and ``day`` repeated on every row: the table ``scripts/recommend.py``
+    reads.
+    """
+    from envs.sku_agents import SkuAgents
+
+    agents = SkuAgents(episode_days=days + 1, scenario=scenario, warmup_days=days)
+    agents.reset(seed)
+    cols = state_columns(agents.core.sim, agents.core.forecast)
+    n = len(cols["sku_ids"])
+    frame = {"store_id": cols["store_ids"], "sku_id": cols["sku_ids"]}
+    scalars = ("weekday", "day")  # one value for the whole state: repeated on every row
+    frame |= {k: np.full(n, v) for k, v in cols.items() if k in scalars}
+    for a in range(cols["on_hand_by_age"].shape[1]):
+        frame[f"on_hand_age_{a}"] = cols["on_hand_by_age"][:, a].astype(np.int64)
+    for k, v in cols.items():
+        if k not in ("store_ids", "sku_ids", "on_hand_by_age", *scalars):
+            frame[k] = v
+    return pd.DataFrame(frame)

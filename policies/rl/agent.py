@@ -8,6 +8,8 @@ import gymnasium as gym
 import numpy as np
 from stable_baselines3.common.vec_env import VecNormalize
 
+from policies.rl.algos import algo_class
+
 
 class SB3Agent:
     """Wraps a model and (optionally) the observation normalisation it was trained with.
@@ -84,8 +86,6 @@ def load_agent(
 ) -> SB3Agent:
     """A saved SB3 model (and its frozen VecNormalize statistics) as an agent."""
     from stable_baselines3.common.vec_env import DummyVecEnv
-
-    from experiments.train import algo_class
 
     model = algo_class(algo_class_path).load(model_path, device="cpu")
     normalizer = None

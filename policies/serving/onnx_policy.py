@@ -1,6 +1,6 @@
 """A learned per-store-SKU policy exported to ONNX, run with onnxruntime.
 
-Observation = the env's features (``policies.serving.features``) plus
+Observation = the observation contract (``sim.features``): the store-SKU features plus
 ``is_order_step`` = 1 and ``hour / 24`` of the daily decision, normalised with
 the training statistics from the manifest exactly as VecNormalize does, then
 the network's scores; the action is the arg-max: whole case packs to order.

@@ -11,7 +11,7 @@ from hydra import compose, initialize_config_dir
 
 from experiments.evaluate import evaluate
 from policies.optimal import solve_average_cost
-from policies.optimal_config import problem_from_env_kwargs
+from policies.optimal.config import problem_from_env_kwargs
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 from hydra import compose, initialize_config_dir
 
-from experiments.evaluate import evaluate, policy_config
+from experiments.evaluate import evaluate
 from experiments.replicate import replicate_rule
 from experiments.report import read_learning_curve
 from experiments.train import train
+from policies.configs import policy_config
 from sim.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 
-from experiments.train import algo_class, train
+from experiments.train import train
+from policies.rl.algos import algo_class
 from tests.experiments.test_train import TINY as TRAIN_TINY
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"

@@ -9,7 +9,8 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
-from experiments.train import algo_class, build_env, train
+from experiments.train import build_env, train
+from policies.rl.algos import algo_class
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = REPO / "configs"

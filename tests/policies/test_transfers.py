@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
+from policies.sim_view import transfer_inputs_from_sim
 from policies.transfers import (
     TransferInputs,
     TransferRules,
     UrgencyWeights,
-    transfer_inputs_from_sim,
 )
 from sim.engine import Simulation
 from sim.errors import ConfigError

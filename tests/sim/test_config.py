@@ -16,7 +16,15 @@ from sim.enums import Category, IssuingRule, LeadTimeDistribution
 from sim.errors import ConfigError
 from sim.spec import DcSpec, StoreSpec, SupplierSpec
 
-_DELETE = object()
+
+class _Delete:
+    """Marks a key to remove; its repr keeps test ids stable across processes (pytest -n)."""
+
+    def __repr__(self) -> str:
+        return "<deleted>"
+
+
+_DELETE = _Delete()
 
 
 def tiny_config() -> dict[str, Any]:

@@ -25,7 +25,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from policies.optimal_model import Model, PerishableProblem, build_model, successors
+from policies.optimal.model import Model, PerishableProblem, build_model, successors
 
 DENSE_EVAL_MAX = 400  # chains up to this size are solved with dense linear algebra
 

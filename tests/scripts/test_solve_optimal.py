@@ -1,4 +1,4 @@
-"""``python -m policies.optimal``: JSON, summary, saved tables, argument errors."""
+"""``scripts/solve_optimal.py``: JSON, summary, saved tables, argument errors."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from policies.optimal import OptimalPolicy, build_parser, main, problem_from_args
+from policies.optimal import OptimalPolicy
+from scripts.solve_optimal import build_parser, main, problem_from_args
 
 REPO = Path(__file__).resolve().parents[2]
 LIFE2 = (
@@ -96,9 +97,9 @@ def test_gamma_default_clip_is_mean_plus_six_sd():
     assert problem_from_args(args).demand.max_demand == 16  # ceil(3 + 6·2.1) = ceil(15.6)
 
 
-def test_module_entry_point_runs():
+def test_script_entry_point_runs():
     out = subprocess.run(
-        [sys.executable, "-m", "policies.optimal", *LIFE2, "--json", "--no-base-stock"],
+        [sys.executable, "scripts/solve_optimal.py", *LIFE2, "--json", "--no-base-stock"],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -1,7 +1,7 @@
 """The single-SKU perishable inventory problem: definition, dynamics, transition model.
 
-Part of the exact solver (``policies.optimal``; the problem, the order of events and
-the state layout are described there). This module holds:
+Part of the exact solver ``policies.optimal``, whose package docstring describes the
+problem, the order of events and the state layout. This module holds:
 
 * ``PerishableProblem``: the validated problem and its state layout;
 * ``period_outcome``: one period unit by unit in plain Python, the reference the
@@ -34,7 +34,7 @@ def _is_int(value: object) -> bool:
 
 @dataclass(frozen=True)
 class PerishableProblem:
-    """The single-SKU perishable inventory problem (see the module docstring).
+    """The single-SKU perishable inventory problem (see ``policies.optimal``'s docstring).
 
     Attributes:
         life_days: useful life ``m`` in days (>= 1), or None (non-perishable).
@@ -337,7 +337,7 @@ def period_outcome(
 
 @dataclass(frozen=True, eq=False)
 class Model:
-    """Precomputed transitions (see the module docstring, "Method").
+    """Precomputed transitions (see ``policies.optimal``'s docstring, "Method").
 
     Attributes:
         q1: ``Q + 1``; nx: number of on-hand indices; pl: ``(Q+1)^L``;

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from policies.abc import AbcClass, AbcPolicy
+from policies.abc_classification import AbcClass, AbcPolicy
 
 
 def test_classes_by_cumulative_share():

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from policies.optimal import OptimalPolicy, PerishableProblem, solve_average_cost
+from policies.optimal.model import PerishableProblem
+from policies.optimal.policy import OptimalPolicy
+from policies.optimal.solver import solve_average_cost
 from sim.demand.stationary import StationaryDemandSpec
 from sim.enums import IssuingRule
 from sim.errors import ConfigError
