@@ -109,7 +109,7 @@ class SkuAgents:
         """Apply a batch of actions and run to the next step.
 
         Returns:
-            (rewards [agents] float32, episode_over).
+            (rewards [agents] float64, episode_over).
         """
         arr = np.asarray(actions)
         shape = self._batch_action_space.shape
@@ -131,7 +131,7 @@ class SkuAgents:
         self.core.apply(decisions)
         profit = self.core.advance()
         self.steps_in_episode += 1
-        rewards = profit.reshape(-1)[self.core.agent_index].astype(np.float32)
+        rewards = profit.reshape(-1)[self.core.agent_index]  # float64: money adds up to the cent
         return rewards, self.steps_in_episode >= self.steps_per_episode
 
 
@@ -164,6 +164,7 @@ class SkuAgentVectorEnv(VectorEnv):
 
     def step(self, actions: object):
         rewards, over = self.agents.step(actions)
+        rewards = rewards.astype(np.float32)
         n = self.num_envs
         terminations = np.zeros(n, dtype=bool)
         truncations = np.full(n, over)

@@ -159,7 +159,9 @@ class RetailCore:
         if self.is_decision_step:
             self._update_forecast()
         after = FlowTotals.read(sim)
-        reward = store_sku_profit(sim, self._totals, after, self.config.stockout_penalty_per_unit)
+        reward = store_sku_profit(
+            sim, self._totals, after, self.config.stockout_penalty_per_unit, self.agent_mask
+        )
         self._totals = after
         return reward
 

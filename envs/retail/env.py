@@ -121,10 +121,8 @@ class RetailEnv(gym.Env):
             int(before.store.demand_units.sum()),
             int(before.store.wasted_units.sum()),
         )
-        dc_before = self._dc_costs()
-        profit = self.core.advance()
-        agents_profit = float(profit.reshape(-1)[self.core.agent_index].sum())
-        reward = agents_profit - (self._dc_costs() - dc_before)
+        profit = self.core.advance()  # DC costs included (envs.retail.reward)
+        reward = float(profit.reshape(-1)[self.core.agent_index].sum())
         self._episode_profit += reward
         c = self.core.sim.counters_view().store
         demand = int(c.demand_units.sum()) - demand0
@@ -206,15 +204,6 @@ class RetailEnv(gym.Env):
             "store_sku": feats,
             "dc_sku": np.clip(dc.reshape(-1), 0.0, DC_CLIP).astype(np.float32),
         }
-
-    def _dc_costs(self) -> float:
-        """DC holding, waste value and disposal so far (only the network env controls DCs)."""
-        if Control.DC_ORDERS not in self.config.controls:
-            return 0.0
-        d = self.core.sim.counters_view().dc
-        skus = self.core.network.skus
-        waste = (d.wasted_units * (skus.unit_cost + skus.disposal_cost_per_unit)[None, :]).sum()
-        return float(d.holding_cost.sum() + waste)
 
 
 class StoreReplenishmentEnv(RetailEnv):

@@ -22,6 +22,7 @@ import numpy as np
 from policies.alerts import Alerts, AlertThresholds, Response, Tier
 from policies.serving.catalog import Catalog
 from policies.serving.state import StateRows
+from sim.store_sku import life_left_by_age
 
 NO_HISTORY_DAYS_SINCE_LAUNCH = 10_000  # an established item: the new-item criterion is off
 _DEFAULTS = AlertThresholds()
@@ -128,7 +129,7 @@ def _doomed(
         return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     # [width, n]: units at ages >= a (exact: whole units)
     oldest_first = np.tri(width, dtype=np.float64).T @ stock.T
-    days_left = life[None, :] - np.arange(width)[:, None]  # r for the stock of age a
+    days_left = life_left_by_age(life, width).T  # r for the stock of age a (0: never expires)
     counted = (days_left >= 1) & (days_left <= n_ages)  # the r = 1 ... n_ages of evaluate_alerts
     unsold = np.where(counted, oldest_first - forecast[None, :] * days_left, 0.0)
     doomed = (life > 0) & (np.maximum.reduce(unsold, axis=0) >= 1.0)

@@ -19,6 +19,7 @@ from policies.serving.errors import PolicyFormatError
 from policies.serving.rows_view import view_from_rows
 from policies.serving.state import StateRows
 from sim.features import N_OBSERVATION, check_observation_contract, observation_rows
+from sim.store_sku import life_left_by_age
 
 REASON = (
     "learned policy: order {units} = {packs} × {pack_units}; forecast {forecast}/day,"
@@ -124,10 +125,5 @@ class OnnxPolicy:
 
 
 def _expiring_1d(stock: np.ndarray, life: np.ndarray) -> np.ndarray:
-    """[n] units with one day of life left: those of age ``life - 1`` (perishables)."""
-    n, width = stock.shape
-    age = life.astype(np.int64) - 1
-    seen = (life > 0) & (age < width)
-    if width == 0:
-        return np.zeros(n)
-    return np.where(seen, stock[np.arange(n), np.clip(age, 0, width - 1)], 0.0)
+    """[n] units with one day of life left (perishables)."""
+    return (stock * (life_left_by_age(life, stock.shape[1]) == 1)).sum(axis=1)

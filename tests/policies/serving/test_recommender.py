@@ -23,6 +23,7 @@ from policies.serving import (
 )
 from policies.serving.feedback import Feedback, FeedbackLog
 from policies.serving.integrity import MANIFEST, MANIFEST_CHECKSUM, write_manifest
+from sim.features import OBSERVATION_NAMES, OBSERVATION_VERSION
 from tests.exported_policies import REPO
 
 
@@ -115,6 +116,25 @@ def test_version_1_folders_are_served_and_transfers_need_version_2(
     rewrite_manifest(mixed, format_version=1)  # an older reader would drop the transfers
     with pytest.raises(PolicyFormatError, match="transfers section needs format_version 2"):
         Recommender.load(mixed)
+
+
+def test_a_policy_trained_on_other_features_is_refused_by_name(ppo_policy_dir, tmp_path):
+    manifest = json.loads((ppo_policy_dir / MANIFEST).read_text())
+    obs = manifest["observation"]
+    names = [f["name"] for f in obs["features"]]
+    assert names == list(OBSERVATION_NAMES) and obs["version"] == OBSERVATION_VERSION
+    swapped = copy_policy(ppo_policy_dir, tmp_path / "swapped")
+    features = [obs["features"][1], obs["features"][0], *obs["features"][2:]]
+    rewrite_manifest(swapped, observation=obs | {"features": features})
+    with pytest.raises(
+        PolicyFormatError,
+        match=rf"observation\.features\[0\]: got '{names[1]}'; allowed: '{names[0]}'",
+    ):
+        Recommender.load(swapped)
+    old = copy_policy(ppo_policy_dir, tmp_path / "old")
+    rewrite_manifest(old, observation={k: v for k, v in obs.items() if k != "version"})
+    with pytest.raises(PolicyFormatError, match=r"observation\.features\.version: got None"):
+        Recommender.load(old)
 
 
 def test_recommendations_are_a_pure_function_of_policy_and_state(ppo_policy_dir, store_state):
