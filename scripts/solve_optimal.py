@@ -26,15 +26,15 @@ from sim.demand.stationary import StationaryDemandSpec
 from sim.enums import DemandDistribution, IssuingRule
 
 
-def _life(text: str) -> int | None:
+def _life(text: str) -> int:
     if text.lower() == "none":
-        return None
+        return 0  # non-perishable: the project's convention is a shelf life of 0
     try:
         value = int(text)
     except ValueError:
         value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}; allowed: an integer >= 1, or 'none'")
+    if value < 1 and text.strip() != "0":
+        raise argparse.ArgumentTypeError(f"{text!r}; allowed: an integer >= 1, or 0 / 'none'")
     return value
 
 

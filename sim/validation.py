@@ -53,6 +53,7 @@ from sim.errors import ConfigError, FieldError
 
 __all__ = [
     "MAX_UNITS",
+    "WHOLE_UNITS",
     "Block",
     "CategoryName",
     "Flag",
@@ -402,6 +403,29 @@ def enum_value(enum_cls: type[E], value: Any, field: str) -> E:
         return by_name(enum_cls)(value)
     except PydanticCustomError as err:
         raise ConfigError(field, value, str(err)) from None
+
+
+def integer_value(
+    value: Any, field: str, low: int | None = None, high: int | None = None
+) -> int:
+    """The integer rule outside a model (env, solver arguments); ``ConfigError`` names it."""
+    try:
+        return check_integer(value, low, high)
+    except PydanticCustomError as err:
+        raise ConfigError(field, value, str(err)) from None
+
+
+# --------------------------------------------------------------------------------------
+# Arrays of units: the same rules, one vectorised test each (sales tables, served states).
+
+
+def whole_units(arr: np.ndarray) -> np.ndarray:
+    """[...] bool: a whole number of units in [0, ``MAX_UNITS``] (NaN and infinities fail)."""
+    arr = np.asarray(arr, dtype=np.float64)
+    return (arr >= 0) & (arr <= MAX_UNITS) & (np.floor(arr) == arr)
+
+
+WHOLE_UNITS = f"a whole number of units in [0, {MAX_UNITS:.0e}]"
 
 
 NonNegativeFloat = Real(0.0)

@@ -15,6 +15,7 @@ from sim.demand.stationary import StationaryDemandSpec
 from sim.engine import Simulation
 from sim.enums import IssuingRule
 from sim.errors import ConfigError
+from sim.validation import integer_value
 
 MAX_LEAD_TIME = 7  # the snapshot's pipeline horizon
 COST_TERMS = ("order_cost", "lost_sales_cost", "waste_cost", "holding_cost")
@@ -77,8 +78,9 @@ class PerishableInventoryEnv(gym.Env[np.ndarray, np.int64]):
 
     ## Arguments
 
-    - ``life_days``: useful life ``m`` in days (1..30), or ``None`` for a
-      non-perishable lost-sales system.
+    - ``life_days``: useful life ``m`` in days (1..30), or ``0`` for a
+      non-perishable lost-sales system (the project's one convention:
+      ``shelf_life_days == 0`` does not perish).
     - ``lead_time``: ``L`` in periods (0..7).
     - ``issuing``: ``"fifo"`` (oldest first) or ``"lifo"`` (freshest first).
     - ``demand``: a ``StationaryDemandSpec`` (Poisson(mean), or Gamma(mean, cv)
@@ -107,7 +109,7 @@ class PerishableInventoryEnv(gym.Env[np.ndarray, np.int64]):
 
     def __init__(
         self,
-        life_days: int | None = 2,
+        life_days: int = 2,
         lead_time: int = 1,
         issuing: IssuingRule | str = IssuingRule.FIFO,
         demand: StationaryDemandSpec | dict[str, Any] | None = None,
@@ -119,7 +121,7 @@ class PerishableInventoryEnv(gym.Env[np.ndarray, np.int64]):
         max_stock: int | None = None,
         render_mode: str | None = None,
     ) -> None:
-        self.life_days = _check_int("life_days", life_days, 1, 30, allow_none=True)
+        self.life_days = _check_int("life_days", life_days, 0, 30)
         self.lead_time = _check_int("lead_time", lead_time, 0, MAX_LEAD_TIME)
         self.issuing = _parse_issuing(issuing)
         self.demand_spec = StationaryDemandSpec.from_config(demand)
@@ -253,19 +255,9 @@ class PerishableInventoryEnv(gym.Env[np.ndarray, np.int64]):
         }
 
 
-def _check_int(
-    name: str, value: object, low: int, high: int, *, allow_none: bool = False
-) -> int | None:
-    if value is None and allow_none:
-        return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | np.integer)
-        or not low <= int(value) <= high
-    ):
-        extra = " or None" if allow_none else ""
-        raise ConfigError(name, value, f"an integer {low}..{high}{extra}")
-    return int(value)
+def _check_int(name: str, value: object, low: int, high: int) -> int:
+    """The project's integer rule (``sim.validation``: 3 and 3.0 yes; 3.5, true, None no)."""
+    return integer_value(value, name, low, high)
 
 
 def _check_cost(name: str, value: object) -> float:

@@ -25,14 +25,14 @@ SHELF_CAPACITY_UNITS = 10**9  # no shelf constraint in this textbook problem
 
 
 def build_network(
-    life_days: int | None, lead_time: int, issuing: IssuingRule, holding_cost: float
+    life_days: int, lead_time: int, issuing: IssuingRule, holding_cost: float
 ) -> NetworkSpec:
     """The one-store network with the timing above."""
     transit_hours = 24.0 * lead_time - DECISION_HOUR if lead_time >= 1 else 0.5
     skus = SkuCatalog(
         ids=("item",),
         category=[int(Category.DAIRY if life_days else Category.AMBIENT)],
-        shelf_life_days=[life_days or 0],
+        shelf_life_days=[life_days],
         unit_cost=[0.0],
         price=[0.0],
         holding_cost_per_unit_day=[holding_cost],

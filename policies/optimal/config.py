@@ -21,7 +21,7 @@ def solved_optimal_policy(**env_kwargs: Any) -> OptimalPolicy:
 
 
 def problem_from_env_kwargs(
-    life_days: int | None = 2,
+    life_days: int = 2,
     lead_time: int = 1,
     issuing: str = "fifo",
     demand: dict[str, Any] | None = None,

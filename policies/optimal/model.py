@@ -37,7 +37,7 @@ class PerishableProblem:
     """The single-SKU perishable inventory problem (see ``policies.optimal``'s docstring).
 
     Attributes:
-        life_days: useful life ``m`` in days (>= 1), or None (non-perishable).
+        life_days: useful life ``m`` in days (>= 1), or 0 (non-perishable).
         lead_time: ``L`` in periods (>= 0; 0 = the order arrives before demand).
         issuing: ``IssuingRule.FIFO`` (oldest first) or ``IssuingRule.LIFO``.
         demand: the daily demand; its ``daily_pmf()`` is used as is.
@@ -54,7 +54,7 @@ class PerishableProblem:
         ConfigError (a ValueError): naming the field, the value and what is allowed.
     """
 
-    life_days: int | None
+    life_days: int
     lead_time: int
     issuing: IssuingRule
     demand: StationaryDemandSpec
@@ -67,8 +67,8 @@ class PerishableProblem:
 
     def __post_init__(self) -> None:
         m = self.life_days
-        if m is not None and (not _is_int(m) or m < 1):
-            raise ConfigError("life_days", m, "an integer >= 1, or None (non-perishable)")
+        if not _is_int(m) or m < 0:
+            raise ConfigError("life_days", m, "an integer >= 1, or 0 (non-perishable)")
         if not _is_int(self.lead_time) or self.lead_time < 0:
             raise ConfigError("lead_time", self.lead_time, "an integer >= 0")
         if m == 1 and self.lead_time == 0:
@@ -99,8 +99,8 @@ class PerishableProblem:
             object.__setattr__(self, name, float(value))
         object.__setattr__(self, "lead_time", int(self.lead_time))
         object.__setattr__(self, "max_order", int(self.max_order))
-        if m is not None:
-            object.__setattr__(self, "life_days", int(m))
+        object.__setattr__(self, "life_days", int(m))
+        if m > 0:
             if self.max_stock is not None:
                 raise ConfigError(
                     "max_stock",
@@ -118,12 +118,12 @@ class PerishableProblem:
     # -------------------------------------------------------------- layout
     @property
     def perishable(self) -> bool:
-        return self.life_days is not None
+        return self.life_days > 0
 
     @property
     def n_stock(self) -> int:
         """Number of on-hand entries of the state: ``m − 1``, or 1 if non-perishable."""
-        return self.life_days - 1 if self.life_days is not None else 1
+        return self.life_days - 1 if self.life_days > 0 else 1
 
     @property
     def obs_dim(self) -> int:

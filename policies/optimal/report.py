@@ -107,7 +107,7 @@ def solve_report(
 def summary(out: dict[str, Any]) -> str:
     """The human-readable form of ``solve_report``'s object."""
     pb = out["problem"]
-    life = "non-perishable" if pb["life_days"] is None else f"life {pb['life_days']} days"
+    life = "non-perishable" if pb["life_days"] == 0 else f"life {pb['life_days']} days"
     d = pb["demand"]
     demand = f"{d['distribution']}(mean {d['mean']}" + (
         f", cv {d['cv']}, max {d['max_demand']})" if d["distribution"] == "gamma" else ")"

@@ -32,7 +32,7 @@ from sim.enums import Stream
 from sim.errors import ConfigError, SalesTableError
 from sim.rng import RandomStreams
 from sim.spec import NetworkSpec
-from sim.validation import MAX_UNITS, enum_value, refusal_text, show_ids
+from sim.validation import WHOLE_UNITS, enum_value, refusal_text, show_ids, whole_units
 
 REQUIRED_COLUMNS = ("date", "store", "sku", "units")
 OPTIONAL_COLUMNS = ("price", "promo")
@@ -149,7 +149,10 @@ def _schema(network: NetworkSpec) -> Any:
             "store": column("store", lambda s: s.isin(store_ids)),
             "sku": column("sku", lambda s: s.isin(network.skus.ids)),
             "units": column(
-                "units", lambda s: np.isfinite(s) & (s >= 0) & (s <= MAX_UNITS) & (s % 1 == 0)
+                "units",
+                lambda s: pd.Series(
+                    whole_units(s.to_numpy(dtype=np.float64, na_value=np.nan)), index=s.index
+                ),
             ),
             "price": column("price", lambda s: np.isfinite(s) & (s > 0), nullable=True),
             "promo": column("promo", lambda s: s.str.lower().isin([*_PROMO_VALUES, ""])),
@@ -162,7 +165,7 @@ def _allowed(network: NetworkSpec) -> dict[str, str]:
         "date": "an ISO date YYYY-MM-DD",
         "store": f"a store id of the network ({show_ids(s.store_id for s in network.stores)})",
         "sku": f"a SKU id of the network ({show_ids(network.skus.ids)})",
-        "units": f"a whole number of units in [0, {MAX_UNITS:.0e}]",
+        "units": WHOLE_UNITS,
         "price": "a number > 0, or empty (not given)",
         "promo": "0, 1, true, false (any case), or empty",
     }

@@ -74,7 +74,7 @@ def assert_periods(got: list, expected: list) -> None:
 
 def test_deterministic_demand_is_exactly_three() -> None:
     """The hand cases rely on Gamma(mean 3, cv 1e-6) being 3 in every period."""
-    env = make(life_days=None, lead_time=0, max_order=10)
+    env = make(life_days=0, lead_time=0, max_order=10)
     env.reset(seed=123)
     for _ in range(50):
         assert env.step(10)[4]["demand_units"] == 3
@@ -164,7 +164,7 @@ def test_non_perishable_max_stock_reduces_orders_by_hand() -> None:
     period 3: order 0, nothing reduced; 3 arrive: 9, sell 3, carry 6 (3). Never any
         waste. reward −3; obs [6, 0].
     """
-    env = make(life_days=None, lead_time=1, max_order=10, max_stock=12)
+    env = make(life_days=0, lead_time=1, max_order=10, max_stock=12)
     assert env.observation_space.high.tolist() == [12.0, 10.0]
     got = play(env, [10, 10, 10, 0])
     assert_periods(
@@ -201,7 +201,7 @@ def test_defaults_match_the_docs() -> None:
     "kwargs",
     [
         {"life_days": 1, "lead_time": 0},
-        {"life_days": 0},
+        {"life_days": None},
         {"life_days": 31},
         {"lead_time": 8},
         {"lead_time": -1},
@@ -241,7 +241,7 @@ costs = st.floats(0.0, 20.0, allow_nan=False, allow_infinity=False)
 
 @settings(max_examples=30)
 @given(
-    life=st.one_of(st.none(), st.integers(1, 5)),
+    life=st.one_of(st.just(0), st.integers(1, 5)),
     lead=st.integers(0, 4),
     issuing=st.sampled_from(["fifo", "lifo"]),
     demand=demand_specs,
@@ -251,7 +251,7 @@ costs = st.floats(0.0, 20.0, allow_nan=False, allow_infinity=False)
     seed=st.integers(0, 2**31 - 1),
 )
 def test_random_runs_keep_the_books(
-    life: int | None,
+    life: int,
     lead: int,
     issuing: str,
     demand: dict[str, Any],

@@ -54,7 +54,7 @@ def test_json_for_the_life2_case(capsys, tmp_path):
 def test_non_perishable_reports_the_cap_mass(capsys):
     argv = "--life none --lead-time 1 --demand poisson --mean 2 --max-order 4".split()
     out = run_json(capsys, argv)
-    assert out["problem"]["life_days"] is None
+    assert out["problem"]["life_days"] == 0
     assert out["problem"]["max_stock"] == 4 * 3 + out["demand_support_max"]
     assert out["cap_mass"] < 1e-6 and out["warnings"] == []
     small_cap = run_json(capsys, [*argv, "--max-stock", "3"])
@@ -74,7 +74,7 @@ def test_readable_summary(capsys):
     [
         (["--issuing", "mixed"], "invalid choice: 'mixed' (choose from 'fifo', 'lifo')"),
         (["--demand", "negbin"], "(choose from 'poisson', 'gamma')"),
-        (["--life", "0"], "allowed: an integer >= 1, or 'none'"),
+        (["--life", "-1"], "allowed: an integer >= 1, or 0 / 'none'"),
         (["--lead-time", "-1"], "allowed: an integer >= 0"),
         (["--max-order", "0"], "allowed: an integer >= 1"),
         (["--holding-cost", "nan"], "allowed: a finite number >= 0"),

@@ -36,7 +36,7 @@ ENV_DEMAND = StationaryDemandSpec(DemandDistribution.GAMMA, mean=4.0, cv=0.5, ma
 
 
 def problem(
-    life: int | None = 2,
+    life: int = 2,
     lead: int = 1,
     issuing: IssuingRule = FIFO,
     demand: StationaryDemandSpec = TINY_DEMAND,
@@ -69,7 +69,7 @@ def reference_chain(pb: PerishableProblem) -> tuple[np.ndarray, np.ndarray]:
 @pytest.mark.parametrize(
     ("field", "kwargs", "allowed"),
     [
-        ("life_days", {"life": 0}, "integer >= 1, or None"),
+        ("life_days", {"life": -1}, "integer >= 1, or 0"),
         ("lead_time", {"lead": -1}, "integer >= 0"),
         ("life_days/lead_time", {"life": 1, "lead": 0}, "not both"),
         ("issuing", {"issuing": IssuingRule.MIXED}, "MIXED is not supported"),
@@ -77,7 +77,7 @@ def reference_chain(pb: PerishableProblem) -> tuple[np.ndarray, np.ndarray]:
         ("order_cost", {"costs": (-1.0, 5.0, 7.0, 1.0)}, "finite number >= 0"),
         ("holding_cost", {"costs": (3.0, 5.0, 7.0, math.nan)}, "finite number >= 0"),
         ("max_stock", {"max_stock": 5}, "None for a perishable item"),
-        ("max_stock", {"life": None, "max_stock": 0}, "integer >= 1"),
+        ("max_stock", {"life": 0, "max_stock": 0}, "integer >= 1"),
     ],
 )
 def test_bad_fields_are_refused_with_the_field_and_what_is_allowed(field, kwargs, allowed):
@@ -94,7 +94,7 @@ def test_issuing_must_be_the_enum_not_a_string():
 
 
 def test_non_perishable_default_cap_and_layout():
-    pb = problem(life=None, lead=2, q=3, demand=SMALL_DEMAND)
+    pb = problem(life=0, lead=2, q=3, demand=SMALL_DEMAND)
     assert pb.max_stock == 3 * (2 + 2) + 5
     assert pb.dims == (pb.max_stock + 1, 4, 4)
     assert problem(life=4, lead=2, q=3).dims == (4,) * 5
@@ -157,7 +157,7 @@ def test_one_day_life_sells_or_wastes_the_arrival():
 
 
 def test_non_perishable_order_is_reduced_to_the_position_cap():
-    pb = problem(life=None, lead=1, q=5, max_stock=10)
+    pb = problem(life=0, lead=1, q=5, max_stock=10)
     out = period_outcome(pb, (4, 3), order=5, demand=2)  # position 7: room for 3
     assert out.ordered == 3
     assert out.next_state == (5, 3)
@@ -170,8 +170,8 @@ CONFIGS = [
     {"life": 3, "lead": 0, "issuing": FIFO},
     {"life": 1, "lead": 2, "issuing": FIFO},
     {"life": 2, "lead": 2, "issuing": LIFO},
-    {"life": None, "lead": 1, "max_stock": 6},
-    {"life": None, "lead": 0, "max_stock": 5},
+    {"life": 0, "lead": 1, "max_stock": 6},
+    {"life": 0, "lead": 0, "max_stock": 5},
 ]
 
 
@@ -214,12 +214,12 @@ def test_solver_attains_the_minimum_over_all_deterministic_policies(issuing):
 @pytest.mark.parametrize(
     "config",
     [
-        {"life": None, "lead": 1, "q": 1, "max_stock": 3},  # 8 states, 256 policies
+        {"life": 0, "lead": 1, "q": 1, "max_stock": 3},  # 8 states, 256 policies
         {"life": 2, "lead": 0, "q": 3, "issuing": LIFO},  # 4 states, 256 policies
         {"life": 1, "lead": 1, "q": 3},  # pipeline only
         pytest.param({"life": 3, "lead": 0, "q": 2, "issuing": LIFO}, marks=pytest.mark.slow),
         pytest.param({"life": 1, "lead": 2, "q": 2}, marks=pytest.mark.slow),
-        pytest.param({"life": None, "lead": 1, "q": 2, "max_stock": 2}, marks=pytest.mark.slow),
+        pytest.param({"life": 0, "lead": 1, "q": 2, "max_stock": 2}, marks=pytest.mark.slow),
     ],
 )
 def test_brute_force_other_shapes(config):
@@ -317,7 +317,7 @@ def test_discounted_solution_satisfies_the_bellman_equation_of_the_reference():
         {"life": 2, "lead": 1, "q": 2},
         {"life": 3, "lead": 1, "q": 5, "issuing": LIFO, "demand": SMALL_DEMAND},
         {"life": 4, "lead": 2, "q": 4, "demand": SMALL_DEMAND},  # iterative path (> 400 states)
-        {"life": None, "lead": 1, "q": 3, "demand": SMALL_DEMAND},
+        {"life": 0, "lead": 1, "q": 3, "demand": SMALL_DEMAND},
     ],
 )
 def test_best_base_stock_is_the_exhaustive_minimum_and_no_better_than_optimal(config):
@@ -428,7 +428,7 @@ def test_optimal_policy_refuses_observations_outside_the_table():
 
 
 def test_table_saves_and_loads_without_pickle(tmp_path):
-    pb = problem(life=None, lead=1, q=2, max_stock=5)
+    pb = problem(life=0, lead=1, q=2, max_stock=5)
     policy = solve_average_cost(pb).policy()
     npy, meta = policy.save(tmp_path / "policy")
     assert npy.suffix == ".npy" and meta.suffix == ".json"
@@ -441,7 +441,7 @@ def test_table_saves_and_loads_without_pickle(tmp_path):
 
 
 def test_problem_round_trips_through_json_dict():
-    for pb in (problem(life=None, lead=2), problem(life=4, lead=0, issuing=LIFO)):
+    for pb in (problem(life=0, lead=2), problem(life=4, lead=0, issuing=LIFO)):
         assert PerishableProblem.from_dict(pb.to_dict()) == pb
 
 
@@ -452,7 +452,7 @@ def test_problem_round_trips_through_json_dict():
     [
         problem(life=5, lead=2, q=10, demand=ENV_DEMAND),
         problem(
-            life=None, lead=4, q=10, demand=StationaryDemandSpec(DemandDistribution.POISSON, 5.0)
+            life=0, lead=4, q=10, demand=StationaryDemandSpec(DemandDistribution.POISSON, 5.0)
         ),
     ],
     ids=["m5L2", "noneL4"],
