@@ -41,7 +41,7 @@ from envs.common.actions import validate_multidiscrete
 from envs.retail.config import Control, RetailEnvConfig
 from envs.retail.core import RetailCore, StepDecisions
 from sim.errors import ConfigError
-from sim.features import CLIP, N_OBSERVATION, OBSERVATION_NAMES, observation_rows
+from sim.features import CLIP, N_OBSERVATION, OBSERVATION_NAMES, observations
 
 AGENT_FEATURES = OBSERVATION_NAMES  # the observation contract (sim.features)
 N_AGENT_FEATURES = N_OBSERVATION
@@ -98,12 +98,12 @@ class SkuAgents:
     def observe(self) -> np.ndarray:
         """[agents, N_AGENT_FEATURES] float32."""
         core = self.core
-        rows = observation_rows(
+        return observations(
             core.view(),
             is_order_step=1.0 if core.is_decision_step else 0.0,
             hour_of_day=float(core.step_hours[core.step_index]),
+            rows=core.agent_index,
         )
-        return np.ascontiguousarray(rows.T[core.agent_index])
 
     def step(self, actions: object) -> tuple[np.ndarray, bool]:
         """Apply a batch of actions and run to the next step.

@@ -27,9 +27,9 @@ Timing rules:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import simpy
@@ -53,6 +53,8 @@ from sim.transfer import Transfer, split_into_trips
 
 if TYPE_CHECKING:
     import pandas as pd
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,9 @@ class Simulation:
             trace=[] if trace else None,
         )
         self._ctx = ctx
+        # bumped by every call that can change the state: reads between two bumps are cached
+        self._epoch = 0
+        self._read_cache: dict[str, tuple[int, object]] = {}
         ctx.counters = ctx.new_counters()
         ctx.balance.entered = self.units_on_hand()
         self._draw_day_demand()
@@ -195,6 +200,7 @@ class Simulation:
                 f"run_until: time {t_hours} is in the past; allowed: >= {ctx.now}"
             )
         env = ctx.env
+        self._touch()
         while env.peek() < t_hours:
             env.step()
             if self.check_conservation:
@@ -304,6 +310,7 @@ class Simulation:
         ctx = self._ctx
         spec = self.spec
         qty = validate_quantities(units, (spec.n_stores, spec.n_skus), "store orders")
+        self._touch()
         blocked = np.where(spec.store_sku.blocked, qty, 0)
         qty = qty - blocked
         skus = spec.skus
@@ -333,6 +340,7 @@ class Simulation:
                 f"DC orders: DC {self.spec.dcs[unlimited[0]].dc_id} has unlimited stock;"
                 " allowed: no orders for it"
             )
+        self._touch()
         self._ctx.state.dc_pending_supplier += qty
 
     def submit_transfers(self, transfers: Sequence[Transfer]) -> int:
@@ -369,6 +377,7 @@ class Simulation:
                     f"transfers[{i}]: a SKU is blocked at the destination; allowed: SKUs it sells"
                 )
             checked.append((int(t.origin), int(t.destination), units))
+        self._touch()
         for origin, destination, units in checked:
             for load in split_into_trips(units, spec.couriers.capacity_units):
                 ctx.env.process(courier_trip(ctx, origin, destination, load))
@@ -392,19 +401,23 @@ class Simulation:
             raise ActionError(f"price multiplier: shape {arr.shape}; allowed: {shape}")
         if not np.isfinite(arr).all() or (arr <= 0).any() or (arr > 2).any():
             raise ActionError("price multiplier: allowed: finite values in (0, 2]")
+        self._touch()
         self._ctx.state.price_multiplier[...] = arr
 
     # ------------------------------------------------------------------ reads
     def snapshot(self, *, copy: bool = False) -> Snapshot:
         """The state now.
 
-        Without ``copy`` the arrays are read-only views that move on with the run.
+        Without ``copy`` the arrays are read-only views that move on with the run (the
+        same snapshot object is returned until the next call that changes the state).
         """
-        return take_snapshot(self._ctx, copy=copy)
+        if copy:
+            return take_snapshot(self._ctx, copy=True)
+        return self._cached("snapshot", lambda: take_snapshot(self._ctx, copy=False))
 
     def counters_view(self) -> Counters:
         """The flows of the reporting period so far, as read-only views (they move on)."""
-        return self._ctx.counters.read_only()
+        return self._cached("counters", self._ctx.counters.read_only)
 
     def expected_daily_units(self) -> np.ndarray:
         """[stores, skus] the true mean demand of today (the oracle), cached per day."""
@@ -426,7 +439,21 @@ class Simulation:
 
     def reset_kpis(self) -> None:
         """Start a new reporting period now (e.g. after a warm-up)."""
+        self._touch()
         self._ctx.counters = self._ctx.new_counters()
+
+    def _touch(self) -> None:
+        """The state may change: later reads are new (and cached reads are let go at once)."""
+        self._epoch += 1
+        self._read_cache.clear()
+
+    def _cached(self, name: str, read: Callable[[], T]) -> T:
+        hit = self._read_cache.get(name)
+        if hit is not None and hit[0] == self._epoch:
+            return hit[1]  # type: ignore[return-value]
+        value = read()
+        self._read_cache[name] = (self._epoch, value)
+        return value
 
     # ------------------------------------------------------------ accounting
     @property

@@ -111,6 +111,20 @@ def observation_rows(
     return out
 
 
+def observations(
+    x: StoreSkuView, *, is_order_step: float, hour_of_day: float, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """[n or len(rows), N_OBSERVATION] float32: one observation per store-SKU (``rows`` only)."""
+    feats = compute_features(x)
+    if rows is not None:
+        feats = feats[rows]
+    out = np.empty((len(feats), N_OBSERVATION), dtype=np.float32)
+    out[:, :N_FEATURES] = feats
+    out[:, N_FEATURES] = is_order_step
+    out[:, N_FEATURES + 1] = hour_of_day / 24.0
+    return out
+
+
 def feature_rows(x: StoreSkuView, out: np.ndarray | None = None) -> np.ndarray:
     """[N_FEATURES, n] float32: ``compute_features`` with one row per feature.
 

@@ -25,9 +25,16 @@ if TYPE_CHECKING:
     from sim.spec import NetworkSpec
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StoreSkuView:
     """State and parameters of ``n`` store-SKUs at a decision.
+
+    Every reader needs ``on_hand``, ``on_order``, ``forecast_daily``,
+    ``shelf_life_days``, ``pack_units`` and ``blocked``. The rules' other inputs
+    (from ``on_hand_by_life`` to ``waste_cost_per_unit`` below) may be None
+    where a caller reads only the observation features
+    (``view_from_snapshot(..., rules=False)``), and the features' inputs may be
+    None where a caller runs only rules.
 
     Attributes:
         on_hand: units on hand (sellable).                                  [n]
@@ -63,19 +70,19 @@ class StoreSkuView:
 
     on_hand: np.ndarray
     on_order: np.ndarray
-    on_hand_by_life: np.ndarray
     forecast_daily: np.ndarray
-    forecast_sd_daily: np.ndarray
-    lead_time_days: np.ndarray
-    review_days: np.ndarray
     shelf_life_days: np.ndarray
     pack_units: np.ndarray
-    facings_units: np.ndarray
     blocked: np.ndarray
-    unit_cost: np.ndarray
-    price: np.ndarray
-    holding_cost_per_day: np.ndarray
-    waste_cost_per_unit: np.ndarray
+    on_hand_by_life: np.ndarray | None = None
+    forecast_sd_daily: np.ndarray | None = None
+    lead_time_days: np.ndarray | None = None
+    review_days: np.ndarray | None = None
+    facings_units: np.ndarray | None = None
+    unit_cost: np.ndarray | None = None
+    price: np.ndarray | None = None
+    holding_cost_per_day: np.ndarray | None = None
+    waste_cost_per_unit: np.ndarray | None = None
     lead_time_sd_days: np.ndarray | None = None
     on_promotion: np.ndarray | None = None
     day: int = 0
@@ -189,16 +196,18 @@ def view_from_snapshot(
     spec: NetworkSpec,
     forecast_daily: np.ndarray,
     *,
-    lead_time_days: np.ndarray,
+    lead_time_days: np.ndarray | None = None,
     forecast_sd_daily: np.ndarray | None = None,
     review_days: float = 1.0,
     scale: np.ndarray | None = None,
+    rules: bool = True,
 ) -> StoreSkuView:
     """Every store-SKU of a snapshot, store-major (row = store × n_skus + sku).
 
     Args:
         forecast_daily: [stores, skus] expected demand per day.
-        lead_time_days: [stores] (``lead_time_days_at``).
+        lead_time_days: [stores] (``lead_time_days_at``); needed with ``rules``.
+        rules: fill the rules' inputs too (False: the features' only, cheaper).
         forecast_sd_daily: [stores, skus]; defaults to sqrt(forecast) (Poisson).
         review_days: days until the next ordering decision.
         scale: [stores, skus] demand scale for the observation features, if wanted.
@@ -209,32 +218,41 @@ def view_from_snapshot(
     grid = (n_st, n_sku)
 
     def flat(a: np.ndarray, dtype: type = np.float64) -> np.ndarray:
-        return np.broadcast_to(a, grid).reshape(-1).astype(dtype)
+        return np.broadcast_to(a, grid).reshape(-1).astype(dtype, copy=False)
 
-    sd = (
-        np.sqrt(np.maximum(forecast_daily, 0.0)) if forecast_sd_daily is None else forecast_sd_daily
-    )
-    by_life = on_hand_by_remaining_life(snap.store_on_hand_by_age, skus.shelf_life_days)
     pack = pack_units(skus.case_pack, skus.break_pack)
     store_dc = spec.store_dc()
     stores_per_dc = np.bincount(store_dc, minlength=spec.n_dcs)
     dc_per_store = snap.dc_on_hand[store_dc] / np.maximum(1, stores_per_dc[store_dc])[:, None]
+    rule_inputs: dict[str, object] = {}
+    if rules:
+        if lead_time_days is None:
+            raise ValueError("view_from_snapshot: the rules' view needs lead_time_days")
+        sd = (
+            np.sqrt(np.maximum(forecast_daily, 0.0))
+            if forecast_sd_daily is None
+            else forecast_sd_daily
+        )
+        by_life = on_hand_by_remaining_life(snap.store_on_hand_by_age, skus.shelf_life_days)
+        rule_inputs = dict(
+            on_hand_by_life=by_life.reshape(n, -1).astype(np.float64),
+            forecast_sd_daily=flat(sd),
+            lead_time_days=flat(np.asarray(lead_time_days)[:, None]),
+            review_days=np.full(n, float(review_days)),
+            facings_units=flat(spec.store_sku.facings_units),
+            unit_cost=flat(skus.unit_cost[None, :]),
+            price=flat(skus.price[None, :]),
+            holding_cost_per_day=flat(skus.holding_cost_per_unit_day[None, :]),
+            waste_cost_per_unit=flat(skus.disposal_cost_per_unit[None, :]),
+        )
     return StoreSkuView(
         on_hand=flat(snap.store_on_hand),
         on_order=flat(snap.store_on_order),
-        on_hand_by_life=by_life.reshape(n, -1).astype(np.float64),
         forecast_daily=flat(forecast_daily),
-        forecast_sd_daily=flat(sd),
-        lead_time_days=flat(np.asarray(lead_time_days)[:, None]),
-        review_days=np.full(n, float(review_days)),
         shelf_life_days=flat(skus.shelf_life_days[None, :], np.int64),
         pack_units=flat(pack[None, :], np.int64),
-        facings_units=flat(spec.store_sku.facings_units),
         blocked=np.broadcast_to(spec.store_sku.blocked, grid).reshape(-1),
-        unit_cost=flat(skus.unit_cost[None, :]),
-        price=flat(skus.price[None, :]),
-        holding_cost_per_day=flat(skus.holding_cost_per_unit_day[None, :]),
-        waste_cost_per_unit=flat(skus.disposal_cost_per_unit[None, :]),
+        **rule_inputs,
         on_promotion=(np.broadcast_to(snap.promotion_price, grid) < 1.0).reshape(-1),
         day=snap.day,
         on_hand_by_age=snap.store_on_hand_by_age.reshape(n, -1),

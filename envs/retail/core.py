@@ -22,7 +22,7 @@ from sim.features import compute_features
 from sim.rules import order_up_to
 from sim.scenario import build_demand_source, load_scenario
 from sim.spec import NetworkSpec
-from sim.store_sku import StoreSkuView, lead_time_days_at, view_from_snapshot
+from sim.store_sku import StoreSkuView, view_from_snapshot
 from sim.transfer import Transfer
 
 FORECAST_SMOOTHING = 0.3  # weight of yesterday's demand in the smoothed forecast
@@ -191,12 +191,8 @@ class RetailCore:
         return compute_features(self.view()).reshape(net.n_stores, net.n_skus, -1)
 
     def view(self) -> StoreSkuView:
-        """The store-SKU view of every store-SKU now (store-major), with the env's forecast."""
-        sim = self.sim
+        """The features' store-SKU view of every store-SKU now (store-major), with the env's
+        forecast and scale."""
         return view_from_snapshot(
-            sim.snapshot(),
-            self.network,
-            self.forecast,
-            lead_time_days=lead_time_days_at(self.network, sim.now_hours, sim.weekday),
-            scale=self.scale,
+            self.sim.snapshot(), self.network, self.forecast, scale=self.scale, rules=False
         )
