@@ -22,7 +22,7 @@ demo-sim: $(STAMP)
 	$(PY) -m scripts.demo
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow

@@ -10,7 +10,6 @@ from sim.engine import Simulation
 from sim.store_sku import (
     StoreSkuView,
     lead_time_days_at,
-    on_hand_by_remaining_life,
     view_from_snapshot,
 )
 
@@ -39,24 +38,18 @@ def view_from_sim(
 
 
 def transfer_inputs_from_sim(sim: Simulation, forecast_daily: np.ndarray) -> TransferInputs:
-    """The city's state from a running simulator (forecast from the caller)."""
+    """The transfer rules' inputs from a running simulator (forecast from the caller)."""
     spec = sim.spec
-    snap = sim.snapshot()
     pool = spec.couriers
     cities = np.array([s.city for s in spec.stores])
-    return TransferInputs(
-        on_hand_by_life=on_hand_by_remaining_life(
-            snap.store_on_hand_by_age, spec.skus.shelf_life_days
-        ).astype(np.float64),
-        forecast_daily=np.asarray(forecast_daily, dtype=np.float64),
-        arriving_units=snap.store_pipeline_by_day[:, :, :2].sum(axis=2).astype(np.float64),
-        on_promotion=(snap.promotion_price < 1.0).astype(np.float64),
-        shelf_life_days=spec.skus.shelf_life_days.astype(np.int64),
-        price=spec.skus.price.astype(np.float64),
-        disposal_cost_per_unit=spec.skus.disposal_cost_per_unit.astype(np.float64),
+    rows = np.arange(spec.n_stores * spec.n_skus)
+    return TransferInputs.from_view(
+        view_from_sim(sim, np.asarray(forecast_daily, dtype=np.float64)),
+        rows // spec.n_skus,
+        rows % spec.n_skus,
+        (spec.n_stores, spec.n_skus),
         road_km=sim.road_km,
         same_city=cities[:, None] == cities[None, :],
-        blocked=spec.store_sku.blocked,
         cost_per_trip=pool.cost_per_trip if pool else float("inf"),
         cost_per_km=pool.cost_per_km if pool else float("inf"),
     )

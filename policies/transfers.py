@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.errors import ConfigError
+from sim.store_sku import StoreSkuView
 from sim.transfer import Transfer
 
 
@@ -75,6 +76,57 @@ class TransferInputs:
     blocked: np.ndarray
     cost_per_trip: float
     cost_per_km: float
+
+    @classmethod
+    def from_view(
+        cls,
+        view: StoreSkuView,
+        store_of_row: np.ndarray,
+        sku_of_row: np.ndarray,
+        shape: tuple[int, int],
+        *,
+        road_km: np.ndarray,
+        same_city: np.ndarray,
+        cost_per_trip: float,
+        cost_per_km: float,
+        blocked: np.ndarray | None = None,
+    ) -> TransferInputs:
+        """The rules' dense [stores, skus] grid from the one store-SKU view.
+
+        Args:
+            view: the rows (a rules' view: ``on_hand_by_life`` and the money filled).
+            store_of_row, sku_of_row: each row's place in the grid.
+            shape: (stores, skus) of the grid; pairs with no row hold nothing.
+            blocked: [stores, skus] where the grid's pairs may not be sold (default:
+                the rows' flags, False where there is no row).
+        """
+
+        def dense(values: np.ndarray) -> np.ndarray:
+            out = np.zeros(shape)
+            out[store_of_row, sku_of_row] = values
+            return out
+
+        def per_sku(values: np.ndarray, dtype: type) -> np.ndarray:
+            out = np.zeros(shape[1], dtype=dtype)
+            out[sku_of_row] = values
+            return out
+
+        by_life = np.zeros((*shape, view.on_hand_by_life.shape[1]))
+        by_life[store_of_row, sku_of_row] = view.on_hand_by_life
+        return cls(
+            on_hand_by_life=by_life,
+            forecast_daily=dense(view.forecast_daily),
+            arriving_units=dense(view.arriving_1d),
+            on_promotion=dense(view.on_promotion.astype(np.float64)),
+            shelf_life_days=per_sku(view.shelf_life_days, np.int64),
+            price=per_sku(view.price, np.float64),
+            disposal_cost_per_unit=per_sku(view.waste_cost_per_unit, np.float64),
+            road_km=road_km,
+            same_city=same_city,
+            blocked=dense(view.blocked).astype(bool) if blocked is None else blocked,
+            cost_per_trip=cost_per_trip,
+            cost_per_km=cost_per_km,
+        )
 
 
 @dataclass(frozen=True)

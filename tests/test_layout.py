@@ -36,3 +36,18 @@ def test_project_packages_come_from_this_repository():
             check=True,
         )
         assert Path(out.stdout.strip()).resolve().is_relative_to(REPO), (name, out.stdout)
+
+
+def test_drivers_read_views_not_the_simulators_mutable_state():
+    """Envs, policies, the lab and scripts read snapshots and views, never ``sim.context``."""
+    import re
+
+    reaching_in = re.compile(r"\.context\.(state|counters|balance|streams|env)\b|\._ctx\b")
+    offenders = [
+        f"{path.relative_to(REPO)}:{number}"
+        for folder in ("envs", "policies", "experiments", "scripts")
+        for path in sorted((REPO / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if reaching_in.search(line)
+    ]
+    assert offenders == []

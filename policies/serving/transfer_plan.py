@@ -26,9 +26,9 @@ import numpy as np
 
 from policies.serving.catalog import Catalog
 from policies.serving.errors import PolicyFormatError, StateError
+from policies.serving.rows_view import view_from_rows
 from policies.serving.state import StateRows
 from policies.transfers import TransferInputs, TransferRules, UrgencyWeights
-from sim.store_sku import on_hand_by_remaining_life
 
 NETWORK_FILE = "network.npz"
 MAX_PAIR_SKUS = 20_000_000  # stores² × SKUs of one city: the rules hold ~3 such float arrays
@@ -116,32 +116,17 @@ class TransferPlanner:
         """The rules' [stores, skus] inputs over ``stores`` and ``skus`` (catalog indices,
         as ``np.unique`` of the rows' with its inverse ``at_store`` / ``at_sku``)."""
         cat, net = self.catalog, self.network
-        shape = (len(stores), len(skus))
-        life = cat["shelf_life_days"][skus].astype(np.int64)
-        by_life_rows = on_hand_by_remaining_life(rows.on_hand_by_age, life[at_sku])
-        by_life = np.zeros((*shape, by_life_rows.shape[1]))
-        by_life[at_store, at_sku] = by_life_rows
-
-        def dense(values: np.ndarray) -> np.ndarray:
-            out = np.zeros(shape)
-            out[at_store, at_sku] = values
-            return out
-
-        x = TransferInputs(
-            on_hand_by_life=by_life,
-            forecast_daily=dense(rows.forecast),
-            arriving_units=dense(rows.arriving_1d),
-            on_promotion=dense((rows.promotion_price < 1.0).astype(np.float64)),
-            shelf_life_days=life,
-            price=cat["price"][skus].astype(np.float64),
-            disposal_cost_per_unit=cat["waste_cost_per_unit"][skus].astype(np.float64),
+        return TransferInputs.from_view(
+            view_from_rows(rows, cat),
+            at_store,
+            at_sku,
+            (len(stores), len(skus)),
             road_km=net.road_km[np.ix_(stores, stores)],
             same_city=net.city[stores][:, None] == net.city[stores][None, :],
-            blocked=cat["blocked"][np.ix_(stores, skus)].astype(bool),
             cost_per_trip=net.cost_per_trip,
             cost_per_km=net.cost_per_km,
+            blocked=cat["blocked"][np.ix_(stores, skus)].astype(bool),
         )
-        return x
 
     def plan(self, rows: StateRows) -> RowTransfers:
         """Transfers per row, planned city by city.
