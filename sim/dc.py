@@ -86,7 +86,10 @@ def dc_process(ctx: SimContext, dc: int) -> Generator[simpy.Event, None, None]:
 def close_order_book(ctx: SimContext, dc: int) -> None:
     stores = ctx.dc_stores[dc]
     st = ctx.state
-    st.dc_to_ship[stores] += st.dc_new_orders[stores]
+    closed = st.dc_new_orders[stores]
+    alpha = ctx.spec.dcs[dc].order_rate_smoothing
+    st.dc_order_rate[dc] = alpha * closed.sum(axis=0) + (1.0 - alpha) * st.dc_order_rate[dc]
+    st.dc_to_ship[stores] += closed
     st.dc_new_orders[stores] = 0
 
 

@@ -154,6 +154,10 @@ class Simulation:
         ctx.counters = ctx.new_counters()
         ctx.balance.entered = self.units_on_hand()
         self._draw_day_demand()
+        # a pull-based DC starts from its stores' expected orders (no cold start)
+        expected = ctx.expected_daily_units()
+        for j, stores in enumerate(ctx.dc_stores):
+            state.dc_order_rate[j] = expected[stores].sum(axis=0)
         env.process(self._day_process())
         for s in range(network.n_stores):
             env.process(self._store_process(s))

@@ -66,6 +66,13 @@ class DemandDistribution(Enum):
     GAMMA = "gamma"  # Gamma(mean, cv) rounded to the nearest integer, clipped to [0, max]
 
 
+class DcReplenishmentBasis(Enum):
+    """What a DC's standing rule buys on (``DcSpec.replenishment_basis``)."""
+
+    EXPECTED_DEMAND = "expected_demand"  # push: its stores' expected demand (the oracle)
+    STORE_ORDERS = "store_orders"  # pull: what its stores order (owed now + a smoothed rate)
+
+
 class LeadTimeDistribution(Enum):
     FIXED = "fixed"  # always `mean_days`
     SHIFTED_POISSON = "shifted_poisson"  # min_days + Poisson(mean_days - min_days)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.enums import Category, IssuingRule, LeadTimeDistribution
+from sim.enums import Category, DcReplenishmentBasis, IssuingRule, LeadTimeDistribution
 
 
 def _frozen_array(values: object, dtype: type | np.dtype) -> np.ndarray:
@@ -149,10 +149,15 @@ class DcSpec:
             with infinite stock: units enter the network when picked and arrive
             fresh (age 0), like supplier deliveries. Used by single-echelon scenarios.
         truck_cost_per_trip: cost of one truck trip to one store.
-        replenishment_cover_days: the DC's own standing rule: at each supplier's
-            cut-off it orders up to (that supplier's mean lead time + this many
-            days) of its stores' expected demand, capped at shelf life − 1 days
-            for perishables. 0 disables it (the driver orders for the DC).
+        replenishment_cover_days: the DC's own standing rule (0 and
+            ``EXPECTED_DEMAND``: off, the driver orders for the DC). See
+            ``sim.suppliers.standing_order`` for both bases.
+        replenishment_basis: ``EXPECTED_DEMAND`` (push: up to lead time + cover
+            days of its stores' expected demand) or ``STORE_ORDERS`` (pull: what
+            the stores owe now plus lead time − 1 + cover days of their smoothed
+            daily orders).
+        order_rate_smoothing: weight of the latest day in the smoothed daily
+            store orders (exponential smoothing, updated at each cut-off).
     """
 
     dc_id: str
@@ -165,6 +170,16 @@ class DcSpec:
     unlimited_stock: bool = False
     truck_cost_per_trip: float = 0.0
     replenishment_cover_days: float = 0.0
+    replenishment_basis: DcReplenishmentBasis = DcReplenishmentBasis.EXPECTED_DEMAND
+    order_rate_smoothing: float = 0.3
+
+    @property
+    def buys_for_itself(self) -> bool:
+        """Whether the DC's standing rule runs (else the driver orders for the DC)."""
+        return (
+            self.replenishment_cover_days > 0
+            or self.replenishment_basis is DcReplenishmentBasis.STORE_ORDERS
+        )
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,7 @@ class NetworkState:
     store_in_transit: np.ndarray
     dc_pending_supplier: np.ndarray
     dc_on_order: np.ndarray
+    dc_order_rate: np.ndarray  # [dcs, skus] smoothed daily store orders (pull-based DCs)
     sales_today: np.ndarray
     lost_today: np.ndarray
     demand_today: np.ndarray
@@ -119,6 +120,7 @@ class NetworkState:
             store_in_transit=zeros((n_st, n_sku)),
             dc_pending_supplier=zeros((n_dc, n_sku)),
             dc_on_order=zeros((n_dc, n_sku)),
+            dc_order_rate=np.zeros((n_dc, n_sku), dtype=np.float64),
             sales_today=zeros((n_st, n_sku)),
             lost_today=zeros((n_st, n_sku)),
             demand_today=zeros((n_st, n_sku)),

@@ -3,9 +3,10 @@
 Every day at the supplier's ``order_cutoff_hour`` the DC's pending lines for
 that supplier's SKUs are sent as one order per DC:
 
-1. if the DC has a standing rule (``replenishment_cover_days > 0``) it first
-   tops its lines up to that many days of its stores' expected demand, net of
-   what is on hand, on order and owed to stores;
+1. if the DC has a standing rule (``DcSpec.buys_for_itself``) it first tops
+   its lines up to a few days of its stores' expected demand (push) or of
+   their smoothed orders plus what they owe now (pull), net of what is on
+   hand, on order and owed to stores (``standing_order``);
 2. a positive line below the MOQ is raised to the MOQ; lines are rounded up to
    the supplier's case pack (both counted in the DC counters);
 3. each case is delivered with probability ``fill_rate`` (supply stream); the
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import simpy
 
-from sim.enums import EventKind, LeadTimeDistribution, Stream
+from sim.enums import DcReplenishmentBasis, EventKind, LeadTimeDistribution, Stream
 from sim.inventory import round_up_to_packs
 
 if TYPE_CHECKING:
@@ -58,16 +59,30 @@ def standing_order(
 ) -> np.ndarray:
     """Units the DC's standing rule adds for ``skus`` today.
 
-    Order up to (lead time + cover days) of the DC's stores' expected demand,
-    net of the DC's position. For perishables the days are capped at shelf
-    life − 1 (at least one day): the DC never buys what cannot be sold in time.
+    Both bases order up to ``days × rate`` net of the DC's position (on hand +
+    on order + pending − owed to its stores):
+
+    * ``EXPECTED_DEMAND`` (push): ``rate`` is its stores' expected demand and
+      ``days`` = lead time + cover, capped for perishables at shelf life − 1 (at
+      least one day): the DC never buys what cannot be sold in time.
+    * ``STORE_ORDERS`` (pull): ``rate`` is its stores' smoothed daily orders and
+      ``days`` = lead time − 1 + cover, capped for perishables at shelf life − 1.
+      The orders owed now are bought on top (they are in the position with a
+      minus sign): with a one-day lead time and no cover the DC buys exactly
+      what its stores ordered, and holds nothing for itself.
     """
-    cover = lead_time_mean_days + ctx.spec.dcs[dc].replenishment_cover_days
+    dc_spec = ctx.spec.dcs[dc]
     life = ctx.spec.skus.shelf_life_days[skus]
-    cover = np.where(life > 0, np.minimum(cover, np.maximum(1, life - 1)), cover)
     st = ctx.state
     stores = ctx.dc_stores[dc]
-    expected = ctx.expected_daily_units()[stores][:, skus].sum(axis=0)
+    if dc_spec.replenishment_basis is DcReplenishmentBasis.STORE_ORDERS:
+        cover = max(lead_time_mean_days - 1.0, 0.0) + dc_spec.replenishment_cover_days
+        cover = np.where(life > 0, np.minimum(cover, np.maximum(0, life - 1)), cover)
+        expected = st.dc_order_rate[dc, skus]
+    else:
+        cover = lead_time_mean_days + dc_spec.replenishment_cover_days
+        cover = np.where(life > 0, np.minimum(cover, np.maximum(1, life - 1)), cover)
+        expected = ctx.expected_daily_units()[stores][:, skus].sum(axis=0)
     owed = (st.dc_to_ship[stores] + st.dc_new_orders[stores]).sum(axis=0)[skus]
     position = (
         st.dc_stock[dc, skus].sum(axis=1)
@@ -81,7 +96,7 @@ def standing_order(
 def place_order(ctx: SimContext, supplier: int, dc: int, skus: np.ndarray) -> None:
     spec = ctx.spec.suppliers[supplier]
     st = ctx.state
-    if ctx.spec.dcs[dc].replenishment_cover_days > 0:
+    if ctx.spec.dcs[dc].buys_for_itself:
         st.dc_pending_supplier[dc, skus] += standing_order(ctx, dc, skus, spec.lead_time_mean_days)
     lines = st.dc_pending_supplier[dc, skus].copy()
     st.dc_pending_supplier[dc, skus] = 0

@@ -17,6 +17,7 @@ from envs.retail.config import Control, RetailEnvConfig
 from envs.retail.matcher import match_transfers, pair_order
 from envs.retail.reward import FlowTotals, store_sku_profit
 from sim.engine import Simulation
+from sim.enums import DcReplenishmentBasis
 from sim.errors import ConfigError
 from sim.features import compute_features
 from sim.rules import order_up_to
@@ -52,7 +53,12 @@ class RetailCore:
             network = dataclasses.replace(
                 network,
                 dcs=tuple(
-                    dataclasses.replace(d, replenishment_cover_days=0.0) for d in network.dcs
+                    dataclasses.replace(
+                        d,
+                        replenishment_cover_days=0.0,
+                        replenishment_basis=DcReplenishmentBasis.EXPECTED_DEMAND,
+                    )
+                    for d in network.dcs
                 ),
             )
         if Control.TRANSFERS in config.controls and network.couriers is None:

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Self
 from pydantic import AfterValidator, Discriminator, Field, PlainValidator, Tag, model_validator
 
 from sim.catalog import STORE_SKU_FIELDS
-from sim.enums import IssuingRule, LeadTimeDistribution
+from sim.enums import DcReplenishmentBasis, IssuingRule, LeadTimeDistribution
 from sim.spec import CourierPoolSpec, DcSpec, StoreSpec, SupplierSpec
 from sim.validation import (
     Block,
@@ -165,6 +165,8 @@ class DcBlock(Block):
     unlimited_stock: Flag = _DC.unlimited_stock
     truck_cost_per_trip: NonNegativeFloat = _DC.truck_cost_per_trip
     replenishment_cover_days: NonNegativeFloat = _DC.replenishment_cover_days
+    replenishment_basis: EnumName(DcReplenishmentBasis) = _DC.replenishment_basis  # type: ignore[valid-type]
+    order_rate_smoothing: Real(0.0, 1.0, low_open=True) = _DC.order_rate_smoothing  # type: ignore[valid-type]
 
     @model_validator(mode="after")
     def _departure_after_cutoff(self) -> Self:
@@ -189,6 +191,8 @@ class DcBlock(Block):
             unlimited_stock=self.unlimited_stock,
             truck_cost_per_trip=self.truck_cost_per_trip,
             replenishment_cover_days=self.replenishment_cover_days,
+            replenishment_basis=self.replenishment_basis,
+            order_rate_smoothing=self.order_rate_smoothing,
         )
 
 

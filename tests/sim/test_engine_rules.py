@@ -5,7 +5,7 @@ import pytest
 
 from sim.demand.base import ScheduledDemand
 from sim.engine import Simulation
-from sim.enums import LeadTimeDistribution, Stream
+from sim.enums import DcReplenishmentBasis, LeadTimeDistribution, Stream
 from sim.errors import ActionError
 from sim.rng import RandomStreams
 from sim.spec import CourierPoolSpec, DcSpec, SupplierSpec
@@ -203,3 +203,54 @@ def test_spec_refuses_starting_stock_past_its_shelf_life():
             initial_on_hand=np.array([[5, 0], [0, 0]]),
             initial_age_days=np.array([[3, 0], [0, 0]]),
         )
+
+
+def test_a_pull_based_dc_buys_what_its_stores_ordered_and_holds_nothing():
+    """Lead time 1 day, no cover: the DC's supplier order at 10:00 is exactly the stores'
+    09:00 orders, it arrives at 03:00 and leaves at 04:00; the smoothed rate follows."""
+    sup = SupplierSpec(
+        supplier_id="SUP",
+        lead_time=LeadTimeDistribution.FIXED,
+        lead_time_mean_days=1,
+        order_cutoff_hour=10.0,
+        arrival_hour=3.0,
+    )
+    dc = DcSpec(
+        dc_id="DC",
+        order_cutoff_hour=2.0,
+        departure_hour=4.0,
+        transit_hours={0: 1.0, 1: 1.0},
+        replenishment_basis=DcReplenishmentBasis.STORE_ORDERS,
+        replenishment_cover_days=0.0,
+        order_rate_smoothing=0.5,
+    )
+    net = network(catalog((3, 0)), supplier=sup, dc=dc)
+    sim = Simulation(net, zero_demand(days=4), seed=0, check_conservation=True)
+    sim.run_until(9.0)
+    sim.submit_store_orders(np.array([[5, 2], [1, 4]]))
+    sim.run_until(11.0)
+    assert sim.snapshot().dc_on_order.tolist() == [[6, 6]]
+    sim.run_until(24.0 + 3.5)  # the cut-off at 02:00 closed the book, the goods are in
+    assert sim.context.state.dc_order_rate.tolist() == [[3.0, 3.0]]  # 0.5 × 6 + 0.5 × 0
+    assert sim.snapshot().dc_on_hand.tolist() == [[6, 6]]
+    sim.run_until(24.0 + 11.0)  # shipped at 04:00; nothing owed: nothing bought
+    assert sim.snapshot().dc_on_hand.tolist() == [[0, 0]]
+    assert sim.snapshot().dc_on_order.tolist() == [[0, 0]]
+    assert sim.snapshot().store_on_hand.tolist() == [[5, 2], [1, 4]]
+
+
+def test_a_pull_based_dc_with_cover_keeps_that_many_days_of_smoothed_orders():
+    sup = SupplierSpec(supplier_id="SUP", lead_time=LeadTimeDistribution.FIXED,
+                       lead_time_mean_days=1, order_cutoff_hour=10.0, arrival_hour=3.0)  # fmt: skip
+    dc = DcSpec(dc_id="DC", order_cutoff_hour=2.0, departure_hour=4.0,
+                transit_hours={0: 1.0, 1: 1.0}, order_rate_smoothing=0.5,
+                replenishment_basis=DcReplenishmentBasis.STORE_ORDERS,
+                replenishment_cover_days=1.0)  # fmt: skip
+    net = network(catalog((3, 0)), supplier=sup, dc=dc)
+    sim = Simulation(net, zero_demand(days=4), seed=0, check_conservation=True)
+    sim.run_until(9.0)
+    sim.submit_store_orders(np.array([[5, 2], [1, 4]]))
+    sim.run_until(11.0)
+    assert sim.snapshot().dc_on_order.tolist() == [[6, 6]]  # rate still 0 on day 0
+    sim.run_until(24.0 + 11.0)  # rate 3 per SKU: one day of it (life 3 allows 2) is bought
+    assert sim.snapshot().dc_on_order.tolist() == [[3, 3]]

@@ -3,7 +3,9 @@
 The digests were taken from the original home-made validator and kept through
 the move to pydantic (``sim.validation``): a change of a digest means the
 shipped scenarios changed, which must be deliberate. Recompute one with
-``network_digest(load_network(name))``.
+``network_digest(load_network(name))``. Recomputed once since, when ``DcSpec``
+gained ``replenishment_basis`` and ``order_rate_smoothing`` (the arrays were
+unchanged).
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ from sim.scenario import list_scenarios, load_network
 from sim.spec import NetworkSpec
 
 DIGESTS = {
-    "city_fresh": "49911ebcaaeed51b6cd13bc48b1eecc8d6da59d3b6d33074b9473a51156f3c5b",
-    "regional_chain": "e9830edb280ea03228615e0c266cdcbf6a3d917d3a41316a9963e9847eee819a",
-    "single_sku": "498857f083f66db7f9f25877527327501c63c76e64a86d12e183609bcb3e5fc7",
-    "yogurt_trio": "259dd4c97aa0e36cd02deab2b034960850c213a5ea6dd9b8153f0f94c3dab674",
+    "city_fresh": "54e2866335050659da2f111952fb4ee3023b173433cd071b5cd22c2866850641",
+    "regional_chain": "05f00b38f2159ee689fb5509ab8e6e76984ca8907472114d71c1b706b3884f9d",
+    "single_sku": "01d23ed6f90dc08f814166e1a3c64d4fb24c37033c96302b3e0779686464fe62",
+    "yogurt_trio": "52dc7ffe4ee2f097715e8f1c69e1f7479e7218aecdd735c5f36a87d72716b928",
 }
 
 
