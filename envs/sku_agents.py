@@ -13,11 +13,19 @@ Per agent:
 * observation: ``Box(-1, 50, (22,), float32)``: the 20 features of
   ``envs.retail.features.FEATURES``, then ``is_order_step`` (1 at the daily
   ordering step) and ``hour / 24`` of the step;
-* action: ``Discrete(max_order_packs + 1)`` case packs to order; with
-  transfers, ``MultiDiscrete([max_order_packs + 1, 2·max_transfer_units + 1])``:
+* action (``action_mode="packs"``, the default): ``Discrete(max_order_packs + 1)``
+  case packs to order; with transfers,
+  ``MultiDiscrete([max_order_packs + 1, 2·max_transfer_units + 1])``:
   (packs, intent + max_transfer_units), intents routed by the matcher
   (nearest surplus first within the radius). Orders only count at the
   ordering step;
+* action (``action_mode="residual"``): ``Box(-1, 1, (1,))`` (``(2,)`` with
+  transfers), a residual on a tuned rule (``base_rule``, e.g. the perishable
+  base stock): the rule orders on the agent's forecast times
+  ``max_multiplier ** a[0]``, so ``a = 0`` reproduces the rule exactly and a
+  policy initialised near 0 starts from it; ``a[1]`` is the transfer intent
+  ``rint(a[1] · max_transfer_units)``. The base rule also replaces the
+  order-up-to baseline of the warm-up and of stores not controlled;
 * reward: the store-SKU's profit contribution over the step (see
   ``envs.retail.reward``), so agent rewards add up to the chain's profit.
 
@@ -37,7 +45,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from envs.common.actions import validate_multidiscrete
+from envs.common.actions import validate_box, validate_multidiscrete
 from envs.retail.config import Control, RetailEnvConfig
 from envs.retail.core import RetailCore, StepDecisions
 from sim.errors import ConfigError
@@ -56,7 +64,15 @@ class SkuAgents:
             STORE_ORDERS and TRANSFERS (DC orders stay with the DCs' standing rule).
     """
 
-    def __init__(self, episode_days: int = 28, **config: Any) -> None:
+    def __init__(
+        self,
+        episode_days: int = 28,
+        *,
+        action_mode: str = "packs",
+        base_rule: Any = None,
+        max_multiplier: float = 4.0,
+        **config: Any,
+    ) -> None:
         config.setdefault("controls", Control.STORE_ORDERS)
         cfg = RetailEnvConfig(**config)
         if Control.DC_ORDERS in cfg.controls or Control.STORE_ORDERS not in cfg.controls:
@@ -72,7 +88,24 @@ class SkuAgents:
         self.transfers = Control.TRANSFERS in cfg.controls
         self.steps_per_episode = self.episode_days * len(self.core.step_hours)
         self.observation_space = spaces.Box(-1.0, CLIP, shape=(N_AGENT_FEATURES,), dtype=np.float32)
-        if self.transfers:
+        if action_mode not in ("packs", "residual"):
+            raise ConfigError("action_mode", action_mode, "'packs' or 'residual'")
+        if base_rule is not None and not callable(getattr(base_rule, "decide", None)):
+            raise ConfigError("base_rule", base_rule, "a rule with decide(view) (or None)")
+        if action_mode == "residual" and base_rule is None:
+            raise ConfigError("base_rule", None, "the tuned rule the residual acts on")
+        if not (isinstance(max_multiplier, int | float) and 1.0 < max_multiplier <= 100.0):
+            raise ConfigError("max_multiplier", max_multiplier, "a number in (1, 100]")
+        self.action_mode = action_mode
+        self.max_multiplier = float(max_multiplier)
+        self.core.base_rule = base_rule
+        if action_mode == "residual":
+            dims = 2 if self.transfers else 1
+            self.action_space = spaces.Box(-1.0, 1.0, shape=(dims,), dtype=np.float32)
+            self._batch_action_space = spaces.Box(
+                -1.0, 1.0, shape=(self.num_agents, dims), dtype=np.float32
+            )
+        elif self.transfers:
             self.action_space: spaces.Space = spaces.MultiDiscrete(
                 [cfg.max_order_packs + 1, 2 * cfg.max_transfer_units + 1]
             )
@@ -117,6 +150,9 @@ class SkuAgents:
             arr = arr.reshape(
                 shape
             )  # SB3 may pass (n, 1) for Discrete; anything else is refused below
+        if self.action_mode == "residual":
+            self.core.apply(self._residual_decisions(arr))
+            return self._advance()
         values = validate_multidiscrete(arr, self._batch_action_space, "actions")
         net = self.core.network
         shape = (net.n_stores, net.n_skus)
@@ -129,6 +165,25 @@ class SkuAgents:
             intent[self.core.agent_index] = values[:, 1] - self.config.max_transfer_units
             decisions.transfer_intent_units = intent.reshape(shape)
         self.core.apply(decisions)
+        return self._advance()
+
+    def _residual_decisions(self, actions: np.ndarray) -> StepDecisions:
+        """The base rule on each agent's forecast × ``max_multiplier ** a[0]`` (a = 0: the rule)."""
+        values = validate_box(actions, self._batch_action_space, "actions")
+        core = self.core
+        net = core.network
+        decisions = StepDecisions()
+        if core.is_decision_step:
+            forecast = core.forecast.copy().reshape(-1)
+            forecast[core.agent_index] *= self.max_multiplier ** values[:, 0]
+            decisions.store_order_units = core.rule_orders(forecast.reshape(core.forecast.shape))
+        if self.transfers:
+            intent = np.zeros(net.n_stores * net.n_skus, dtype=np.int64)
+            intent[core.agent_index] = np.rint(values[:, 1] * self.config.max_transfer_units)
+            decisions.transfer_intent_units = intent.reshape(net.n_stores, net.n_skus)
+        return decisions
+
+    def _advance(self) -> tuple[np.ndarray, bool]:
         profit = self.core.advance()
         self.steps_in_episode += 1
         rewards = profit.reshape(-1)[self.core.agent_index]  # float64: money adds up to the cent

@@ -86,7 +86,10 @@ def replicate_sku_agents(
     from policies.rl.agent import load_agent
 
     agents = SkuAgents(
-        scenario=scenario, episode_days=days, warmup_days=warmup_days, **(env_kwargs or {})
+        scenario=scenario,
+        episode_days=days,
+        warmup_days=warmup_days,
+        **instantiate(env_kwargs or {}, _convert_="all"),  # objects (base_rule) built by Hydra
     )
     agent = load_agent(model_path, algo_class_path, stats_path)
     obs = agents.reset(int(seed))

@@ -27,6 +27,7 @@ import gymnasium as gym
 import hydra
 import numpy as np
 import torch
+from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
@@ -73,11 +74,16 @@ def build_env(cfg: DictConfig, seed: int) -> VecEnv:
                 "recurrent_ppo) for env=sku_agents; continuous ones (sac) fit env=perishable",
             )
 
-        kwargs = OmegaConf.to_container(cfg.env.kwargs, resolve=True)
+        kwargs = sku_agent_kwargs(cfg)
         return SkuAgentVecEnv(
             scenario=cfg.env.scenario, episode_days=cfg.env.episode_days, seed=seed, **kwargs
         )
     raise ConfigError("env.kind", cfg.env.kind, "single or sku_agents")
+
+
+def sku_agent_kwargs(cfg: DictConfig) -> dict[str, Any]:
+    """The SKU-agent env's keyword arguments, objects (``base_rule``) built by Hydra."""
+    return instantiate(cfg.env.kwargs, _convert_="all")
 
 
 def evaluate(
@@ -100,7 +106,7 @@ def evaluate_sku_agents(
     """Chain KPIs of one episode per held-out seed under the deterministic policy."""
     from envs.sku_agents import SkuAgents
 
-    kwargs = OmegaConf.to_container(cfg.env.kwargs, resolve=True)
+    kwargs = sku_agent_kwargs(cfg)
     agents = SkuAgents(scenario=cfg.env.scenario, episode_days=cfg.env.episode_days, **kwargs)
     agent = SB3Agent(model, normalizer)
     profits, fills, wastes = [], [], []

@@ -73,6 +73,25 @@ def policy_config(name: str, cfg: DictConfig, scenario: str | None = None) -> di
     return merge_tuned(conf, overrides, new_keys=True)
 
 
+def tuned_rule(name: str, scenario: str, tuned_dir: str = "reports/baseline") -> Any:
+    """The rule ``configs/policy/<name>.yaml`` built with its published tuned parameters.
+
+    For configs that need a tuned rule as an object, e.g. the SKU-agent env's
+    ``base_rule`` (``_target_: policies.configs.tuned_rule``).
+    """
+    from hydra.utils import instantiate
+
+    cfg = OmegaConf.create(
+        {"tuned_dir": tuned_dir, "scenario": scenario, "tuned": True, "policy_overrides": {}}
+    )
+    tuned = tuned_file(name, cfg)
+    if not tuned.exists():
+        raise ConfigError(
+            "base_rule", f"{name} on {scenario}", f"a published tuning ({tuned} is missing)"
+        )
+    return instantiate(policy_config(name, cfg))
+
+
 def config_target(name: str) -> str:
     """The ``_target_`` of ``configs/policy/<name>.yaml`` (the class that builds the rule)."""
     return str(OmegaConf.load(POLICY_DIR / f"{name}.yaml")["_target_"])

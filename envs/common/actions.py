@@ -29,6 +29,30 @@ def validate_discrete(action: object, space: spaces.Discrete, what: str = "actio
     return value
 
 
+def validate_box(action: object, space: spaces.Box, what: str = "action") -> np.ndarray:
+    """Return the action as a float64 array of the space's shape, or raise ActionError.
+
+    Values outside the box or not finite are refused with the allowed range, never clipped.
+    """
+    arr = np.asarray(action)
+    if arr.shape != space.shape:
+        raise ActionError(f"{what}: shape {arr.shape}; allowed: {space.shape}")
+    if arr.dtype == np.bool_ or not (
+        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+    ):
+        raise ActionError(f"{what}: dtype {arr.dtype}; allowed: numbers")
+    values = arr.astype(np.float64)
+    bad = ~np.isfinite(values) | (values < space.low) | (values > space.high)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        where = ", ".join(map(str, idx))
+        raise ActionError(
+            f"{what}[{where}]: {arr[idx].item()!r}; allowed: a number in "
+            f"[{float(space.low[idx]):g}, {float(space.high[idx]):g}]"
+        )
+    return values
+
+
 def validate_multidiscrete(
     action: object, space: spaces.MultiDiscrete, what: str = "action"
 ) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from sim.features import compute_features
 from sim.rules import order_up_to
 from sim.scenario import build_demand_source, load_scenario
 from sim.spec import NetworkSpec
-from sim.store_sku import StoreSkuView, view_from_snapshot
+from sim.store_sku import StoreSkuView, lead_time_days_at, view_from_snapshot
 from sim.transfer import Transfer
 
 FORECAST_SMOOTHING = 0.3  # weight of yesterday's demand in the smoothed forecast
@@ -94,6 +95,9 @@ class RetailCore:
         self.step_index = 0
         self.day_index = 0
         self._totals: FlowTotals | None = None
+        # a replenishment rule (``decide(StoreSkuView) -> decision with .units``) that replaces
+        # the order-up-to baseline (warm-up, stores not controlled); set by the SKU-agent env
+        self.base_rule: Any = None
         self.last_transfer_units = 0
         self.last_release_clipped_units = 0
 
@@ -178,7 +182,24 @@ class RetailCore:
         demand = self.sim.snapshot().demand_yesterday
         self.forecast = FORECAST_SMOOTHING * demand + (1.0 - FORECAST_SMOOTHING) * self.forecast
 
+    def rules_view(self, forecast: np.ndarray | None = None) -> StoreSkuView:
+        """The rules' store-SKU view now, with the env's forecast (or ``forecast``)."""
+        sim = self.sim
+        return view_from_snapshot(
+            sim.snapshot(),
+            self.network,
+            self.forecast if forecast is None else forecast,
+            lead_time_days=lead_time_days_at(self.network, sim.now_hours, sim.weekday),
+        )
+
+    def rule_orders(self, forecast: np.ndarray | None = None) -> np.ndarray:
+        """[stores, skus] the base rule's orders now (on ``forecast`` if given)."""
+        units = self.base_rule.decide(self.rules_view(forecast)).units
+        return np.asarray(units, dtype=np.int64).reshape(self.network.n_stores, -1)
+
     def _baseline_orders(self, stores: np.ndarray) -> np.ndarray:
+        if self.base_rule is not None:
+            return np.where(stores[:, None], self.rule_orders(), 0)
         snap = self.sim.snapshot()
         orders = order_up_to(
             snap.store_on_hand,
