@@ -6,17 +6,20 @@ today and can be shipped to a distributed engine (Ray) unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from hydra.utils import instantiate
 
+from policies.linear_residual import LinearResidualPolicy
 from policies.runner import run_rule
 from policies.tuning import SmoothedDemand
 from sim.engine import Simulation
 from sim.scenario import Scenario, build_demand_source, load_scenario
 
+LINEAR_RESIDUAL = "policies.linear_residual.LinearResidualPolicy"  # rl_models algo_class_path
 TRACKED = 3  # store-SKUs whose daily trajectory is kept for the report
 
 
@@ -91,21 +94,38 @@ def replicate_sku_agents(
         warmup_days=warmup_days,
         **instantiate(env_kwargs or {}, _convert_="all"),  # objects (base_rule) built by Hydra
     )
-    agent = load_agent(model_path, algo_class_path, stats_path)
-    obs = agents.reset(int(seed))
-    sim = agents.core.sim
-    sim.reset_kpis()
+    if algo_class_path == LINEAR_RESIDUAL:
+        agent: Any = LinearResidualPolicy.load(model_path)
+    else:
+        agent = load_agent(model_path, algo_class_path, stats_path)
     sc, _ = _scenario(scenario, ())
     tracked = tracked_store_skus(sc)
     traj: dict[str, list] = {"on_hand": [], "lost": []}
+    sim = sku_agent_episode(agents, agent, seed, lambda s: _daily_record(s, tracked, traj))
+    return _result(sim, traj)
+
+
+def sku_agent_episode(
+    agents: Any, agent: Any, seed: int, on_decision: Callable[[Simulation], None] | None = None
+) -> Simulation:
+    """One episode of a shared per-store-SKU ``agent`` (``predict``) on ``seed``.
+
+    The KPI period starts after the env's warm-up; ``on_decision`` runs after every
+    ordering step. Returns the episode's simulator (read its ``kpis()``).
+    """
+    obs = agents.reset(int(seed))
+    if hasattr(agent, "reset"):
+        agent.reset(int(seed))  # a new episode (recurrent policies drop their memory)
+    sim = agents.core.sim
+    sim.reset_kpis()
     over = False
     while not over:
         actions, _ = agent.predict(obs, deterministic=True)
         _, over = agents.step(actions)
         obs = agents.observe()
-        if agents.core.is_decision_step:
-            _daily_record(sim, tracked, traj)
-    return _result(sim, traj)
+        if on_decision is not None and agents.core.is_decision_step:
+            on_decision(sim)
+    return sim
 
 
 def replicate_perishable(

@@ -33,6 +33,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
 
 import envs  # noqa: F401 - registers the ShelfLife ids
+from experiments.replicate import sku_agent_episode
 from experiments.tracking import NullTracker, flatten, git_commit, make_tracker
 from policies.rl.agent import SB3Agent
 from policies.rl.algos import algo_class
@@ -111,15 +112,7 @@ def evaluate_sku_agents(
     agent = SB3Agent(model, normalizer)
     profits, fills, wastes = [], [], []
     for seed in seeds:
-        obs = agents.reset(int(seed))
-        agent.reset(int(seed))  # a new episode (recurrent policies drop their memory)
-        agents.core.sim.reset_kpis()
-        over = False
-        while not over:
-            actions, _ = agent.predict(obs, deterministic=True)
-            _, over = agents.step(actions)
-            obs = agents.observe()
-        k = agents.core.sim.kpis().chain
+        k = sku_agent_episode(agents, agent, int(seed)).kpis().chain
         profits.append(k["profit"] / max(k["period_days"], 1e-9))
         fills.append(k["fill_rate"])
         wastes.append(k["waste_rate"])

@@ -47,6 +47,17 @@ FEATURES: tuple[tuple[str, str], ...] = (
     ("case_pack", "units per case / scale"),
     ("blocked", "1 if the store may not order the SKU"),
     ("log_scale", "log(1 + scale)"),
+    # economics (version 2): what a unit earns and costs, how long it takes to come, how sure
+    ("margin", "(price - unit cost) / price"),
+    ("waste_cost", "(unit cost + disposal cost) / price: what an expired unit loses"),
+    ("holding_cost", "holding cost per day / price × 100"),
+    ("lead_time", "days from ordering to the units on the shelf / 7"),
+    ("expiring_3d", "units with 3 days of life left / scale"),
+    (
+        "dc_life_left",
+        "life left of the DC's oldest unit / shelf life (1 if none or non-perishable)",
+    ),
+    ("forecast_error", "smoothed |demand - forecast| / scale"),
 )
 N_FEATURES = len(FEATURES)
 
@@ -59,11 +70,13 @@ STEP_FEATURES: tuple[tuple[str, str], ...] = (
 OBSERVATION: tuple[tuple[str, str], ...] = (*FEATURES, *STEP_FEATURES)
 OBSERVATION_NAMES: tuple[str, ...] = tuple(name for name, _ in OBSERVATION)
 N_OBSERVATION = len(OBSERVATION)
-OBSERVATION_VERSION = "1"
+OBSERVATION_VERSION = "2"  # 2: economics (margin, waste and holding cost, lead time, ...)
 
 _NEEDED = (
     "on_hand_by_age", "on_shelf", "arriving_1d", "sales_yesterday", "demand_yesterday",
-    "promotion_price", "price_multiplier", "dc_on_hand_per_store", "scale",
+    "promotion_price", "price_multiplier", "dc_on_hand_per_store", "scale", "unit_cost",
+    "price", "waste_cost_per_unit", "holding_cost_per_day", "lead_time_days",
+    "dc_life_left_days", "forecast_error",
 )  # fmt: skip
 
 
@@ -150,6 +163,8 @@ def feature_rows(x: StoreSkuView, out: np.ndarray | None = None) -> np.ndarray:
     on_hand = stock.sum(axis=0)
     exp1 = np.where(perishable, (stock * (remaining == 1)).sum(axis=0), 0)
     exp2 = np.where(perishable, (stock * (remaining == 2)).sum(axis=0), 0)
+    exp3 = np.where(perishable, (stock * (remaining == 3)).sum(axis=0), 0)
+    price = np.maximum(x.price, 1e-9)  # a free item: its ratios stay finite (then clipped)
     has = stock > 0
     oldest_age = (has * ages).max(axis=0, initial=0)  # 0 when nothing is held
     oldest_left = np.where(
@@ -178,6 +193,13 @@ def feature_rows(x: StoreSkuView, out: np.ndarray | None = None) -> np.ndarray:
         x.pack_units / scale,
         x.blocked.astype(np.float64),
         np.log1p(scale),
+        (x.price - x.unit_cost) / price,
+        (x.unit_cost + x.waste_cost_per_unit) / price,
+        100.0 * x.holding_cost_per_day / price,
+        x.lead_time_days / 7.0,
+        exp3 / scale,
+        np.where(perishable, x.dc_life_left_days / np.maximum(life, 1), 1.0),
+        x.forecast_error / scale,
     ]
     if out is None:
         out = np.empty((N_FEATURES, n), dtype=np.float32)

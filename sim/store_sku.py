@@ -66,6 +66,9 @@ class StoreSkuView:
         price_multiplier: current price / regular price (markdowns).        [n]
         dc_on_hand_per_store: DC units / stores the DC serves.               [n]
         scale: the store-SKU's demand scale (>= 1), units per day.           [n]
+        dc_life_left_days: days of life left of the DC's oldest unit of the
+            SKU (the shelf life when the DC holds none; 0 for non-perishables). [n]
+        forecast_error: smoothed absolute error of the daily forecast, units.  [n]
     """
 
     on_hand: np.ndarray
@@ -97,6 +100,8 @@ class StoreSkuView:
     price_multiplier: np.ndarray | None = None
     dc_on_hand_per_store: np.ndarray | None = None
     scale: np.ndarray | None = None
+    dc_life_left_days: np.ndarray | None = None
+    forecast_error: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -200,6 +205,7 @@ def view_from_snapshot(
     forecast_sd_daily: np.ndarray | None = None,
     review_days: float = 1.0,
     scale: np.ndarray | None = None,
+    forecast_error: np.ndarray | None = None,
     rules: bool = True,
 ) -> StoreSkuView:
     """Every store-SKU of a snapshot, store-major (row = store × n_skus + sku).
@@ -207,7 +213,8 @@ def view_from_snapshot(
     Args:
         forecast_daily: [stores, skus] expected demand per day.
         lead_time_days: [stores] (``lead_time_days_at``); needed with ``rules``.
-        rules: fill the rules' inputs too (False: the features' only, cheaper).
+        rules: fill the rules' inputs too (False: the features' and the money only).
+        forecast_error: [stores, skus] smoothed |demand - forecast| (default sqrt(forecast)).
         forecast_sd_daily: [stores, skus]; defaults to sqrt(forecast) (Poisson).
         review_days: days until the next ordering decision.
         scale: [stores, skus] demand scale for the observation features, if wanted.
@@ -224,7 +231,14 @@ def view_from_snapshot(
     store_dc = spec.store_dc()
     stores_per_dc = np.bincount(store_dc, minlength=spec.n_dcs)
     dc_per_store = snap.dc_on_hand[store_dc] / np.maximum(1, stores_per_dc[store_dc])[:, None]
-    rule_inputs: dict[str, object] = {}
+    rule_inputs: dict[str, object] = dict(
+        unit_cost=flat(skus.unit_cost[None, :]),
+        price=flat(skus.price[None, :]),
+        holding_cost_per_day=flat(skus.holding_cost_per_unit_day[None, :]),
+        waste_cost_per_unit=flat(skus.disposal_cost_per_unit[None, :]),
+    )
+    if lead_time_days is not None:
+        rule_inputs["lead_time_days"] = flat(np.asarray(lead_time_days)[:, None])
     if rules:
         if lead_time_days is None:
             raise ValueError("view_from_snapshot: the rules' view needs lead_time_days")
@@ -234,16 +248,11 @@ def view_from_snapshot(
             else forecast_sd_daily
         )
         by_life = on_hand_by_remaining_life(snap.store_on_hand_by_age, skus.shelf_life_days)
-        rule_inputs = dict(
+        rule_inputs.update(
             on_hand_by_life=by_life.reshape(n, -1).astype(np.float64),
             forecast_sd_daily=flat(sd),
-            lead_time_days=flat(np.asarray(lead_time_days)[:, None]),
             review_days=np.full(n, float(review_days)),
             facings_units=flat(spec.store_sku.facings_units),
-            unit_cost=flat(skus.unit_cost[None, :]),
-            price=flat(skus.price[None, :]),
-            holding_cost_per_day=flat(skus.holding_cost_per_unit_day[None, :]),
-            waste_cost_per_unit=flat(skus.disposal_cost_per_unit[None, :]),
         )
     return StoreSkuView(
         on_hand=flat(snap.store_on_hand),
@@ -265,4 +274,20 @@ def view_from_snapshot(
         price_multiplier=flat(snap.price_multiplier),
         dc_on_hand_per_store=flat(dc_per_store),
         scale=None if scale is None else flat(scale),
+        dc_life_left_days=flat(
+            dc_life_left_days(snap.dc_on_hand_by_age, skus.shelf_life_days)[store_dc]
+        ),
+        forecast_error=flat(
+            np.sqrt(np.maximum(forecast_daily, 0.0)) if forecast_error is None else forecast_error
+        ),
     )
+
+
+def dc_life_left_days(dc_stock_by_age: np.ndarray, shelf_life_days: np.ndarray) -> np.ndarray:
+    """[dcs, skus] days of life left of each DC's oldest unit (shelf life if none; 0 if it
+    does not perish)."""
+    n_ages = dc_stock_by_age.shape[-1]
+    held = dc_stock_by_age > 0
+    oldest = np.where(held.any(axis=-1), n_ages - 1 - np.argmax(held[..., ::-1], axis=-1), 0)
+    life = np.asarray(shelf_life_days, dtype=np.int64)[None, :]
+    return np.where(life > 0, np.where(held.any(axis=-1), life - oldest, life), 0).astype(float)

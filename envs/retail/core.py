@@ -91,6 +91,7 @@ class RetailCore:
         self.sim: Simulation | None = None
         self._cities = cities
         self.forecast = np.zeros((n_st, n_sku))
+        self.forecast_error = np.zeros((n_st, n_sku))  # smoothed |demand - forecast|
         self.scale = np.ones((n_st, n_sku))
         self.step_index = 0
         self.day_index = 0
@@ -98,18 +99,21 @@ class RetailCore:
         # a replenishment rule (``decide(StoreSkuView) -> decision with .units``) that replaces
         # the order-up-to baseline (warm-up, stores not controlled); set by the SKU-agent env
         self.base_rule: Any = None
+        self._lead_cache: tuple[float, np.ndarray] | None = None
         self.last_transfer_units = 0
         self.last_release_clipped_units = 0
 
     # ----------------------------------------------------------------- pacing
     def reset(self, seed: int) -> None:
         self.sim = Simulation(self.network, self.demand, seed=seed)
+        self._lead_cache = None
         sim = self.sim
         if self._pairs is None:
             self._pairs = pair_order(sim.road_km, self._cities, self.config.transfer_radius_km)
         expected = sim.expected_daily_units()
         self.scale = np.maximum(1.0, expected)
         self.forecast = expected.copy()
+        self.forecast_error = np.sqrt(expected)  # Poisson's standard deviation to start
         for day in range(self.config.warmup_days):
             sim.run_until(24.0 * day + self.config.decision_hour)
             self._update_forecast()
@@ -180,7 +184,9 @@ class RetailCore:
         if self.sim.day == 0:
             return
         demand = self.sim.snapshot().demand_yesterday
-        self.forecast = FORECAST_SMOOTHING * demand + (1.0 - FORECAST_SMOOTHING) * self.forecast
+        a = FORECAST_SMOOTHING
+        self.forecast_error = a * np.abs(demand - self.forecast) + (1.0 - a) * self.forecast_error
+        self.forecast = a * demand + (1.0 - a) * self.forecast
 
     def rules_view(self, forecast: np.ndarray | None = None) -> StoreSkuView:
         """The rules' store-SKU view now, with the env's forecast (or ``forecast``)."""
@@ -189,7 +195,7 @@ class RetailCore:
             sim.snapshot(),
             self.network,
             self.forecast if forecast is None else forecast,
-            lead_time_days=lead_time_days_at(self.network, sim.now_hours, sim.weekday),
+            lead_time_days=self._lead_time_days(),
         )
 
     def rule_orders(self, forecast: np.ndarray | None = None) -> np.ndarray:
@@ -220,6 +226,21 @@ class RetailCore:
     def view(self) -> StoreSkuView:
         """The features' store-SKU view of every store-SKU now (store-major), with the env's
         forecast and scale."""
+        sim = self.sim
         return view_from_snapshot(
-            self.sim.snapshot(), self.network, self.forecast, scale=self.scale, rules=False
+            sim.snapshot(),
+            self.network,
+            self.forecast,
+            lead_time_days=self._lead_time_days(),
+            scale=self.scale,
+            forecast_error=self.forecast_error,
+            rules=False,
         )
+
+    def _lead_time_days(self) -> np.ndarray:
+        """[stores] days until an order placed now is on the shelf (cached per step)."""
+        key = self.sim.now_hours
+        if self._lead_cache is None or self._lead_cache[0] != key:
+            sim = self.sim
+            self._lead_cache = (key, lead_time_days_at(self.network, key, sim.weekday))
+        return self._lead_cache[1]

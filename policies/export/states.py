@@ -9,16 +9,22 @@ import pandas as pd
 
 from policies.sim_view import store_lead_time_days
 from sim.engine import Simulation
+from sim.store_sku import dc_life_left_days
 
 
 def state_columns(
-    sim: Simulation, forecast: np.ndarray, scale: np.ndarray | None = None
+    sim: Simulation,
+    forecast: np.ndarray,
+    scale: np.ndarray | None = None,
+    forecast_error: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Every store-SKU of ``sim`` as the columns of ``policies.serving.state`` (store_ids form).
 
     Args:
         forecast: [stores, skus] the forecast the policy sees (the env's smoothed one).
         scale: [stores, skus] feature scale to send; None leaves the catalog's.
+        forecast_error: [stores, skus] the smoothed forecast error the policy sees; None
+            leaves serving's default (sqrt(forecast)).
     """
     spec = sim.spec
     snap = sim.snapshot()
@@ -42,7 +48,12 @@ def state_columns(
         "price_multiplier": flat(snap.price_multiplier).astype(np.float64),
         "dc_on_hand": flat(snap.dc_on_hand[store_dc]).astype(np.float64),
         "lead_time_days": flat(store_lead_time_days(sim)[:, None]).astype(np.float64),
+        "dc_life_left_days": flat(
+            dc_life_left_days(snap.dc_on_hand_by_age, spec.skus.shelf_life_days)[store_dc]
+        ),
     }
+    if forecast_error is not None:
+        columns["forecast_error"] = flat(forecast_error).astype(np.float64)
     if scale is not None:
         columns["scale"] = flat(scale).astype(np.float64)
     return columns
@@ -65,7 +76,9 @@ def example_state_table(scenario: str, days: int = 7, seed: int = 0) -> pd.DataF
 
     agents = SkuAgents(episode_days=days + 1, scenario=scenario, warmup_days=days)
     agents.reset(seed)
-    cols = state_columns(agents.core.sim, agents.core.forecast)
+    cols = state_columns(
+        agents.core.sim, agents.core.forecast, forecast_error=agents.core.forecast_error
+    )
     n = len(cols["sku_ids"])
     frame = {"store_id": cols["store_ids"], "sku_id": cols["sku_ids"]}
     scalars = ("weekday", "day")  # one value for the whole state: repeated on every row

@@ -74,6 +74,8 @@ class StoreStateDoc(BaseModel):
     dc_on_hand: list[int] | None = None
     scale: list[float] | None = Field(None, description="expected daily demand (feature scale)")
     lead_time_days: list[float] | None = None
+    dc_life_left_days: list[float] | None = None
+    forecast_error: list[float] | None = None
 
 
 class SuggestionsDoc(BaseModel):

@@ -47,4 +47,6 @@ def view_from_rows(rows: StateRows, catalog: Catalog, *, review_days: float = 1.
         price_multiplier=rows.price_multiplier,
         dc_on_hand_per_store=rows.dc_on_hand / cat["dc_stores_served"][store],
         scale=rows.scale,
+        dc_life_left_days=rows.dc_life_left_days,
+        forecast_error=rows.forecast_error,
     )

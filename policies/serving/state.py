@@ -26,6 +26,8 @@ price_multiplier   no        markdown multiplier on the price (default 1)
 dc_on_hand         no        units at the store's DC (default 0)
 scale              no        expected daily demand (default: the catalog's)
 lead_time_days     no        days to delivery (default: the catalog's for the weekday)
+dc_life_left_days  no        days of life left of the DC's oldest unit (default: the shelf life)
+forecast_error     no        smoothed |demand - forecast|, units/day (default: sqrt(forecast))
 =================  ========  ====================================================
 
 Numbers must be numbers: text (``"3"``), ``true``/``false`` and ``null`` are
@@ -67,6 +69,7 @@ from sim.validation import MAX_UNITS, WHOLE_UNITS, integer_value, whole_units
 UNIT_COLUMNS = ("on_order", "sales_yesterday", "demand_yesterday")
 OPTIONAL_UNIT_COLUMNS = ("on_shelf", "arriving_1d", "dc_on_hand")
 RATIO_COLUMNS = ("promotion_price", "price_multiplier")
+NON_NEGATIVE_COLUMNS = ("lead_time_days", "dc_life_left_days", "forecast_error")
 REQUIRED_COLUMNS = ("weekday", "sku_ids", "on_hand_by_age", "forecast", *UNIT_COLUMNS)
 KNOWN_COLUMNS = frozenset(
     {
@@ -79,6 +82,8 @@ KNOWN_COLUMNS = frozenset(
         "forecast",
         "scale",
         "lead_time_days",
+        "dc_life_left_days",
+        "forecast_error",
         *UNIT_COLUMNS,
         *OPTIONAL_UNIT_COLUMNS,
         *RATIO_COLUMNS,
@@ -125,6 +130,8 @@ class StateRows:
     dc_on_hand: np.ndarray
     scale: np.ndarray
     lead_time_days: np.ndarray
+    dc_life_left_days: np.ndarray
+    forecast_error: np.ndarray
 
     @property
     def n(self) -> int:
@@ -272,7 +279,7 @@ def _values_at_once(
     if units is None or not (_whole_units(by_age) and _whole_units(units)):
         return None
     if not numbers_checked:
-        optional = (*RATIO_COLUMNS, "forecast", "scale", "lead_time_days")
+        optional = (*RATIO_COLUMNS, "forecast", "scale", *NON_NEGATIVE_COLUMNS)
         floats = [columns[c] for c in optional if c in columns]
         listed += [c for c in floats if type(c) is list]
         if type(raw_by_age) is list:
@@ -315,12 +322,13 @@ def _values_at_once(
             return None
     else:
         values["scale"] = default("scale")
-    if "lead_time_days" in columns:
-        values["lead_time_days"] = lead = _vector(columns["lead_time_days"], n)
-        if lead is None or not _within(lead, 0.0):
-            return None
-    else:
-        values["lead_time_days"] = default("lead_time_days")
+    for name in NON_NEGATIVE_COLUMNS:
+        if name in columns:
+            values[name] = column = _vector(columns[name], n)
+            if column is None or not _within(column, 0.0):
+                return None
+        else:
+            values[name] = default(name, forecast)
     values["ages_held"] = _ages_held(by_age)
     if width < ages:
         padded = np.zeros((n, ages))
@@ -341,7 +349,7 @@ class _Defaults:
     sku: np.ndarray
     weekday: int
 
-    def __call__(self, name: str) -> np.ndarray:
+    def __call__(self, name: str, forecast: np.ndarray | None = None) -> np.ndarray:
         if name == "on_shelf":
             return self.on_hand  # all on hand is on the shelf
         if name in RATIO_COLUMNS:
@@ -351,6 +359,11 @@ class _Defaults:
         if name == "lead_time_days":
             by_weekday = self.catalog["lead_time_days_by_weekday"]
             return by_weekday[self.store, self.weekday].astype(np.float64)
+        if name == "forecast_error" and forecast is not None:  # Poisson's standard deviation
+            return np.sqrt(forecast)
+        if name == "dc_life_left_days":  # the DC's stock is fresh
+            return self.catalog["shelf_life_days"][self.sku].astype(np.float64)
+
         return np.zeros(len(self.sku))  # arriving_1d, dc_on_hand
 
 
@@ -546,12 +559,13 @@ def _values_by_column(
     else:
         scale = default("scale")
     values["scale"] = scale
-    if "lead_time_days" in columns:
-        lead = _column(columns, "lead_time_days", n)
-        _first_bad("lead_time_days", lead, ~np.isfinite(lead) | (lead < 0), "days >= 0")
-    else:
-        lead = default("lead_time_days")
-    values["lead_time_days"] = lead
+    for name in NON_NEGATIVE_COLUMNS:
+        if name in columns:
+            column = _column(columns, name, n)
+            _first_bad(name, column, ~np.isfinite(column) | (column < 0), "a finite number >= 0")
+        else:
+            column = default(name, forecast)
+        values[name] = column
 
     _first_bad(
         "on_shelf", values["on_shelf"], values["on_shelf"] > on_hand, "at most the units on hand"

@@ -32,6 +32,8 @@ def reference_features(x: StoreSkuView) -> np.ndarray:
     on_hand = stock.sum(axis=1)
     exp1 = np.where(perishable, (stock * (remaining == 1)).sum(axis=1), 0)
     exp2 = np.where(perishable, (stock * (remaining == 2)).sum(axis=1), 0)
+    exp3 = np.where(perishable, (stock * (remaining == 3)).sum(axis=1), 0)
+    price = np.maximum(x.price, 1e-9)
     has = stock > 0
     oldest_age = np.where(has.any(axis=1), n_ages - 1 - np.argmax(has[:, ::-1], axis=1), 0)
     oldest_left = np.where(
@@ -60,6 +62,13 @@ def reference_features(x: StoreSkuView) -> np.ndarray:
         x.pack_units / scale,
         x.blocked.astype(np.float64),
         np.log1p(scale),
+        (x.price - x.unit_cost) / price,
+        (x.unit_cost + x.waste_cost_per_unit) / price,
+        100.0 * x.holding_cost_per_day / price,
+        x.lead_time_days / 7.0,
+        exp3 / scale,
+        np.where(perishable, x.dc_life_left_days / np.maximum(life, 1), 1.0),
+        x.forecast_error / scale,
     ]
     return np.clip(np.stack(cols, axis=1), -1.0, CLIP).astype(np.float32)
 
@@ -72,13 +81,15 @@ def inputs(rng: np.random.Generator, n: int, n_ages: int, as_int: bool) -> Store
         on_hand=stock.sum(axis=1).astype(float),
         on_hand_by_life=zeros[:, None],
         forecast_sd_daily=zeros,
-        lead_time_days=zeros,
+        lead_time_days=rng.uniform(0, 4, n),
         review_days=zeros,
         facings_units=zeros,
-        unit_cost=zeros,
-        price=zeros,
-        holding_cost_per_day=zeros,
-        waste_cost_per_unit=zeros,
+        unit_cost=rng.uniform(0.5, 3, n),
+        price=rng.uniform(0.0, 6, n),
+        holding_cost_per_day=rng.uniform(0, 0.05, n),
+        waste_cost_per_unit=rng.uniform(0, 0.5, n),
+        dc_life_left_days=rng.integers(0, 30, n).astype(float),
+        forecast_error=rng.uniform(0, 10, n),
         on_hand_by_age=stock if as_int else stock.astype(np.float64),
         on_shelf=rng.poisson(3, n).astype(float),
         on_order=rng.poisson(30, n).astype(float),

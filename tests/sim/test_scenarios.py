@@ -153,7 +153,7 @@ def test_city_fresh(networks: dict[str, NetworkSpec]) -> None:
     assert (ambient.lead_time_mean_days, ambient.fill_rate) == (4, 0.95)
     assert ambient.moq_units > 0
     assert net.couriers is not None and net.couriers.size == 6
-    assert net.dcs[0].replenishment_cover_days > 0
+    assert net.dcs[0].buys_for_itself  # pull-based: it buys what its stores order
     xy = net.store_positions_km()
     assert np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)).max() <= 8.5
     ss = net.store_sku

@@ -5,7 +5,7 @@ the move to pydantic (``sim.validation``): a change of a digest means the
 shipped scenarios changed, which must be deliberate. Recompute one with
 ``network_digest(load_network(name))``. Recomputed once since, when ``DcSpec``
 gained ``replenishment_basis`` and ``order_rate_smoothing`` (the arrays were
-unchanged).
+unchanged), and for ``city_fresh`` when its DC became pull-based.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sim.scenario import list_scenarios, load_network
 from sim.spec import NetworkSpec
 
 DIGESTS = {
-    "city_fresh": "54e2866335050659da2f111952fb4ee3023b173433cd071b5cd22c2866850641",
+    "city_fresh": "3a72ec855697e12871f65d21d29c04bc9febda5e33be62fdc2f8cf5060b17d56",
     "regional_chain": "05f00b38f2159ee689fb5509ab8e6e76984ca8907472114d71c1b706b3884f9d",
     "single_sku": "01d23ed6f90dc08f814166e1a3c64d4fb24c37033c96302b3e0779686464fe62",
     "yogurt_trio": "52dc7ffe4ee2f097715e8f1c69e1f7479e7218aecdd735c5f36a87d72716b928",

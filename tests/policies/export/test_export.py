@@ -15,6 +15,7 @@ from policies.rl.agent import load_agent
 from policies.serving import Recommender
 from policies.serving.integrity import load_manifest
 from sim.errors import ConfigError
+from sim.features import N_OBSERVATION
 from tests.exported_policies import REPO
 
 
@@ -27,7 +28,7 @@ def test_exported_folder_lists_every_file_with_its_hash(ppo_policy_dir):
         "hour_of_day",
     ]
     norm = manifest["observation"]["normalization"]
-    assert len(norm["mean"]) == len(norm["var"]) == 22
+    assert len(norm["mean"]) == len(norm["var"]) == N_OBSERVATION
     assert manifest["action"]["n"] == manifest["env"]["max_order_packs"] + 1
     assert len(manifest["training"]["config_digest"]) == 64
     assert "eval_profit_per_day" in manifest["evaluation"]
@@ -48,7 +49,10 @@ def test_export_decisions_equal_the_trained_policy_on_10000_simulator_states(
     compared = differing = 0
     while compared < 10_000:
         core = env.core
-        columns = select_rows(state_columns(core.sim, core.forecast, core.scale), core.agent_index)
+        columns = select_rows(
+            state_columns(core.sim, core.forecast, core.scale, core.forecast_error),
+            core.agent_index,
+        )
         served = recommender.recommend(columns)
         # the served features are the env's observation, bit for bit
         rows = recommender.parse(columns)
