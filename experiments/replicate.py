@@ -14,7 +14,7 @@ import numpy as np
 from hydra.utils import instantiate
 
 from policies.linear_residual import LinearResidualPolicy
-from policies.runner import run_rule
+from policies.runner import DECISION_HOUR, run_rule
 from policies.tuning import SmoothedDemand
 from sim.engine import Simulation
 from sim.scenario import Scenario, build_demand_source, load_scenario
@@ -65,12 +65,16 @@ def replicate_rule(
     sim = Simulation(sc.network, demand, seed=int(seed))
     forecast = SmoothedDemand()
     run_rule(sim, rule, warmup_days, forecast=forecast)
+    # the KPI period runs from the first reported day's decision to the same hour ``days``
+    # days later: the SKU-agent env's episode, so rules and agents are paired on one window
+    sim.run_until(24.0 * warmup_days + DECISION_HOUR)
     sim.reset_kpis()
     tracked = tracked_store_skus(sc)
     traj: dict[str, list] = {"on_hand": [], "lost": []}
     for _ in range(days):
         run_rule(sim, rule, 1, forecast=forecast)
         _daily_record(sim, tracked, traj)
+    sim.run_until(24.0 * (warmup_days + days) + DECISION_HOUR)
     return _result(sim, traj)
 
 

@@ -280,6 +280,13 @@ def main(cfg: DictConfig) -> float:
     The objective is the held-out evaluation's average cost per period, or minus
     the profit per day for the SKU-agent env.
     """
+    if cfg.get("chain") is not None:  # experiment=city_fresh_chain: the whole study
+        from experiments.chain_study import run_chain_study
+
+        result = run_chain_study(cfg)
+        print(json.dumps(result, default=float))
+        ref = result["policies"][result["reference"]]["profit_per_day"]["mean"]
+        return -float(result["policies"][result["learned"]]["profit_per_day"]["mean"] - ref)
     result = train(cfg)
     print(json.dumps(result))
     if "eval_avg_cost_per_period" in result:

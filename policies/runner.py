@@ -13,6 +13,8 @@ from policies.view import OrderDecision
 from sim.engine import Simulation
 from sim.store_sku import StoreSkuView
 
+DECISION_HOUR = 9.0  # the daily ordering decision, as the retail envs' default
+
 
 class ReplenishmentRule(Protocol):
     """Decides store orders from a view; a rule may also have ``observe(sim, forecast)``,
@@ -32,7 +34,7 @@ def run_rule(
     days: int,
     *,
     forecast: Callable[[Simulation], np.ndarray] = oracle_forecast,
-    decision_hour: float = 9.0,
+    decision_hour: float = DECISION_HOUR,
 ) -> None:
     """Order with ``rule`` once a day at ``decision_hour`` for ``days`` days.
 
