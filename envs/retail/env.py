@@ -255,9 +255,14 @@ class StoreReplenishmentEnv(RetailEnv):
 
     ## Rewards
 
-    The step's profit of the agent store-SKUs (``envs.retail.reward``): revenue
-    − cost of goods sold − waste and damage at cost and disposal − holding −
-    allocated truck cost − ``stockout_penalty_per_unit`` × lost units.
+    The agents' share of the chain's profit over the step (``envs.retail.reward``):
+    revenue − cost of goods sold − waste and damage at cost and disposal −
+    holding, the truck cost (by units received), the courier cost (by units
+    received by courier) and the DC's holding and expiry (to the SKU's agents at
+    the stores it serves, by units pulled). With every store controlled and
+    ``stockout_penalty_per_unit = 0`` the rewards of an episode add up to the
+    change of ``sim.kpis()``'s ``profit`` (tested to the cent); the penalty ×
+    lost units is the one, documented, shaping term.
 
     ## Starting State
 
@@ -312,8 +317,8 @@ class CityTransferEnv(RetailEnv):
 
     ## Rewards
 
-    The step's profit of the agent store-SKUs, courier cost allocated to the
-    receiving store-SKUs by units.
+    The agents' share of the chain's profit over the step, DC costs and courier
+    cost included (see ``StoreReplenishmentEnv``'s Rewards and ``envs.retail.reward``).
 
     ## Starting State
 
@@ -365,8 +370,8 @@ class RetailNetworkEnv(RetailEnv):
 
     ## Rewards
 
-    The step's profit of all store-SKUs minus DC holding, DC waste at cost
-    and disposal.
+    The chain's profit over the step: every store-SKU's, the trucks', the
+    couriers' and the DCs' holding and expiry (see ``envs.retail.reward``).
 
     ## Starting State
 
