@@ -227,6 +227,13 @@ def view_from_snapshot(
     def flat(a: np.ndarray, dtype: type = np.float64) -> np.ndarray:
         return np.broadcast_to(a, grid).reshape(-1).astype(dtype, copy=False)
 
+    def counts(a: np.ndarray) -> np.ndarray:
+        # unit counts as they are (int64 views): the features divide them anyway, and a
+        # float copy of every count per step is what made the features' view slow
+        return np.broadcast_to(a, grid).reshape(-1)
+
+    held = flat if rules else counts  # the rules work in float64 (as they always have)
+
     pack = pack_units(skus.case_pack, skus.break_pack)
     store_dc = spec.store_dc()
     stores_per_dc = np.bincount(store_dc, minlength=spec.n_dcs)
@@ -255,8 +262,8 @@ def view_from_snapshot(
             facings_units=flat(spec.store_sku.facings_units),
         )
     return StoreSkuView(
-        on_hand=flat(snap.store_on_hand),
-        on_order=flat(snap.store_on_order),
+        on_hand=held(snap.store_on_hand),
+        on_order=held(snap.store_on_order),
         forecast_daily=flat(forecast_daily),
         shelf_life_days=flat(skus.shelf_life_days[None, :], np.int64),
         pack_units=flat(pack[None, :], np.int64),
@@ -265,10 +272,10 @@ def view_from_snapshot(
         on_promotion=(np.broadcast_to(snap.promotion_price, grid) < 1.0).reshape(-1),
         day=snap.day,
         on_hand_by_age=snap.store_on_hand_by_age.reshape(n, -1),
-        on_shelf=flat(snap.store_shelf),
-        arriving_1d=flat(snap.store_pipeline_by_day[:, :, :2].sum(axis=2)),
-        sales_yesterday=flat(snap.sales_yesterday),
-        demand_yesterday=flat(snap.demand_yesterday),
+        on_shelf=counts(snap.store_shelf),
+        arriving_1d=counts(snap.store_pipeline_by_day[:, :, :2].sum(axis=2)),
+        sales_yesterday=counts(snap.sales_yesterday),
+        demand_yesterday=counts(snap.demand_yesterday),
         weekday=snap.weekday,
         promotion_price=flat(snap.promotion_price),
         price_multiplier=flat(snap.price_multiplier),
