@@ -77,7 +77,10 @@ class SkuAgents:
         max_multiplier: float = 4.0,
         **config: Any,
     ) -> None:
-        config.setdefault("controls", Control.STORE_ORDERS)
+        # the agents always order; ``controls=TRANSFERS`` (e.g. from a config) adds transfers
+        config["controls"] = Control.parse(config.get("controls", Control.STORE_ORDERS))
+        if Control.TRANSFERS in config["controls"]:
+            config["controls"] |= Control.STORE_ORDERS
         cfg = RetailEnvConfig(**config)
         if Control.DC_ORDERS in cfg.controls or Control.STORE_ORDERS not in cfg.controls:
             raise ConfigError("controls", cfg.controls, "STORE_ORDERS, optionally | TRANSFERS")

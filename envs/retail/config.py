@@ -16,6 +16,23 @@ class Control(Flag):
     DC_ORDERS = auto()  # DC orders to suppliers, in supplier packs
     TRANSFERS = auto()  # release / request intents routed by the matcher
 
+    @classmethod
+    def parse(cls, value: object) -> Control:
+        """A ``Control``, or names as configs write them: ``"TRANSFERS"``,
+        ``"STORE_ORDERS|TRANSFERS"`` or a list of names (case-insensitive)."""
+        if isinstance(value, cls):
+            return value
+        names = value.split("|") if isinstance(value, str) else value
+        if not isinstance(names, list | tuple) or not names:
+            raise ConfigError("controls", value, f"names of {[c.name for c in cls]} joined by |")
+        out = cls(0)
+        for name in names:
+            key = str(name).strip().upper()
+            if key not in cls.__members__:
+                raise ConfigError("controls", name, f"one of {list(cls.__members__)}")
+            out |= cls[key]
+        return out
+
 
 @dataclass(frozen=True)
 class RetailEnvConfig:
@@ -60,6 +77,7 @@ class RetailEnvConfig:
     warmup_days: int = 3
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "controls", Control.parse(self.controls))
         object.__setattr__(self, "overrides", tuple(self.overrides))
         if self.stores is not None:
             object.__setattr__(self, "stores", tuple(self.stores))
