@@ -29,18 +29,26 @@ def validate_discrete(action: object, space: spaces.Discrete, what: str = "actio
     return value
 
 
+def _numbers_of_shape(
+    action: object, shape: tuple[int, ...], what: str, allowed: str
+) -> np.ndarray:
+    """The action as an array of ``shape`` with a numeric (not bool) dtype, else ActionError."""
+    arr = np.asarray(action)
+    if arr.shape != shape:
+        raise ActionError(f"{what}: shape {arr.shape}; allowed: {shape}")
+    if arr.dtype == np.bool_ or not (
+        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+    ):
+        raise ActionError(f"{what}: dtype {arr.dtype}; allowed: {allowed}")
+    return arr
+
+
 def validate_box(action: object, space: spaces.Box, what: str = "action") -> np.ndarray:
     """Return the action as a float64 array of the space's shape, or raise ActionError.
 
     Values outside the box or not finite are refused with the allowed range, never clipped.
     """
-    arr = np.asarray(action)
-    if arr.shape != space.shape:
-        raise ActionError(f"{what}: shape {arr.shape}; allowed: {space.shape}")
-    if arr.dtype == np.bool_ or not (
-        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
-    ):
-        raise ActionError(f"{what}: dtype {arr.dtype}; allowed: numbers")
+    arr = _numbers_of_shape(action, space.shape, what, "numbers")
     values = arr.astype(np.float64)
     bad = ~np.isfinite(values) | (values < space.low) | (values > space.high)
     if bad.any():
@@ -57,13 +65,7 @@ def validate_multidiscrete(
     action: object, space: spaces.MultiDiscrete, what: str = "action"
 ) -> np.ndarray:
     """Return the action as an int64 array of the space's shape, or raise ActionError."""
-    arr = np.asarray(action)
-    if arr.shape != space.shape:
-        raise ActionError(f"{what}: shape {arr.shape}; allowed: {space.shape}")
-    if arr.dtype == np.bool_ or not (
-        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
-    ):
-        raise ActionError(f"{what}: dtype {arr.dtype}; allowed: integers")
+    arr = _numbers_of_shape(action, space.shape, what, "integers")
     if np.issubdtype(arr.dtype, np.floating):
         if not np.isfinite(arr).all():
             raise ActionError(
