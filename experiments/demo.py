@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
+from omegaconf import open_dict
 from rich.console import Console
 from rich.table import Table
 
@@ -150,19 +151,20 @@ def main() -> dict:
             f"+learning_curves.ppo={OUT / 'ppo'}",
         ],
     )
-    eval_cfg.rl_models[LEARNED] = {
-        "model_path": search["policy_path"],
-        "algo_class_path": LINEAR_RESIDUAL,
-        "env_kwargs": {
-            "action_mode": "residual",
-            "base_rule": {
-                "_target_": "policies.configs.tuned_rule",
-                "name": "perishable_base_stock",
-                "scenario": SCENARIO,
-                "tuned_dir": str(OUT / "tuning"),
+    with open_dict(eval_cfg):
+        eval_cfg.rl_models[LEARNED] = {
+            "model_path": search["policy_path"],
+            "algo_class_path": LINEAR_RESIDUAL,
+            "env_kwargs": {
+                "action_mode": "residual",
+                "base_rule": {
+                    "_target_": "policies.configs.tuned_rule",
+                    "name": "perishable_base_stock",
+                    "scenario": SCENARIO,
+                    "tuned_dir": str(OUT / "tuning"),
+                },
             },
-        },
-    }
+        }
     outcome = evaluate(eval_cfg)
 
     table = Table(title=f"{SCENARIO}: 5 evaluation seeds × 14 days (mean [95 % interval])")
