@@ -89,9 +89,12 @@ def _search(
         float(cfg.sigma0),
         {"popsize": int(cfg.popsize), "seed": int(cfg.seed) + 1, "verbose": -9},
     )
+    from torch.utils.tensorboard import SummaryWriter
+
     start = time.perf_counter()
     history = []
-    with ProcessPoolExecutor(
+    board = SummaryWriter(str(out / "tb"))  # the search's curve beside PPO's (tensorboard --logdir)
+    with board, ProcessPoolExecutor(
         max_workers=int(cfg.workers), initializer=_init_worker, initargs=(env_kwargs,)
     ) as pool:
         neutral = _mean_profit(pool, [np.zeros(LinearResidualPolicy.N_PARAMS)], seeds)[0]
@@ -111,6 +114,8 @@ def _search(
                 "sigma": float(es.sigma),
             }
             history.append(row)
+            for key in ("best", "mean", "best_so_far", "sigma"):
+                board.add_scalar(f"cmaes/{key}", row[key], generation + 1)
             tracker.log_metrics({f"cmaes/{k}": v for k, v in row.items() if k != "generation"},
                                 step=generation + 1)  # fmt: skip
             print(json.dumps(row), flush=True)

@@ -40,6 +40,7 @@ def test_a_tiny_search_saves_a_policy_no_worse_than_the_rule(tmp_path):
     assert policy.weights.shape == (N_OBSERVATION,)
     saved = json.loads((tmp_path / "result.json").read_text())
     assert saved["train_seeds"] == [1000] and len(saved["history"]) == 1
+    assert list((tmp_path / "tb").glob("events.out.tfevents.*"))  # the curve for TensorBoard
 
 
 def test_evaluation_seeds_are_refused_for_the_search(tmp_path):
