@@ -268,6 +268,7 @@ def tune_baselines(
     policies: Sequence[str] = (*GRIDS, *COMPOSITES),
     out: str | Path = "reports/tuning",
     command: str | None = None,
+    overrides: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Tune ``policies`` on ``scenario``, evaluate them, write the results; returns the summary.
 
@@ -281,6 +282,8 @@ def tune_baselines(
         out: results go to ``<out>/<scenario>/<policy>.json`` and ``summary.md``.
         command: how the run was asked for, quoted in ``summary.md`` (default: the
             equivalent ``scripts/tune_baselines.py`` command).
+        overrides: Hydra overrides of the scenario (a variant), e.g.
+            ``["demand.base_rate_generator.store_scale.median=1.3"]``.
 
     Returns:
         ``{"scenario", "policies": {name: {...}}, "forecast_accuracy", "wall_s"}``.
@@ -303,7 +306,7 @@ def tune_baselines(
             out=out,
         )
     t0 = time.perf_counter()
-    loaded = load_scenario(scenario)
+    loaded = load_scenario(scenario, list(overrides))  # a variant: Hydra overrides of the scenario
     out_dir = Path(out) / scenario
     train = TRAIN_SEEDS[:seeds]
     evals = EVAL_SEEDS[:eval_seeds]
