@@ -26,7 +26,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from experiments.cmaes import optimise
 from experiments.evaluate import evaluate
-from experiments.replicate import LINEAR_RESIDUAL
+from experiments.replicate import linear_residual_model
 from experiments.tune_baselines import tune_baselines
 from sim.errors import ConfigError
 
@@ -78,22 +78,13 @@ def run_chain_study(cfg: DictConfig) -> dict[str, Any]:
         )
     )
     t_learned = time.perf_counter()
-    env_kwargs = {
-        "action_mode": "residual",
-        "max_multiplier": 4.0,
-        "base_rule": {
-            "_target_": "policies.configs.tuned_rule",
-            "name": str(study.base_rule),
-            "scenario": scenario,
-            "tuned_dir": tuned_dir,
-        },
-    }
     rl_models = {
-        LEARNED: {
-            "model_path": search["policy_path"],
-            "algo_class_path": LINEAR_RESIDUAL,
-            "env_kwargs": env_kwargs,
-        }
+        LEARNED: linear_residual_model(
+            search["policy_path"],
+            base_rule=str(study.base_rule),
+            scenario=scenario,
+            tuned_dir=tuned_dir,
+        )
     }
     ev_cfg = compose(
         config_name="evaluate",

@@ -38,9 +38,6 @@ _WORKER: dict[str, Any] = {}
 
 def _init_worker(env_kwargs: dict[str, Any]) -> None:
     """One env per worker process, built once (its scenario and rule are reused)."""
-    import torch
-
-    torch.set_num_threads(1)
     from envs.sku_agents import SkuAgents
 
     _WORKER["agents"] = SkuAgents(**instantiate(env_kwargs, _convert_="all"))

@@ -22,7 +22,7 @@ from rich.table import Table
 
 from experiments.cmaes import optimise
 from experiments.evaluate import evaluate
-from experiments.replicate import LINEAR_RESIDUAL
+from experiments.replicate import linear_residual_model
 from experiments.train import train
 from experiments.tune_baselines import tune_baselines
 
@@ -152,19 +152,12 @@ def main() -> dict:
         ],
     )
     with open_dict(eval_cfg):
-        eval_cfg.rl_models[LEARNED] = {
-            "model_path": search["policy_path"],
-            "algo_class_path": LINEAR_RESIDUAL,
-            "env_kwargs": {
-                "action_mode": "residual",
-                "base_rule": {
-                    "_target_": "policies.configs.tuned_rule",
-                    "name": "perishable_base_stock",
-                    "scenario": SCENARIO,
-                    "tuned_dir": str(OUT / "tuning"),
-                },
-            },
-        }
+        eval_cfg.rl_models[LEARNED] = linear_residual_model(
+            search["policy_path"],
+            base_rule="perishable_base_stock",
+            scenario=SCENARIO,
+            tuned_dir=OUT / "tuning",
+        )
     outcome = evaluate(eval_cfg)
 
     table = Table(title=f"{SCENARIO}: 5 evaluation seeds × 14 days (mean [95 % interval])")

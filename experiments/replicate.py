@@ -6,8 +6,9 @@ today and can be shipped to a distributed engine (Ray) unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -76,6 +77,40 @@ def replicate_rule(
         _daily_record(sim, tracked, traj)
     sim.run_until(24.0 * (warmup_days + days) + DECISION_HOUR)
     return _result(sim, traj)
+
+
+def linear_residual_model(
+    policy_path: str | Path,
+    *,
+    base_rule: str,
+    scenario: str,
+    tuned_dir: str | Path,
+    overrides: Sequence[str] = (),
+) -> dict[str, Any]:
+    """An ``rl_models`` entry of ``experiments.evaluate`` for a saved linear residual policy.
+
+    Args:
+        base_rule: the rule (``configs/policy`` name) the residual acts on, built with its
+            tuning from ``tuned_dir`` (the tuning the policy was trained on).
+        overrides: the scenario's Hydra overrides (a variant), for the env.
+    """
+    env_kwargs: dict[str, Any] = {
+        "action_mode": "residual",
+        "max_multiplier": 4.0,
+        "base_rule": {
+            "_target_": "policies.configs.tuned_rule",
+            "name": base_rule,
+            "scenario": scenario,
+            "tuned_dir": str(tuned_dir),
+        },
+    }
+    if overrides:
+        env_kwargs["overrides"] = list(overrides)
+    return {
+        "model_path": str(policy_path),
+        "algo_class_path": LINEAR_RESIDUAL,
+        "env_kwargs": env_kwargs,
+    }
 
 
 def replicate_sku_agents(

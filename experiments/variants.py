@@ -20,7 +20,7 @@ from typing import Any
 from omegaconf import open_dict
 
 from experiments.evaluate import evaluate
-from experiments.replicate import LINEAR_RESIDUAL
+from experiments.replicate import linear_residual_model
 from experiments.tune_baselines import tune_baselines
 
 REPO = Path(__file__).resolve().parents[1]
@@ -70,20 +70,13 @@ def run_variant(
     with open_dict(cfg):
         cfg.scenario_overrides = overrides
         cfg.rl_models = {
-            "learned": {
-                "model_path": str(learned_dir / "cmaes" / "policy.json"),
-                "algo_class_path": LINEAR_RESIDUAL,
-                "env_kwargs": {
-                    "overrides": overrides,
-                    "action_mode": "residual",
-                    "base_rule": {  # frozen: the tuning the policy was trained on
-                        "_target_": "policies.configs.tuned_rule",
-                        "name": "perishable_base_stock",
-                        "scenario": scenario,
-                        "tuned_dir": str(learned_dir / "tuning"),
-                    },
-                },
-            }
+            "learned": linear_residual_model(
+                learned_dir / "cmaes" / "policy.json",
+                base_rule="perishable_base_stock",
+                scenario=scenario,
+                tuned_dir=learned_dir / "tuning",  # frozen: the tuning it was trained on
+                overrides=overrides,
+            )
         }
     result = evaluate(cfg)
     ref = result["policies"][reference]["profit_per_day"]["mean"]

@@ -30,6 +30,7 @@ from sim.rng import RandomStreams
 from sim.snapshot import PIPELINE_DAYS, Snapshot
 from sim.spec import NetworkSpec
 from sim.state import NetworkState, ShipmentKind
+from sim.store_sku import pack_units
 
 
 class UrgentTimeout(simpy.events.Event):
@@ -97,8 +98,7 @@ class SimContext:
 
     def __post_init__(self) -> None:
         spec = self.spec
-        skus = spec.skus
-        self.pick_unit = np.where(skus.break_pack, 1, skus.case_pack).astype(np.int64)
+        self.pick_unit = pack_units(spec.skus.case_pack, spec.skus.break_pack)
         store_dc = spec.store_dc()
         self.dc_stores = [np.flatnonzero(store_dc == j) for j in range(spec.n_dcs)]
         self.road_km = spec.road_km()

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import simpy
 
-from sim.enums import EventKind, IssuingRule
+from sim.enums import DcReplenishmentBasis, EventKind, IssuingRule
 from sim.inventory import allocate_fair, issue, scale_to_capacity
 from sim.state import Shipment, ShipmentKind
 from sim.stores import receive, serve_until
@@ -87,8 +87,10 @@ def close_order_book(ctx: SimContext, dc: int) -> None:
     stores = ctx.dc_stores[dc]
     st = ctx.state
     closed = st.dc_new_orders[stores]
-    alpha = ctx.spec.dcs[dc].order_rate_smoothing
-    st.dc_order_rate[dc] = alpha * closed.sum(axis=0) + (1.0 - alpha) * st.dc_order_rate[dc]
+    dc_spec = ctx.spec.dcs[dc]
+    if dc_spec.replenishment_basis is DcReplenishmentBasis.STORE_ORDERS:  # only pull reads it
+        alpha = dc_spec.order_rate_smoothing
+        st.dc_order_rate[dc] = alpha * closed.sum(axis=0) + (1.0 - alpha) * st.dc_order_rate[dc]
     st.dc_to_ship[stores] += closed
     st.dc_new_orders[stores] = 0
 

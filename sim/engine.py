@@ -38,7 +38,7 @@ from sim.context import SimContext, TraceEvent, UrgentTimeout, take_snapshot
 from sim.couriers import courier_trip
 from sim.dc import dc_process
 from sim.demand.base import DemandSource
-from sim.enums import EventKind, Stream
+from sim.enums import DcReplenishmentBasis, EventKind, Stream
 from sim.errors import ActionError
 from sim.inventory import expire_and_age, round_up_to_packs
 from sim.kpis import KpiReport, compute_kpis
@@ -155,9 +155,9 @@ class Simulation:
         ctx.balance.entered = self.units_on_hand()
         self._draw_day_demand()
         # a pull-based DC starts from its stores' expected orders (no cold start)
-        expected = ctx.expected_daily_units()
         for j, stores in enumerate(ctx.dc_stores):
-            state.dc_order_rate[j] = expected[stores].sum(axis=0)
+            if network.dcs[j].replenishment_basis is DcReplenishmentBasis.STORE_ORDERS:
+                state.dc_order_rate[j] = ctx.expected_daily_units()[stores].sum(axis=0)
         env.process(self._day_process())
         for s in range(network.n_stores):
             env.process(self._store_process(s))

@@ -24,7 +24,7 @@ from sim.features import compute_features
 from sim.rules import order_up_to
 from sim.scenario import build_demand_source, load_scenario
 from sim.spec import NetworkSpec
-from sim.store_sku import StoreSkuView, lead_time_days_at, view_from_snapshot
+from sim.store_sku import StoreSkuView, lead_time_days_at, pack_units, view_from_snapshot
 from sim.transfer import Transfer
 
 FORECAST_SMOOTHING = 0.3  # weight of yesterday's demand in the smoothed forecast
@@ -84,7 +84,7 @@ class RetailCore:
         self.agent_mask = self.controlled_stores[:, None] & ~network.store_sku.blocked
         self.agent_index = np.flatnonzero(self.agent_mask.ravel())
         skus = network.skus
-        self.pack_units = np.where(skus.break_pack, 1, skus.case_pack).astype(np.int64)
+        self.pack_units = pack_units(skus.case_pack, skus.break_pack)
         self.step_hours = tuple(config.step_hours())
         cities = np.array([s.city for s in network.stores])
         self._pairs = None

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from policies.serving.catalog import CATALOG_ARRAYS
-from policies.sim_view import lead_time_days_at
 from sim.engine import Simulation
 from sim.scenario import build_demand_source, load_scenario
+from sim.store_sku import lead_time_days_at, pack_units
 
 
 def catalog_from_scenario(
@@ -31,7 +31,7 @@ def catalog_from_scenario(
         "store_ids": np.array([s.store_id for s in spec.stores]),
         "sku_ids": np.array([str(s) for s in skus.ids]),
         "shelf_life_days": skus.shelf_life_days.astype(np.int64),
-        "pack_units": np.where(skus.break_pack, 1, skus.case_pack).astype(np.int64),
+        "pack_units": pack_units(skus.case_pack, skus.break_pack),
         "category": skus.category.astype(np.int64),
         "unit_cost": skus.unit_cost.astype(np.float64),
         "price": skus.price.astype(np.float64),

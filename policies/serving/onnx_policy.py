@@ -19,7 +19,7 @@ from policies.serving.errors import PolicyFormatError
 from policies.serving.rows_view import view_from_rows
 from policies.serving.state import StateRows
 from sim.features import N_OBSERVATION, check_observation_contract, observation_rows
-from sim.store_sku import life_left_by_age
+from sim.store_sku import StoreSkuView, life_left_by_age
 
 REASON = (
     "learned policy: order {units} = {packs} × {pack_units}; forecast {forecast}/day,"
@@ -69,17 +69,14 @@ class OnnxPolicy:
 
     def observations(self, rows: StateRows) -> np.ndarray:
         """[n, n_obs] float32 observations, before normalisation."""
-        return np.ascontiguousarray(self._observation_rows(rows, self._blocked(rows)).T)
+        return np.ascontiguousarray(self._observation_rows(self._view(rows)).T)
 
-    def _blocked(self, rows: StateRows) -> np.ndarray:
-        return self.catalog["blocked"][rows.store, rows.sku]
+    def _view(self, rows: StateRows) -> StoreSkuView:
+        return view_from_rows(rows, self.catalog, rules=False)  # the features read no rule input
 
-    def _observation_rows(self, rows: StateRows, blocked: np.ndarray) -> np.ndarray:
+    def _observation_rows(self, view: StoreSkuView) -> np.ndarray:
         """[n_obs, n] float32: ``observations`` with one row per observation entry."""
-        view = view_from_rows(rows, self.catalog)
-        if blocked is not view.blocked:
-            view = view.replace(blocked=blocked)
-        out = np.empty((self.n_obs, rows.n), dtype=np.float32)
+        out = np.empty((self.n_obs, view.n), dtype=np.float32)
         return observation_rows(view, is_order_step=1.0, hour_of_day=self.decision_hour, out=out)
 
     def scores(self, observations: np.ndarray) -> np.ndarray:
@@ -97,11 +94,10 @@ class OnnxPolicy:
         return self.session.run([self.output_name], {self.input_name: batch})[0]
 
     def decide(self, rows: StateRows) -> PolicyDecision:
-        cat = self.catalog
-        blocked = self._blocked(rows)
-        scores = self._scores(self._observation_rows(rows, blocked))
+        view = self._view(rows)
+        blocked, pack_units = view.blocked, view.pack_units
+        scores = self._scores(self._observation_rows(view))
         packs = np.where(blocked, 0, np.argmax(scores, axis=1)).astype(np.int64)
-        pack_units = cat["pack_units"][rows.sku].astype(np.int64)
         units = packs * pack_units
         rules = (
             np.where(blocked, int(Rule.BLOCKED), 0)
@@ -118,7 +114,7 @@ class OnnxPolicy:
                 "pack_units": pack_units,
                 "forecast": np.round(rows.forecast, 1),
                 "on_hand": rows.on_hand,
-                "expiring_1d": _expiring_1d(rows.stock_held, cat["shelf_life_days"][rows.sku]),
+                "expiring_1d": _expiring_1d(view.on_hand_by_age, view.shelf_life_days),
                 "on_order": rows.on_order,
             },
         )

@@ -9,28 +9,39 @@ from policies.serving.state import StateRows
 from sim.store_sku import StoreSkuView, on_hand_by_remaining_life
 
 
-def view_from_rows(rows: StateRows, catalog: Catalog, *, review_days: float = 1.0) -> StoreSkuView:
+def view_from_rows(
+    rows: StateRows, catalog: Catalog, *, review_days: float = 1.0, rules: bool = True
+) -> StoreSkuView:
     """The one ``StoreSkuView`` of ``rows``, with the catalog's parameters of their store-SKUs.
 
     ``on_hand_by_age`` is the rows' stock over the ages anyone holds (the older
     ages are zeros: features are the same and cost less); units by remaining
     life are taken over every catalog age, as the simulator does.
+
+    Args:
+        rules: fill the rules' own inputs too (False: the features' and the money only,
+            as ``sim.store_sku.view_from_snapshot``).
     """
     cat = catalog
     sku, store = rows.sku, rows.store
     life = cat["shelf_life_days"][sku].astype(np.int64)
+    rule_inputs: dict[str, object] = {}
+    if rules:
+        rule_inputs = dict(
+            on_hand_by_life=on_hand_by_remaining_life(rows.on_hand_by_age, life),
+            forecast_sd_daily=np.sqrt(rows.forecast),
+            review_days=np.full(rows.n, review_days),
+            facings_units=cat["facings_units"][store, sku].astype(np.float64),
+        )
     return StoreSkuView(
         on_hand=rows.on_hand,
         on_order=rows.on_order,
-        on_hand_by_life=on_hand_by_remaining_life(rows.on_hand_by_age, life),
         forecast_daily=rows.forecast,
-        forecast_sd_daily=np.sqrt(rows.forecast),
         lead_time_days=rows.lead_time_days,
-        review_days=np.full(rows.n, review_days),
         shelf_life_days=life,
         pack_units=cat["pack_units"][sku].astype(np.int64),
-        facings_units=cat["facings_units"][store, sku].astype(np.float64),
         blocked=cat["blocked"][store, sku].astype(bool),
+        **rule_inputs,
         unit_cost=cat["unit_cost"][sku].astype(np.float64),
         price=cat["price"][sku].astype(np.float64),
         holding_cost_per_day=cat["holding_cost_per_day"][sku].astype(np.float64),
