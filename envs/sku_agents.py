@@ -26,6 +26,13 @@ Per agent:
   policy initialised near 0 starts from it; ``a[1]`` is the transfer intent
   ``rint(a[1] · max_transfer_units)``. The base rule also replaces the
   order-up-to baseline of the warm-up and of stores not controlled;
+* transfers by a planner (``transfer_policy``, instead of the intents): at each
+  ordering step, before the orders, a planner with the transfer rules'
+  interface (``policies.transfers.TransferRules``, the learned
+  ``policies.learned_transfers`` planners) plans from the controlled stores'
+  surplus and its transfers are sent (``core.last_planned_transfers`` holds them
+  with their reasons); with the tuned rules as planner and ``a = 0`` the env
+  reproduces the tuned ``transfer_rules`` policy;
 * reward: the store-SKU's share of the chain's profit over the step (see
   ``envs.retail.reward``): its own sales, costs, waste and holding, plus its
   share of the trucks', the couriers' and the DC's holding and expiry, so the
@@ -75,6 +82,7 @@ class SkuAgents:
         action_mode: str = "packs",
         base_rule: Any = None,
         max_multiplier: float = 4.0,
+        transfer_policy: Any = None,
         **config: Any,
     ) -> None:
         # the agents always order; ``controls=TRANSFERS`` (e.g. from a config) adds transfers
@@ -106,6 +114,7 @@ class SkuAgents:
         self.action_mode = action_mode
         self.max_multiplier = float(max_multiplier)
         self.core.base_rule = base_rule
+        self.set_transfer_policy(transfer_policy)
         if action_mode == "residual":
             dims = 2 if self.transfers else 1
             self.action_space = spaces.Box(-1.0, 1.0, shape=(dims,), dtype=np.float32)
@@ -129,6 +138,23 @@ class SkuAgents:
         net = self.core.network
         self.agent_store = self.core.agent_index // net.n_skus
         self.agent_sku = self.core.agent_index % net.n_skus
+
+    def set_transfer_policy(self, planner: Any) -> None:
+        """Use ``planner`` (or None: no planned transfers) from the next step or episode on."""
+        if planner is not None:
+            if not callable(getattr(planner, "plan", None)):
+                raise ConfigError("transfer_policy", planner, "a planner with plan(TransferInputs)")
+            if self.transfers:
+                raise ConfigError(
+                    "transfer_policy",
+                    type(planner).__name__,
+                    "no planner with controls=TRANSFERS (the agents' intents decide transfers)",
+                )
+            if self.core.network.couriers is None:
+                raise ConfigError(
+                    "transfer_policy", self.config.scenario, "a scenario with couriers"
+                )
+        self.core.transfer_planner = planner
 
     def reset(self, sim_seed: int) -> np.ndarray:
         self.core.reset(sim_seed)
@@ -158,9 +184,13 @@ class SkuAgents:
                 shape
             )  # SB3 may pass (n, 1) for Discrete; anything else is refused below
         if self.action_mode == "residual":
-            self.core.apply(self._residual_decisions(arr))
+            values = validate_box(arr, self._batch_action_space, "actions")
+            # a planner's transfers go first, as the rules' (orders see the stock that left)
+            self._plan_transfers()
+            self.core.apply(self._residual_decisions(values))
             return self._advance()
         values = validate_multidiscrete(arr, self._batch_action_space, "actions")
+        self._plan_transfers()
         net = self.core.network
         shape = (net.n_stores, net.n_skus)
         packs = values[:, 0] if self.transfers else values
@@ -174,9 +204,15 @@ class SkuAgents:
         self.core.apply(decisions)
         return self._advance()
 
-    def _residual_decisions(self, actions: np.ndarray) -> StepDecisions:
-        """The base rule on each agent's forecast × ``max_multiplier ** a[0]`` (a = 0: the rule)."""
-        values = validate_box(actions, self._batch_action_space, "actions")
+    def _plan_transfers(self) -> None:
+        if self.core.is_decision_step:
+            self.core.plan_transfers()
+        else:
+            self.core.last_planned_transfers = []
+
+    def _residual_decisions(self, values: np.ndarray) -> StepDecisions:
+        """The base rule on each agent's forecast × ``max_multiplier ** a[0]`` (a = 0: the rule),
+        for validated actions."""
         core = self.core
         net = core.network
         decisions = StepDecisions()

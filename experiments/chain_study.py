@@ -1,23 +1,36 @@
-"""The chain study: rules tuned on training seeds, a learned policy, a what-if on held-out seeds.
+"""The chain study: rules tuned on training seeds, learned orders and transfers, a what-if.
 
     python -m experiments.train experiment=city_fresh_chain
 
 1. tunes the study's rules (``chain.rules``) on training seeds
    (``experiments.tune_baselines``, written under ``<output_dir>/tuning``);
-2. searches the learned policy: CMA-ES over the linear residual policy on the
-   best tuned replenishment rule, on chain profit with common random numbers
-   over training seeds (``experiments.cmaes``);
-3. compares everything on ``chain.replications`` evaluation seeds never used
-   in 1 or 2 (``experiments.evaluate``: common random numbers, one KPI window,
-   paired 95 % intervals against the best tuned rule by training profit).
+2. learns the orders: PPO on the residual action on the best tuned replenishment
+   rule (``chain.base_rule``), with the tuned transfer rules planning transfers
+   in its env (``<output_dir>/ppo``); and, as the gradient-free control of the
+   same action, CMA-ES over a linear residual policy on chain profit
+   (``<output_dir>/cmaes``);
+3. learns the transfers on top of the PPO orders, by CMA-ES on chain profit with
+   common random numbers: first the transfer rules' own parameters
+   (``<output_dir>/transfer_rules``), then the learned per-pair scorer
+   (``<output_dir>/pair_scorer``, ``policies.learned_transfers``);
+4. compares everything on ``chain.replications`` evaluation seeds never used in
+   1-3 (``experiments.evaluate``: common random numbers, one KPI window, paired
+   95 % intervals against the best tuned rule by training profit).
 
-Returns ``experiments.evaluate``'s result plus ``learned`` (the learned
-policy's name), ``train_seconds`` and the tuned rules' training profits.
+The learned policy (``learned``) is the PPO orders with the transfer planner that
+earned more on the training seeds (the scorer or the searched rules); the others
+are reported beside it: ``ppo_orders`` (PPO orders, the tuned rules' transfers),
+``cmaes_orders`` (the linear residual, the tuned rules' transfers).
+
+Returns ``experiments.evaluate``'s result plus ``learned`` (the learned policy's
+name), ``train_seconds`` (stages 2-3) and the training profits of every stage.
 """
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,21 +39,37 @@ from omegaconf import DictConfig, OmegaConf
 
 from experiments.cmaes import optimise
 from experiments.evaluate import evaluate
-from experiments.replicate import linear_residual_model
+from experiments.replicate import linear_residual_model, sku_agent_model
+from experiments.report import read_learning_curve
 from experiments.tune_baselines import tune_baselines
 from sim.errors import ConfigError
 
-LEARNED = "learned_residual"
+LEARNED = "learned"
+LEARNED_FILE = "learned.json"  # the learned policy's rl_models entry (experiments.variants)
+PPO_ORDERS = "ppo_orders"
+CMAES_ORDERS = "cmaes_orders"
+SB3_PPO = "stable_baselines3.PPO"
 
 
-def run_chain_study(cfg: DictConfig) -> dict[str, Any]:
-    """Run the three stages of the study described in the module docstring."""
+def run_chain_study(
+    cfg: DictConfig, train: Callable[[DictConfig], dict[str, Any]]
+) -> dict[str, Any]:
+    """Run the stages of the study described in the module docstring.
+
+    Args:
+        train: ``experiments.train.train`` (passed in: ``experiments.train`` runs this study,
+            so importing it here would make a circle).
+    """
     study = cfg.chain
     scenario = str(cfg.env.scenario)
     out = Path(cfg.output_dir)
     rules = [str(r) for r in study.rules]
-    if str(study.base_rule) not in rules:
-        raise ConfigError("chain.base_rule", study.base_rule, f"one of chain.rules {rules}")
+    if str(study.base_rule) not in rules or "transfer_rules" not in rules:
+        raise ConfigError(
+            "chain.rules/base_rule", (rules, study.base_rule), "rules with transfer_rules and "
+            "the base rule (the learned policies start from both)"
+        )  # fmt: skip
+    logger = "logger=none" if cfg.logger.kind == "none" else "logger=mlflow"
     t0 = time.perf_counter()
     tuning = tune_baselines(
         scenario,
@@ -57,39 +86,90 @@ def run_chain_study(cfg: DictConfig) -> dict[str, Any]:
     }
     reference = max(train_profit, key=train_profit.get)  # the best rule, chosen on training seeds
     t_tuned = time.perf_counter()
+    base_rule = {
+        "_target_": "policies.configs.tuned_rule",
+        "name": str(study.base_rule),
+        "scenario": scenario,
+        "tuned_dir": tuned_dir,
+    }
+    rule_transfers = {
+        "_target_": "policies.configs.tuned_transfers",
+        "scenario": scenario,
+        "tuned_dir": tuned_dir,
+    }
 
-    search = optimise(
+    ppo = _train_ppo(cfg, train, out / "ppo", logger, base_rule, rule_transfers)
+    ppo_entry = {
+        "model_path": ppo["model_path"],
+        "algo_class_path": SB3_PPO,
+        "stats_path": str(Path(ppo["model_path"]).with_name("latest_vecnormalize.pkl")),
+    }
+    searches: dict[str, dict[str, Any]] = {}
+    common = [
+        logger,
+        f"seed={int(cfg.seed)}",
+        f"train_seeds={list(study.train_seeds)}",
+        f"env.scenario={scenario}",
+        f"env.episode_days={int(study.days)}",
+        f"env.warmup_days={int(study.warmup_days)}",
+        f"env.base_rule.name={study.base_rule}",
+        f"+env.base_rule.tuned_dir={tuned_dir}",
+        f"transfers_base.tuned_dir={tuned_dir}",
+    ]
+    searches["cmaes_orders"] = optimise(
         compose(
             config_name="cmaes",
             overrides=[
-                f"logger={cfg.logger.kind}" if cfg.logger.kind == "none" else "logger=mlflow",
+                *common,
                 f"run_name={cfg.run_name}_cmaes",
                 f"output_dir={out / 'cmaes'}",
-                f"seed={int(cfg.seed)}",
                 f"generations={int(study.generations)}",
                 f"popsize={int(study.popsize)}",
-                f"train_seeds={list(study.train_seeds)}",
-                f"env.scenario={scenario}",
-                f"env.episode_days={int(study.days)}",
-                f"env.warmup_days={int(study.warmup_days)}",
-                f"env.base_rule.name={study.base_rule}",
-                f"+env.base_rule.tuned_dir={tuned_dir}",
+                "+env.transfer_policy=" + _inline(rule_transfers),
             ],
         )
     )
+    for search in ("transfer_rules", "pair_scorer"):
+        searches[search] = optimise(
+            compose(
+                config_name="cmaes",
+                overrides=[
+                    *common,
+                    f"search={search}",
+                    f"run_name={cfg.run_name}_{search}",
+                    f"output_dir={out / search}",
+                    f"generations={int(study.transfer_generations)}",
+                    f"popsize={int(study.transfer_popsize)}",
+                    f"sigma0={float(study.transfer_sigma0)}",
+                    "order_policy=" + _inline(ppo_entry),
+                ],
+            )
+        )
+    transfer_search = max(
+        ("transfer_rules", "pair_scorer"),
+        key=lambda s: searches[s]["best_profit_per_day_train"],
+    )  # chosen on training seeds
     t_learned = time.perf_counter()
+
+    planner = {
+        "_target_": "policies.configs.load_transfer_planner",
+        "path": searches[transfer_search]["policy_path"],
+    }
     rl_models = {
-        LEARNED: linear_residual_model(
-            search["policy_path"],
+        LEARNED: sku_agent_model(ppo_entry, base_rule=base_rule, transfer_policy=planner),
+        PPO_ORDERS: sku_agent_model(ppo_entry, base_rule=base_rule, transfer_policy=rule_transfers),
+        CMAES_ORDERS: linear_residual_model(
+            searches["cmaes_orders"]["policy_path"],
             base_rule=str(study.base_rule),
             scenario=scenario,
             tuned_dir=tuned_dir,
-        )
+            transfer_policy=rule_transfers,
+        ),
     }
     ev_cfg = compose(
         config_name="evaluate",
         overrides=[
-            "logger=none" if cfg.logger.kind == "none" else "logger=mlflow",
+            logger,
             f"study={cfg.run_name}",
             f"scenario={scenario}",
             f"policies={rules}",
@@ -103,14 +183,65 @@ def run_chain_study(cfg: DictConfig) -> dict[str, Any]:
         ],
     )
     ev_cfg.rl_models = rl_models  # paths and objects: set, not parsed from an override string
+    ev_cfg.search_curves = {
+        name: str(Path(r["policy_path"]).parent) for name, r in searches.items()
+    }
+    try:  # PPO's periodic validation, when it ran with TensorBoard and evaluated at least once
+        read_learning_curve(PPO_ORDERS, out / "ppo")
+        ev_cfg.learning_curves = {PPO_ORDERS: str(out / "ppo")}
+    except ConfigError as why:
+        print(f"chain study: no PPO learning curve in the report ({why})", flush=True)
+    (out / LEARNED_FILE).write_text(json.dumps(rl_models[LEARNED], indent=1) + "\n")
     whatif = evaluate(ev_cfg)
     return {
         **whatif,
         "learned": LEARNED,
+        "learned_transfers": transfer_search,
         "train_seconds": round(t_learned - t_tuned, 1),
         "tune_seconds": round(t_tuned - t0, 1),
         "study_seconds": round(time.perf_counter() - t0, 1),
         "rules_train_profit_per_day": train_profit,
-        "learned_train_profit_per_day": search["best_profit_per_day_train"],
+        "learned_train_profit_per_day": {
+            name: s["best_profit_per_day_train"] for name, s in searches.items()
+        }
+        | {"ppo_orders_validation": ppo.get("eval_profit_per_day")},
         "study": OmegaConf.to_container(study, resolve=True),
     }
+
+
+def _train_ppo(
+    cfg: DictConfig,
+    train: Callable[[DictConfig], dict[str, Any]],
+    out: Path,
+    logger: str,
+    base_rule: dict,
+    transfers: dict,
+) -> dict[str, Any]:
+    """PPO on the residual action (``chain.ppo_experiment``'s settings), with the study's
+    tuned rule and the tuned transfer rules in its env."""
+    study = cfg.chain
+    return train(
+        compose(
+            config_name="train",
+            overrides=[
+                logger,
+                f"experiment={study.ppo_experiment}",
+                f"run_name={cfg.run_name}_ppo",
+                f"output_dir={out}",
+                f"seed={int(cfg.seed)}",
+                f"total_timesteps={int(study.ppo_timesteps)}",
+                f"checkpoint_every_steps={int(study.ppo_timesteps)}",
+                f"eval.every_steps={max(int(study.ppo_timesteps) // 4, 1)}",
+                f"env.scenario={cfg.env.scenario}",
+                f"env.kwargs.base_rule.name={base_rule['name']}",
+                f"+env.kwargs.base_rule.tuned_dir={base_rule['tuned_dir']}",
+                f"+env.kwargs.transfer_policy={_inline(transfers)}",
+                f"progress_bar={bool(cfg.progress_bar)}",
+            ],
+        )
+    )
+
+
+def _inline(mapping: dict[str, Any]) -> str:
+    """A mapping as a Hydra override value (JSON is valid override syntax for flat strings)."""
+    return "{" + ",".join(f"{k}:{json.dumps(str(v))}" for k, v in mapping.items()) + "}"

@@ -20,6 +20,8 @@ Learning curves: ``learning_curves: {name: <train output_dir>}`` adds to the
 report the periodic held-out evaluation of an RL run (``experiments.train``
 logs it to TensorBoard under ``<output_dir>/tb``) against training timesteps,
 with each heuristic of the study evaluated the same way as a horizontal line.
+Search curves: ``search_curves: {name: <experiments.cmaes output_dir>}`` adds the
+CMA-ES searches' progress per generation (``result.json``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,12 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from experiments.replicate import replicate_perishable, replicate_rule, replicate_sku_agents
-from experiments.report import LearningCurve, read_learning_curve, write_report
+from experiments.report import (
+    LearningCurve,
+    read_learning_curve,
+    read_search_curve,
+    write_report,
+)
 from experiments.stats import mean_ci, paired_difference, win_shares
 from experiments.tracking import flatten, git_commit, make_tracker
 from policies.configs import policy_config, tuned_file
@@ -288,6 +295,9 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     wanted = cfg.get("learning_curves")
     wanted = OmegaConf.to_container(wanted, resolve=True) if wanted else {}
     curves = [read_learning_curve(name, path) for name, path in wanted.items()]
+    searched = cfg.get("search_curves")
+    searched = OmegaConf.to_container(searched, resolve=True) if searched else {}
+    searches = [read_search_curve(name, path) for name, path in searched.items()]
     jobs = _jobs(cfg)
     results = run_jobs(jobs, int(cfg.n_jobs))
     perishable = cfg.scenario == "perishable"
@@ -295,7 +305,9 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     outcome = summarise(results, cfg.reference, objective, higher_is_better=not perishable)
     seeds = [int(cfg.first_seed) + r for r in range(int(cfg.replications))]
     curves = [with_baselines(cfg, c) for c in curves]
-    report = write_report(cfg, results, outcome, objective, seeds, learning_curves=curves)
+    report = write_report(
+        cfg, results, outcome, objective, seeds, learning_curves=curves, search_curves=searches
+    )
     parent, children = log_study(
         cfg, outcome, objective, seeds, report, policy_params(cfg), tuned_sources(cfg)
     )

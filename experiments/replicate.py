@@ -79,6 +79,41 @@ def replicate_rule(
     return _result(sim, traj)
 
 
+def sku_agent_model(
+    model: dict[str, Any],
+    *,
+    base_rule: dict[str, Any],
+    transfer_policy: dict[str, Any] | None = None,
+    overrides: Sequence[str] = (),
+    max_multiplier: float = 4.0,
+) -> dict[str, Any]:
+    """An ``rl_models`` entry of ``experiments.evaluate`` for a residual policy on the SKU-agent
+    env.
+
+    Args:
+        model: ``model_path``, ``algo_class_path`` and (SB3) ``stats_path``.
+        base_rule: the Hydra config of the rule the residual acts on (with the tuning the
+            policy was trained on), e.g. ``policies.configs.tuned_rule``.
+        transfer_policy: the Hydra config of the env's transfer planner (None: no transfers).
+        overrides: the scenario's Hydra overrides (a variant), for the env.
+    """
+    env_kwargs: dict[str, Any] = {
+        "action_mode": "residual",
+        "max_multiplier": max_multiplier,
+        "base_rule": dict(base_rule),
+    }
+    if transfer_policy is not None:
+        env_kwargs["transfer_policy"] = dict(transfer_policy)
+    if overrides:
+        env_kwargs["overrides"] = list(overrides)
+    return {
+        "model_path": str(model["model_path"]),
+        "algo_class_path": str(model.get("algo_class_path", LINEAR_RESIDUAL)),
+        "stats_path": model.get("stats_path"),
+        "env_kwargs": env_kwargs,
+    }
+
+
 def linear_residual_model(
     policy_path: str | Path,
     *,
@@ -86,31 +121,22 @@ def linear_residual_model(
     scenario: str,
     tuned_dir: str | Path,
     overrides: Sequence[str] = (),
+    transfer_policy: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """An ``rl_models`` entry of ``experiments.evaluate`` for a saved linear residual policy.
-
-    Args:
-        base_rule: the rule (``configs/policy`` name) the residual acts on, built with its
-            tuning from ``tuned_dir`` (the tuning the policy was trained on).
-        overrides: the scenario's Hydra overrides (a variant), for the env.
-    """
-    env_kwargs: dict[str, Any] = {
-        "action_mode": "residual",
-        "max_multiplier": 4.0,
-        "base_rule": {
-            "_target_": "policies.configs.tuned_rule",
-            "name": base_rule,
-            "scenario": scenario,
-            "tuned_dir": str(tuned_dir),
-        },
+    """``sku_agent_model`` for a saved linear residual policy on the tuned ``base_rule``
+    (a ``configs/policy`` name, built with its tuning from ``tuned_dir``)."""
+    rule = {
+        "_target_": "policies.configs.tuned_rule",
+        "name": base_rule,
+        "scenario": scenario,
+        "tuned_dir": str(tuned_dir),
     }
-    if overrides:
-        env_kwargs["overrides"] = list(overrides)
-    return {
-        "model_path": str(policy_path),
-        "algo_class_path": LINEAR_RESIDUAL,
-        "env_kwargs": env_kwargs,
-    }
+    return sku_agent_model(
+        {"model_path": str(policy_path)},
+        base_rule=rule,
+        transfer_policy=transfer_policy,
+        overrides=overrides,
+    )
 
 
 def replicate_sku_agents(
@@ -125,7 +151,6 @@ def replicate_sku_agents(
 ) -> dict[str, Any]:
     """A trained shared per-store-SKU policy, acting through the SKU-agent env on the same seed."""
     from envs.sku_agents import SkuAgents
-    from policies.rl.agent import load_agent
 
     agents = SkuAgents(
         scenario=scenario,
@@ -133,15 +158,24 @@ def replicate_sku_agents(
         warmup_days=warmup_days,
         **instantiate(env_kwargs or {}, _convert_="all"),  # objects (base_rule) built by Hydra
     )
-    if algo_class_path == LINEAR_RESIDUAL:
-        agent: Any = LinearResidualPolicy.load(model_path)
-    else:
-        agent = load_agent(model_path, algo_class_path, stats_path)
+    agent = load_shared_agent(model_path, algo_class_path, stats_path)
     sc, _ = _scenario(scenario, ())
     tracked = tracked_store_skus(sc)
     traj: dict[str, list] = {"on_hand": [], "lost": []}
     sim = sku_agent_episode(agents, agent, seed, lambda s: _daily_record(s, tracked, traj))
     return _result(sim, traj)
+
+
+def load_shared_agent(
+    model_path: str | Path, algo_class_path: str = LINEAR_RESIDUAL, stats_path: str | None = None
+) -> Any:
+    """A shared per-store-SKU policy with ``predict``: a linear residual (JSON) or an SB3 model
+    (with its observation statistics)."""
+    if algo_class_path == LINEAR_RESIDUAL:
+        return LinearResidualPolicy.load(model_path)
+    from policies.rl.agent import load_agent
+
+    return load_agent(str(model_path), algo_class_path, stats_path)
 
 
 def sku_agent_episode(

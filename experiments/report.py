@@ -257,6 +257,91 @@ def _curve_plot(curve: LearningCurve) -> bytes:
     return _png(fig)
 
 
+@dataclass(frozen=True)
+class SearchCurve:
+    """A CMA-ES search's progress (``experiments.cmaes``'s ``result.json``).
+
+    Attributes:
+        name: the label in the report (the ``search_curves`` key).
+        path: the search's ``result.json``.
+        search: what was searched (orders, transfer_rules, pair_scorer).
+        start: the starting point's training profit per day (the rule's).
+        history: per generation: best, mean, best_so_far, sigma.
+        train_seeds: the seeds every candidate shared.
+    """
+
+    name: str
+    path: Path
+    search: str
+    start: float
+    history: list[dict[str, float]]
+    train_seeds: list[int]
+
+
+def read_search_curve(name: str, path: str | Path) -> SearchCurve:
+    """A search's curve from its ``result.json`` (or its output_dir).
+
+    Raises:
+        ConfigError: no CMA-ES result there.
+    """
+    path = _resolve(path)
+    path = path / "result.json" if path.is_dir() else path
+    try:
+        data = json.loads(path.read_text())
+        return SearchCurve(
+            name=name,
+            path=path,
+            search=str(data.get("search", "orders")),
+            start=float(data["neutral_profit_per_day_train"]),
+            history=list(data["history"]),
+            train_seeds=[int(s) for s in data["train_seeds"]],
+        )
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ConfigError(
+            f"search_curves.{name}", str(path), f"an experiments.cmaes result.json ({err})"
+        ) from err
+
+
+def _search_plot(curves: Sequence[SearchCurve]) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(curves), figsize=(4.2 * len(curves), 3.4), squeeze=False)
+    for ax, c in zip(axes[0], curves, strict=True):
+        gens = [int(h["generation"]) for h in c.history]
+        ax.plot(gens, [h["best_so_far"] for h in c.history], "o-", color="black", label="best")
+        ax.plot(gens, [h["mean"] for h in c.history], ".-", color="grey", label="population mean")
+        ax.axhline(c.start, ls="--", color="tab:red", label=f"start (the rule) {c.start:,.0f}")
+        ax.set_title(f"{c.name} ({c.search})", fontsize=9)
+        ax.set_xlabel("generation")
+        ax.set_ylabel("profit/day, training seeds")
+        ax.legend(fontsize=7)
+    return _png(fig)
+
+
+def _search_section(curves: Sequence[SearchCurve]) -> list[str]:
+    md = [
+        "",
+        "## Search curves (CMA-ES on chain profit)",
+        "",
+        "Each generation's best-so-far and population mean profit per day on the training"
+        " seeds every candidate shared (common random numbers); dashed: the starting point.",
+        "",
+        "| search | what | training seeds | generations | start | best | gain |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for c in curves:
+        best = max([h["best_so_far"] for h in c.history], default=c.start)
+        gain = 100.0 * (best - c.start) / abs(c.start) if c.start else float("nan")
+        md.append(
+            f"| {c.name} | {c.search} | {c.train_seeds} | {len(c.history)} | {_fmt(c.start)}"
+            f" | {_fmt(best)} | {gain:+.2f} % |"
+        )
+    return [*md, "", "![search_curves](search_curves.png)"]
+
+
 def _plot_key(name: str) -> str:
     return "learning_curve_" + re.sub(r"[^A-Za-z0-9_-]+", "_", name)
 
@@ -375,6 +460,7 @@ def write_report(
     objective: str,
     seeds: list[int],
     learning_curves: Sequence[LearningCurve] = (),
+    search_curves: Sequence[SearchCurve] = (),
 ) -> Path:
     """Write report.md, report.html and the PNGs; returns the path of report.md.
 
@@ -390,6 +476,8 @@ def write_report(
     kpis = [k for k in TABLE_KPIS if k in summary[names[0]]]
     plots = _plots(cfg, results, outcome, objective)
     curve_plots = {_plot_key(c.name): _curve_plot(c) for c in learning_curves}
+    if search_curves:
+        curve_plots["search_curves"] = _search_plot(search_curves)
     plots.update(curve_plots)
     for key, data in plots.items():
         (out_dir / f"{key}.png").write_bytes(data)
@@ -424,6 +512,8 @@ def write_report(
     md += ["", "## Plots", ""] + [f"![{k}]({k}.png)" for k in plots if k not in curve_plots]
     if learning_curves:
         md += _curve_section(learning_curves)
+    if search_curves:
+        md += _search_section(search_curves)
     md += [
         "",
         "## Reproduce",

@@ -283,7 +283,7 @@ def main(cfg: DictConfig) -> float:
     if cfg.get("chain") is not None:  # experiment=city_fresh_chain: the whole study
         from experiments.chain_study import run_chain_study
 
-        result = run_chain_study(cfg)
+        result = run_chain_study(cfg, train)
         print(json.dumps(result, default=float))
         ref = result["policies"][result["reference"]]["profit_per_day"]["mean"]
         return -float(result["policies"][result["learned"]]["profit_per_day"]["mean"] - ref)

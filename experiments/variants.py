@@ -2,13 +2,14 @@
 
     python -m experiments.variants --learned outputs/runs/city_fresh_chain_seed0 --replications 30
 
-For each variant of the scenario (Hydra overrides: demand level, SKU mix, ...):
-the rules are tuned again on that variant's training seeds, and the learned
-policy is evaluated as it is (its weights and its base rule's tuning are
-frozen: no retraining) against them on held-out seeds with common random
-numbers. Prints one JSON line per variant and a summary line: the learned
-policy's profit per day relative to the best re-tuned rule, with the paired
-95 % interval.
+For each variant of the scenario (Hydra overrides: store count, demand level,
+SKU mix): the rules are tuned again on that variant's training seeds, and the
+chain study's learned policy (``<learned>/learned.json``: its orders, its base
+rule's tuning and its transfer planner, all frozen: no retraining) is evaluated
+as it is against them on held-out seeds with common random numbers. Prints one
+JSON line per variant (the learned policy's profit per day relative to the best
+re-tuned rule, with the paired 95 % interval) and writes the table to
+``<out>/variants.md``.
 """
 
 from __future__ import annotations
@@ -17,14 +18,40 @@ import json
 from pathlib import Path
 from typing import Any
 
+import yaml
 from omegaconf import open_dict
 
+from experiments.chain_study import LEARNED_FILE
 from experiments.evaluate import evaluate
-from experiments.replicate import linear_residual_model
 from experiments.tune_baselines import tune_baselines
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def _override_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ",".join(_override_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k}:{_override_value(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def stores_override(drop: tuple[str, ...] = (), add: tuple[dict[str, Any], ...] = ()) -> str:
+    """``network.stores=[...]``: city_fresh's stores without ``drop``, plus ``add``."""
+    stores = yaml.safe_load((REPO / "configs/network/city_fresh.yaml").read_text())["stores"]
+    kept = [s for s in stores if s["id"] not in drop] + list(add)
+    return "network.stores=" + _override_value(kept)
+
+
+NEW_STORES = tuple(
+    {"id": f"S{13 + i}", "x_km": x, "y_km": y, "dc": "DC1", "issuing": "mixed",
+     "fresh_first_share": 0.3}
+    for i, (x, y) in enumerate([(4.6, -2.9), (-4.4, 0.6), (0.3, -4.8), (-1.2, 4.5)])
+)  # fmt: skip
 VARIANTS: dict[str, list[str]] = {
+    # S07, S08, S10: the stores no DC transit time or promotion of the scenario names
+    "stores_9": [stores_override(drop=("S07", "S08", "S10"))],
+    "stores_16": [stores_override(add=NEW_STORES)],
     "demand_plus_30pct": ["demand.base_rate_generator.store_scale.median=1.3"],
     "demand_minus_30pct": ["demand.base_rate_generator.store_scale.median=0.7"],
     "another_sku_mix": [
@@ -67,17 +94,11 @@ def run_variant(
                 f"report_dir={out / name / 'report'}",
             ],
         )  # fmt: skip
+    learned = learned_entry(learned_dir)
+    learned["env_kwargs"]["overrides"] = list(overrides)
     with open_dict(cfg):
         cfg.scenario_overrides = overrides
-        cfg.rl_models = {
-            "learned": linear_residual_model(
-                learned_dir / "cmaes" / "policy.json",
-                base_rule="perishable_base_stock",
-                scenario=scenario,
-                tuned_dir=learned_dir / "tuning",  # frozen: the tuning it was trained on
-                overrides=overrides,
-            )
-        }
+        cfg.rl_models = {"learned": learned}
     result = evaluate(cfg)
     ref = result["policies"][reference]["profit_per_day"]["mean"]
     diff = result["paired_differences"]["learned"]["profit_per_day"]
@@ -93,6 +114,19 @@ def run_variant(
     }
 
 
+def learned_entry(learned_dir: Path) -> dict[str, Any]:
+    """The chain study's learned policy (``learned.json``: model, frozen base rule tuning,
+    transfer planner) as an ``rl_models`` entry."""
+    from sim.errors import ConfigError
+
+    path = Path(learned_dir) / LEARNED_FILE
+    if not path.is_file():
+        raise ConfigError(
+            "--learned", str(learned_dir), f"a chain study's output_dir with {LEARNED_FILE}"
+        )
+    return json.loads(path.read_text())
+
+
 def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     import argparse
 
@@ -100,7 +134,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument(
         "--learned",
         default="outputs/runs/city_fresh_chain_seed0",
-        help="a chain study's output_dir (its cmaes/ and tuning/ folders)",
+        help=f"a chain study's output_dir (its {LEARNED_FILE})",
     )
     parser.add_argument("--out", default="outputs/variants")
     parser.add_argument("--replications", type=int, default=30)
@@ -112,6 +146,22 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
                           replications=args.replications)  # fmt: skip
         print(json.dumps(row, default=float), flush=True)
         rows.append(row)
+    table = [
+        "| variant | best re-tuned rule | its profit/day | learned profit/day "
+        "| learned − rule [95 % CI] | learned vs rule |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        d = row["learned_minus_reference"]
+        table.append(
+            f"| {row['variant']} | {row['reference']} | {row['reference_profit_per_day']:,.0f} "
+            f"| {row['learned_profit_per_day']:,.0f} "
+            f"| {d['mean']:+,.0f} [{d['ci_low']:+,.0f}, {d['ci_high']:+,.0f}] "
+            f"| {row['learned_vs_reference_pct']:+.1f} % |"
+        )
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "variants.md").write_text("\n".join(table) + "\n")
     return rows
 
 

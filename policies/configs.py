@@ -92,6 +92,19 @@ def tuned_rule(name: str, scenario: str, tuned_dir: str = "reports/baseline") ->
     return instantiate(policy_config(name, cfg))
 
 
+def tuned_transfers(scenario: str, tuned_dir: str = "reports/baseline") -> Any:
+    """The tuned ``transfer_rules`` policy's transfer rules (a planner for the SKU-agent env's
+    ``transfer_policy`` and the transfer searches' start)."""
+    return tuned_rule("transfer_rules", scenario, tuned_dir).transfers
+
+
+def load_transfer_planner(path: str) -> Any:
+    """A transfer planner saved as JSON (``policies.learned_transfers.save_planner``)."""
+    from policies.learned_transfers import load_planner
+
+    return load_planner(path)
+
+
 def config_target(name: str) -> str:
     """The ``_target_`` of ``configs/policy/<name>.yaml`` (the class that builds the rule)."""
     return str(OmegaConf.load(POLICY_DIR / f"{name}.yaml")["_target_"])

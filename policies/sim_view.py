@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from policies.transfers import TransferInputs
 from sim.engine import Simulation
 from sim.store_sku import (
     StoreSkuView,
     lead_time_days_at,
     view_from_snapshot,
 )
+from sim.transfer import TransferInputs
 
 
 def store_lead_time_days(sim: Simulation) -> np.ndarray:
@@ -39,17 +39,5 @@ def view_from_sim(
 
 def transfer_inputs_from_sim(sim: Simulation, forecast_daily: np.ndarray) -> TransferInputs:
     """The transfer rules' inputs from a running simulator (forecast from the caller)."""
-    spec = sim.spec
-    pool = spec.couriers
-    cities = np.array([s.city for s in spec.stores])
-    rows = np.arange(spec.n_stores * spec.n_skus)
-    return TransferInputs.from_view(
-        view_from_sim(sim, np.asarray(forecast_daily, dtype=np.float64)),
-        rows // spec.n_skus,
-        rows % spec.n_skus,
-        (spec.n_stores, spec.n_skus),
-        road_km=sim.road_km,
-        same_city=cities[:, None] == cities[None, :],
-        cost_per_trip=pool.cost_per_trip if pool else float("inf"),
-        cost_per_km=pool.cost_per_km if pool else float("inf"),
-    )
+    view = view_from_sim(sim, np.asarray(forecast_daily, dtype=np.float64))
+    return TransferInputs.for_network(view, sim.spec, sim.road_km)

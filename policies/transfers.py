@@ -26,12 +26,12 @@ benefit are dispatched.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from sim.errors import ConfigError
-from sim.store_sku import StoreSkuView
-from sim.transfer import Transfer
+from sim.transfer import Transfer, TransferInputs
 
 
 @dataclass(frozen=True)
@@ -46,87 +46,6 @@ class UrgencyWeights:
         values = (self.shelf_life, self.demand_match, self.logistics, self.promotion, self.service)
         if any(v < 0 for v in values) or not np.isclose(sum(values), 1.0):
             raise ConfigError("urgency_weights", values, "non-negative weights summing to 1")
-
-
-@dataclass(frozen=True)
-class TransferInputs:
-    """The city's state, all [stores, skus] unless noted.
-
-    Attributes:
-        on_hand_by_life: [stores, skus, R] units by remaining life (index r-1 = r days left).
-        forecast_daily: expected daily demand.
-        arriving_units: units already on the way (trucks, couriers) within the horizon.
-        on_promotion: promotion flags.
-        shelf_life_days: [skus] (0 = non-perishable).
-        price, disposal_cost_per_unit: [skus].
-        road_km: [stores, stores]; same_city: [stores, stores] bool.
-        blocked: store may not sell the SKU.
-        cost_per_trip, cost_per_km: the courier tariff.
-    """
-
-    on_hand_by_life: np.ndarray
-    forecast_daily: np.ndarray
-    arriving_units: np.ndarray
-    on_promotion: np.ndarray
-    shelf_life_days: np.ndarray
-    price: np.ndarray
-    disposal_cost_per_unit: np.ndarray
-    road_km: np.ndarray
-    same_city: np.ndarray
-    blocked: np.ndarray
-    cost_per_trip: float
-    cost_per_km: float
-
-    @classmethod
-    def from_view(
-        cls,
-        view: StoreSkuView,
-        store_of_row: np.ndarray,
-        sku_of_row: np.ndarray,
-        shape: tuple[int, int],
-        *,
-        road_km: np.ndarray,
-        same_city: np.ndarray,
-        cost_per_trip: float,
-        cost_per_km: float,
-        blocked: np.ndarray | None = None,
-    ) -> TransferInputs:
-        """The rules' dense [stores, skus] grid from the one store-SKU view.
-
-        Args:
-            view: the rows (a rules' view: ``on_hand_by_life`` and the money filled).
-            store_of_row, sku_of_row: each row's place in the grid.
-            shape: (stores, skus) of the grid; pairs with no row hold nothing.
-            blocked: [stores, skus] where the grid's pairs may not be sold (default:
-                the rows' flags, False where there is no row).
-        """
-
-        def dense(values: np.ndarray) -> np.ndarray:
-            out = np.zeros(shape)
-            out[store_of_row, sku_of_row] = values
-            return out
-
-        def per_sku(values: np.ndarray, dtype: type) -> np.ndarray:
-            out = np.zeros(shape[1], dtype=dtype)
-            out[sku_of_row] = values
-            return out
-
-        by_life = np.zeros((*shape, view.on_hand_by_life.shape[1]))
-        by_life[store_of_row, sku_of_row] = view.on_hand_by_life
-        return cls(
-            on_hand_by_life=by_life,
-            forecast_daily=dense(view.forecast_daily),
-            arriving_units=dense(view.arriving_1d),
-            on_promotion=dense(view.on_promotion.astype(np.float64)),
-            shelf_life_days=per_sku(view.shelf_life_days, np.int64),
-            price=per_sku(view.price, np.float64),
-            disposal_cost_per_unit=per_sku(view.waste_cost_per_unit, np.float64),
-            road_km=road_km,
-            same_city=same_city,
-            blocked=dense(view.blocked).astype(bool) if blocked is None else blocked,
-            cost_per_trip=cost_per_trip,
-            cost_per_km=cost_per_km,
-        )
 
 
 @dataclass(frozen=True)
@@ -197,6 +116,44 @@ class TransferRules:
         want = np.ceil(x.forecast_daily * self.need_horizon_days)
         return np.where(x.blocked, 0.0, np.maximum(want - on_hand - x.arriving_units, 0.0))
 
+    def pair_terms(
+        self,
+        x: TransferInputs,
+        origin: int,
+        dest: int,
+        send: np.ndarray,
+        need: np.ndarray,
+        life_left: np.ndarray,
+    ) -> np.ndarray:
+        """[5, skus] the urgency score's terms for sending from ``origin`` to ``dest``, each in
+        [0, 1]: shelf-life urgency, demand match, logistics, promotion, service."""
+        life = np.maximum(x.shelf_life_days, 1)
+        km = x.road_km[origin, dest]
+        horizon_demand = np.maximum(x.forecast_daily[dest] * self.need_horizon_days, 1e-9)
+        return np.stack(
+            [
+                np.clip(1.0 - (life_left[origin] - 1) / life, 0.0, 1.0),
+                np.minimum(need[dest], send[origin]) / np.maximum(send[origin], 1e-9),
+                np.full(send.shape[1], 1.0 - km / self.radius_km),
+                x.on_promotion[dest],
+                np.clip(need[dest] / horizon_demand, 0.0, 1.0),
+            ]
+        )
+
+    def plan_context(self, x: TransferInputs, send: np.ndarray, need: np.ndarray) -> Any:
+        """What ``score`` reads beyond one pair's terms, computed once per plan (none here)."""
+        return None
+
+    def score(
+        self, x: TransferInputs, origin: int, dest: int, terms: np.ndarray, context: Any
+    ) -> np.ndarray:
+        """[skus] the candidate's score: the weighted urgency terms (any score qualifies)."""
+        w = self.weights
+        weights = np.array([w.shelf_life, w.demand_match, w.logistics, w.promotion, w.service])
+        return weights @ terms
+
+    min_score = -np.inf  # a candidate qualifies with a score above this (the rules: any)
+
     def plan(
         self,
         x: TransferInputs,
@@ -210,15 +167,12 @@ class TransferRules:
         Args:
             origin_mask: [stores, skus] where surplus may be offered (all by default).
         """
-        w = self.weights
         send, life_left = self.surplus(x)
         if origin_mask is not None:
             send = np.where(origin_mask, send, 0.0)
         need = self.need(x)
+        context = self.plan_context(x, send, need)
         n_st = send.shape[0]
-        life = np.maximum(x.shelf_life_days, 1)[None, :]
-        urgency_life = np.clip(1.0 - (life_left - 1) / life, 0.0, 1.0)
-        horizon_demand = np.maximum(x.forecast_daily * self.need_horizon_days, 1e-9)
         moves = np.zeros((n_st, n_st, send.shape[1]))
         scores = np.zeros_like(moves)
         for origin in np.flatnonzero(send.sum(axis=1) > 0):
@@ -228,15 +182,10 @@ class TransferRules:
                 km = x.road_km[origin, dest]
                 if dest == origin or km > self.radius_km or not x.same_city[origin, dest]:
                     continue
-                match = np.minimum(need[dest], send[origin]) / np.maximum(send[origin], 1e-9)
-                score = (
-                    w.shelf_life * urgency_life[origin]
-                    + w.demand_match * match
-                    + w.logistics * (1.0 - km / self.radius_km)
-                    + w.promotion * x.on_promotion[dest]
-                    + w.service * np.clip(need[dest] / horizon_demand[dest], 0.0, 1.0)
-                )
-                score = np.where((need[dest] > 0) & (send[origin] > 0), score, -np.inf)
+                terms = self.pair_terms(x, origin, dest, send, need, life_left)
+                score = self.score(x, origin, dest, terms, context)
+                qualifies = (need[dest] > 0) & (send[origin] > 0) & (score > self.min_score)
+                score = np.where(qualifies, score, -np.inf)
                 better = score > best_score
                 best_score = np.where(better, score, best_score)
                 best_dest = np.where(better, dest, best_dest)
@@ -262,8 +211,10 @@ class TransferRules:
             reasons = tuple(
                 f"send {int(units[k])} {sku_ids[k] if sku_ids else k} from {src} to {dst}: "
                 f"{int(send[origin, k])} would expire unsold, destination short {int(units[k])}; "
-                f"urgency {scores[origin, dest, k]:.2f}, {km:.1f} km"
+                f"{self.score_name} {scores[origin, dest, k]:.2f}, {km:.1f} km"
                 for k in np.flatnonzero(units)
             )
             plans.append(PlannedTransfer(int(origin), int(dest), units, benefit, reasons))
         return sorted(plans, key=lambda p: -p.benefit)
+
+    score_name = "urgency"  # how the explanations name the score

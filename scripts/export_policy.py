@@ -5,6 +5,9 @@
     python scripts/export_policy.py policy=base_stock scenario=city_fresh out=<folder>
 
 Optional: ``scenario=`` with a model serves another scenario's catalog;
+``transfers=<transfers.json>`` with a model serves that learned transfer planner
+(e.g. the chain study's ``<output_dir>/pair_scorer/transfers.json``) beside its
+orders (default: the planner of its training env, if any);
 ``tuned_dir=`` (default reports/baseline) for heuristics. Prints one JSON line
 with the folder and the manifest's digest.
 """
@@ -27,7 +30,7 @@ from policies.export.exporter import (
 from sim.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
-KEYS = {"run_id", "path", "policy", "scenario", "out", "tracking_uri", "tuned_dir"}
+KEYS = {"run_id", "path", "policy", "scenario", "out", "tracking_uri", "tuned_dir", "transfers"}
 DEFAULT_TRACKING_URI = f"sqlite:///{REPO / 'mlruns' / 'mlflow.db'}"
 
 
@@ -45,6 +48,10 @@ def parse_args(argv: list[str]) -> dict[str, str]:
         raise ConfigError("out", None, "out=<folder> for the exported policy")
     if "policy" in args and "scenario" not in args:
         raise ConfigError("scenario", None, "scenario=<name> with policy=")
+    if "transfers" in args and ("policy" in args or not Path(args["transfers"]).is_file()):
+        raise ConfigError(
+            "transfers", args["transfers"], "a saved transfer planner (.json) with run_id= or path="
+        )
     return args
 
 
@@ -57,15 +64,15 @@ def export(args: dict[str, str]) -> dict:
             out,
             tuned_dir=args.get("tuned_dir", "reports/baseline"),
         )
-    scenario = args.get("scenario")
+    kwargs = {"scenario": args.get("scenario"), "transfers": args.get("transfers")}
     if "run_id" in args:
         uri = args.get("tracking_uri", DEFAULT_TRACKING_URI)
-        return export_mlflow_run(args["run_id"], out, tracking_uri=uri, scenario=scenario)
+        return export_mlflow_run(args["run_id"], out, tracking_uri=uri, **kwargs)
     path = Path(args["path"])
     if path.is_dir():
-        return export_run_dir(path, out, scenario=scenario)
+        return export_run_dir(path, out, **kwargs)
     if path.suffix == ".zip" and path.is_file():  # <run>/checkpoints/<name>.zip
-        return export_model_file(path, out, run_dir=path.parent.parent, scenario=scenario)
+        return export_model_file(path, out, run_dir=path.parent.parent, **kwargs)
     raise ConfigError("path", str(path), "a training output folder or a saved model .zip")
 
 

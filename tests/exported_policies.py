@@ -78,3 +78,57 @@ def transfer_policy_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("exports") / "transfer_rules"
     export_heuristic("transfer_rules", "city_fresh", out)
     return out
+
+
+TINY_RESIDUAL_PPO = [
+    *[o for o in TINY_SKU_PPO if not o.startswith("run_name")],
+    "run_name=test_residual_ppo",
+    "+env.kwargs.action_mode=residual",
+    "+env.kwargs.base_rule._target_=policies.configs.tuned_rule",
+    "+env.kwargs.base_rule.name=perishable_base_stock",
+    "+env.kwargs.base_rule.scenario=city_fresh",
+    "+env.kwargs.transfer_policy._target_=policies.configs.tuned_transfers",
+    "+env.kwargs.transfer_policy.scenario=city_fresh",
+    "+algo.kwargs.policy_kwargs.log_std_init=-1.5",
+]
+
+
+@pytest.fixture(scope="session")
+def residual_ppo_run(tmp_path_factory) -> Path:
+    """A real (tiny) residual PPO run on the tuned perishable base stock, with the tuned
+    transfer rules planning transfers in its env."""
+    from experiments.train import train
+
+    out = tmp_path_factory.mktemp("residual_ppo_run")
+    with initialize_config_dir(config_dir=str(REPO / "configs"), version_base="1.3"):
+        cfg = compose(
+            config_name="train",
+            overrides=[*TINY_RESIDUAL_PPO, f"output_dir={out}", "logger=none"],
+        )
+    train(cfg)
+    return out
+
+
+@pytest.fixture(scope="session")
+def learned_planner_path(tmp_path_factory) -> Path:
+    """A saved per-pair transfer scorer that sends often (a positive bias)."""
+    import numpy as np
+
+    from policies.configs import tuned_transfers
+    from policies.learned_transfers import N_PAIR_FEATURES, PairScorerTransfers, save_planner
+
+    theta = np.random.default_rng(11).normal(scale=0.5, size=N_PAIR_FEATURES + 1)
+    theta[-1] = 0.8
+    path = tmp_path_factory.mktemp("planner") / "transfers.json"
+    save_planner(PairScorerTransfers.from_vector(tuned_transfers("city_fresh"), theta), path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def residual_policy_dir(residual_ppo_run, learned_planner_path, tmp_path_factory) -> Path:
+    """The residual PPO exported with the learned transfer scorer."""
+    from policies.export.exporter import export_run_dir
+
+    out = tmp_path_factory.mktemp("exports") / "residual"
+    export_run_dir(residual_ppo_run, out, transfers=learned_planner_path)
+    return out

@@ -25,7 +25,7 @@ from sim.rules import order_up_to
 from sim.scenario import build_demand_source, load_scenario
 from sim.spec import NetworkSpec
 from sim.store_sku import StoreSkuView, lead_time_days_at, pack_units, view_from_snapshot
-from sim.transfer import Transfer
+from sim.transfer import Transfer, TransferInputs
 
 FORECAST_SMOOTHING = 0.3  # weight of yesterday's demand in the smoothed forecast
 
@@ -102,6 +102,11 @@ class RetailCore:
         self._lead_cache: tuple[float, np.ndarray] | None = None
         self.last_transfer_units = 0
         self.last_release_clipped_units = 0
+        # a transfer planner (``plan(TransferInputs, store_ids, sku_ids)`` -> planned transfers
+        # with ``to_transfer()``: the rules, a learned scorer) run at each decision step; set by
+        # the SKU-agent env
+        self.transfer_planner: Any = None
+        self.last_planned_transfers: list[Any] = []
 
     # ----------------------------------------------------------------- pacing
     def reset(self, seed: int) -> None:
@@ -117,12 +122,32 @@ class RetailCore:
         for day in range(self.config.warmup_days):
             sim.run_until(24.0 * day + self.config.decision_hour)
             self._update_forecast()
+            self.plan_transfers()  # the warm-up runs the planner as the rules' policy would
             sim.submit_store_orders(self._baseline_orders(np.ones_like(self.controlled_stores)))
         self.day_index = self.config.warmup_days
         self.step_index = 0
         sim.run_until(self._time_of(self.day_index, 0))
         self._update_forecast()
         self._totals = FlowTotals.read(sim)
+
+    def plan_transfers(self) -> int:
+        """Run the transfer planner now from the controlled stores' surplus and send what it
+        plans (the caller runs it at the daily decision). Returns the units sent."""
+        self.last_planned_transfers = []
+        if self.transfer_planner is None:
+            return 0
+        net = self.network
+        x = TransferInputs.for_network(self.rules_view(), net, self.sim.road_km)
+        plans = self.transfer_planner.plan(
+            x,
+            tuple(s.store_id for s in net.stores),
+            net.skus.ids,
+            origin_mask=np.broadcast_to(self.controlled_stores[:, None], self.forecast.shape),
+        )
+        if plans:
+            self.sim.submit_transfers([p.to_transfer() for p in plans])
+        self.last_planned_transfers = plans
+        return int(sum(int(p.units.sum()) for p in plans))
 
     def _time_of(self, day: int, step: int) -> float:
         return 24.0 * day + self.step_hours[step]

@@ -24,7 +24,7 @@ from policies.export.catalog import catalog_from_scenario, courier_network_from_
 from policies.serving.catalog import CATALOG_ARRAYS, catalog_bytes
 from policies.serving.errors import PolicyFormatError
 from policies.serving.integrity import write_manifest
-from policies.serving.rule_policy import RULES
+from policies.serving.rule_policy import RULES, build_rule
 from policies.serving.transfer_plan import NETWORK_FILE, build_rules, network_bytes
 from sim.errors import ConfigError
 from sim.features import OBSERVATION, OBSERVATION_VERSION
@@ -77,6 +77,7 @@ def export_sb3(
     result_path: Path | None = None,
     scenario: str | None = None,
     source: dict[str, Any] | None = None,
+    transfers: str | Path | None = None,
 ) -> dict[str, Any]:
     """Export a model trained on the SKU-agent env.
 
@@ -88,6 +89,9 @@ def export_sb3(
         scenario: serve this scenario's catalog instead of the training scenario's
             (the policy is shared per store-SKU, so it applies to any catalog).
         source: where the model came from (run id, paths), recorded in the manifest.
+        transfers: a saved transfer planner (``policies.learned_transfers.save_planner``,
+            e.g. the chain study's learned scorer) served beside the orders; default: the
+            planner in the training env (``env.kwargs.transfer_policy``), if any.
     """
     from stable_baselines3.common.vec_env import VecNormalize
 
@@ -110,11 +114,21 @@ def export_sb3(
         str(model_path), cfg.algo.class_path, str(stats_path) if stats_path else None
     )
     model = agent.model
-    if model.action_space.n != max_packs + 1:
+    residual = env_kwargs.get("action_mode", "packs") == "residual"
+    if residual:
+        action = _residual_action(env_kwargs, model)
+    elif model.action_space.n != max_packs + 1:
         raise PolicyFormatError(
             f"model has {model.action_space.n} actions but the config says max_order_packs "
             f"{max_packs} (+1); export the config that trained the model"
         )
+    else:
+        action = {
+            "type": "discrete_packs",
+            "n": max_packs + 1,
+            "max_order_packs": max_packs,
+            "mapping": "packs = argmax(scores); units = packs × pack_units; blocked → 0",
+        }
     normalization = None
     if isinstance(agent.normalizer, VecNormalize) and agent.normalizer.norm_obs:
         rms = agent.normalizer.obs_rms
@@ -144,12 +158,7 @@ def export_sb3(
             "normalization": normalization,
             "clip": "features clipped to [-1, 50] before normalisation",
         },
-        "action": {
-            "type": "discrete_packs",
-            "n": max_packs + 1,
-            "max_order_packs": max_packs,
-            "mapping": "packs = argmax(scores); units = packs × pack_units; blocked → 0",
-        },
+        "action": action,
         "rules": RULES_TEXT,
         "onnx": {"file": ONNX_FILE, "input": INPUT, "output": OUTPUT, "opset": OPSET},
         "catalog": _catalog_section(catalog),
@@ -165,7 +174,82 @@ def export_sb3(
     }
     files = {ONNX_FILE: export_onnx(model), CATALOG_FILE: catalog_bytes(catalog)}
     files["training_config.yaml"] = config_yaml.encode()
+    planner = transfers if transfers is not None else env_kwargs.get("transfer_policy")
+    if planner is not None:
+        _add_transfers(manifest, files, serve_scenario, _planner_params(planner))
     return _write_folder(Path(out), manifest, files)
+
+
+def _residual_action(env_kwargs: dict[str, Any], model: Any) -> dict[str, Any]:
+    """The manifest's ``action`` of a residual policy: the base rule it scales, served as
+    parameters, and the multiplier range."""
+    from gymnasium import spaces
+
+    if not (isinstance(model.action_space, spaces.Box) and model.action_space.shape == (1,)):
+        raise PolicyFormatError(
+            f"a residual policy acts in Box(-1, 1, (1,)); this model has {model.action_space} "
+            "(residual transfer intents are not served: use a transfer planner)"
+        )
+    rule = env_kwargs.get("base_rule") or {}
+    if rule.get("_target_") != "policies.configs.tuned_rule":
+        raise ConfigError(
+            "env.kwargs.base_rule", rule.get("_target_"), "policies.configs.tuned_rule (a "
+            "tuned rule from configs/policy that the serving module runs)"
+        )  # fmt: skip
+    cfg = DictConfig(
+        {
+            "scenario": rule["scenario"],
+            "tuned_dir": rule.get("tuned_dir", "reports/baseline"),
+            "tuned": True,
+            "policy_overrides": {},
+        }
+    )
+    conf = policy_config(str(rule["name"]), cfg)
+    target = conf.pop("_target_", None)
+    if target not in RULES:
+        raise ConfigError("env.kwargs.base_rule.name", rule["name"], f"a rule in {sorted(RULES)}")
+    build_rule({"target": target, "params": conf})  # refuse bad parameters now, not at load
+    multiplier = float(env_kwargs.get("max_multiplier", 4.0))
+    return {
+        "type": "residual_multiplier",
+        "max_multiplier": multiplier,
+        "base_rule": {"target": target, "params": conf, "review_days": 1.0},
+        "mapping": (
+            "a = clip(scores[0], -1, 1); the base rule orders on forecast × max_multiplier ** a "
+            "(a = 0: the rule exactly); blocked → 0"
+        ),
+    }
+
+
+def _planner_params(planner: Any) -> dict[str, Any]:
+    """A transfer planner's parameters from a saved planner (path), its Hydra config, or the
+    planner itself."""
+    from hydra.utils import instantiate
+
+    from policies.learned_transfers import load_planner, planner_params
+
+    if isinstance(planner, str | Path):
+        planner = load_planner(planner)
+    elif isinstance(planner, dict):
+        planner = instantiate(planner)
+    return planner_params(planner)
+
+
+def _add_transfers(
+    manifest: dict[str, Any], files: dict[str, bytes], scenario: str, params: dict[str, Any]
+) -> None:
+    """The manifest's ``transfers`` section and the scenario's courier network file."""
+    build_rules(params)  # refuse bad parameters now, not at load
+    road_km, city, tariff = courier_network_from_scenario(scenario)
+    if tariff is None:
+        raise ConfigError("scenario", scenario, "a scenario with couriers for transfers")
+    files[NETWORK_FILE] = network_bytes(road_km, city)
+    manifest["transfers"] = {
+        "params": params,
+        "courier": tariff,
+        "file": NETWORK_FILE,
+        "needs": "the stores of a city in one request (store_ids); one store gets none",
+    }
 
 
 def export_run_dir(run_dir: Path, out: Path, **kwargs: Any) -> dict[str, Any]:
@@ -282,17 +366,7 @@ def export_heuristic(
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     if transfers is not None:
-        build_rules(transfers)  # refuse bad parameters now, not at load
-        road_km, city, tariff = courier_network_from_scenario(scenario)
-        if tariff is None:
-            raise ConfigError("scenario", scenario, "a scenario with couriers for transfer_rules")
-        files[NETWORK_FILE] = network_bytes(road_km, city)
-        manifest["transfers"] = {
-            "params": transfers,
-            "courier": tariff,
-            "file": NETWORK_FILE,
-            "needs": "the stores of a city in one request (store_ids); one store gets none",
-        }
+        _add_transfers(manifest, files, scenario, transfers)
     return _write_folder(Path(out), manifest, files)
 
 

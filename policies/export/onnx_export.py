@@ -3,7 +3,9 @@
 The graph maps a batch of (normalised) observations to one score per discrete
 action: the actor's logits for PPO / A2C, the Q-values for DQN. The policy's
 deterministic action is the arg-max of these scores in both cases, so the
-serving side needs no distribution code.
+serving side needs no distribution code. For a one-dimensional ``Box`` action
+(the residual action of PPO / A2C) the graph gives the Gaussian's mean, which is
+the deterministic action before SB3 clips it to the box.
 """
 
 from __future__ import annotations
@@ -43,11 +45,16 @@ class _QScores(torch.nn.Module):
 
 def scores_module(model: Any) -> torch.nn.Module:
     """The torch module computing the action scores of ``model`` (PPO, A2C or DQN)."""
-    if not isinstance(model.action_space, spaces.Discrete):
+    space = model.action_space
+    residual = isinstance(space, spaces.Box) and space.shape == (1,)
+    if not isinstance(space, spaces.Discrete) and not residual:
         raise ValueError(
-            f"export supports Discrete action spaces (order packs); got {model.action_space}"
+            "export supports Discrete action spaces (order packs) and the one-dimensional "
+            f"residual Box; got {space}"
         )
     policy = model.policy
+    if residual and not hasattr(policy, "action_net"):
+        raise ValueError(f"cannot export a {type(policy).__name__} residual: PPO or A2C only")
     if hasattr(policy, "q_net"):
         return _QScores(policy).eval()
     if hasattr(policy, "action_net") and hasattr(policy, "mlp_extractor"):

@@ -3,11 +3,18 @@
 Observation = the observation contract (``sim.features``): the store-SKU features plus
 ``is_order_step`` = 1 and ``hour / 24`` of the daily decision, normalised with
 the training statistics from the manifest exactly as VecNormalize does, then
-the network's scores; the action is the arg-max: whole case packs to order.
+the network's scores. The action (manifest ``action.type``):
+
+* ``discrete_packs``: the arg-max: whole case packs to order;
+* ``residual_multiplier``: ``a = clip(score, -1, 1)`` and the base rule (served from
+  its parameters, ``action.base_rule``) orders on ``forecast × max_multiplier ** a``,
+  as the SKU-agent env's residual action; the explanation is the rule's, with the
+  learned multiplier in front.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -17,6 +24,7 @@ from policies.serving.catalog import Catalog
 from policies.serving.decision import PolicyDecision, Rule
 from policies.serving.errors import PolicyFormatError
 from policies.serving.rows_view import view_from_rows
+from policies.serving.rule_policy import RulePolicy
 from policies.serving.state import StateRows
 from sim.features import N_OBSERVATION, check_observation_contract, observation_rows
 from sim.store_sku import StoreSkuView, life_left_by_age
@@ -24,6 +32,12 @@ from sim.store_sku import StoreSkuView, life_left_by_age
 REASON = (
     "learned policy: order {units} = {packs} × {pack_units}; forecast {forecast}/day,"
     " on hand {on_hand} ({expiring_1d} expire within a day), on order {on_order}"
+)
+
+
+RESIDUAL_REASON = (
+    "learned residual: the rule on forecast {learned_forecast}/day"
+    " (= {forecast}/day × {multiplier}); "
 )
 
 
@@ -63,7 +77,17 @@ class OnnxPolicy:
                 raise PolicyFormatError("manifest observation.normalization: wrong length")
         self.normalize = norm is not None
         action = manifest["action"]
-        self.max_packs = int(action["max_order_packs"])
+        self.residual: RulePolicy | None = None
+        if action.get("type") == "residual_multiplier":
+            self.residual = RulePolicy(action["base_rule"], catalog)
+            self.max_multiplier = float(action["max_multiplier"])
+            self.max_packs = 0
+        elif action.get("type", "discrete_packs") == "discrete_packs":
+            self.max_packs = int(action["max_order_packs"])
+        else:
+            raise PolicyFormatError(
+                f"action.type {action.get('type')!r}; allowed: discrete_packs, residual_multiplier"
+            )
         self.decision_hour = float(manifest["env"]["decision_hour"])
         self.catalog = catalog
 
@@ -95,8 +119,10 @@ class OnnxPolicy:
 
     def decide(self, rows: StateRows) -> PolicyDecision:
         view = self._view(rows)
-        blocked, pack_units = view.blocked, view.pack_units
         scores = self._scores(self._observation_rows(view))
+        if self.residual is not None:
+            return self._residual_decision(rows, scores)
+        blocked, pack_units = view.blocked, view.pack_units
         packs = np.where(blocked, 0, np.argmax(scores, axis=1)).astype(np.int64)
         units = packs * pack_units
         rules = (
@@ -116,6 +142,23 @@ class OnnxPolicy:
                 "on_hand": rows.on_hand,
                 "expiring_1d": _expiring_1d(view.on_hand_by_age, view.shelf_life_days),
                 "on_order": rows.on_order,
+            },
+        )
+
+    def _residual_decision(self, rows: StateRows, scores: np.ndarray) -> PolicyDecision:
+        """The base rule on the learned forecast multiplier (float32, as the env applies it)."""
+        a = np.clip(scores[:, 0], np.float32(-1.0), np.float32(1.0))
+        multiplier = self.max_multiplier**a
+        scaled = dataclasses.replace(rows, forecast=rows.forecast * multiplier)
+        decision = self.residual.decide(scaled)
+        return dataclasses.replace(
+            decision,
+            reason_template=RESIDUAL_REASON + decision.reason_template,
+            reason_terms={
+                **decision.reason_terms,
+                "multiplier": np.round(multiplier.astype(np.float64), 2),
+                "forecast": np.round(rows.forecast, 1),
+                "learned_forecast": np.round(scaled.forecast, 1),
             },
         )
 

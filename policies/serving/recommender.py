@@ -263,7 +263,7 @@ class Recommender:
         else:
             from policies.serving.rule_policy import RulePolicy
 
-            policy = RulePolicy(manifest, catalog)
+            policy = RulePolicy(manifest["heuristic"], catalog)
         planner = None
         if "transfers" in manifest:
             spec = manifest["transfers"]

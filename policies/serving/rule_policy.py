@@ -36,12 +36,12 @@ def build_rule(spec: dict[str, Any]) -> Any:
 
 class RulePolicy:
     """Args:
-    manifest: the verified manifest (its ``heuristic`` section builds the rule).
+    spec: the manifest's ``heuristic`` section (target, params, review_days), or a residual
+        policy's ``action.base_rule`` of the same shape.
     catalog: the policy's catalog.
     """
 
-    def __init__(self, manifest: dict[str, Any], catalog: Catalog) -> None:
-        spec = manifest["heuristic"]
+    def __init__(self, spec: dict[str, Any], catalog: Catalog) -> None:
         self.rule = build_rule(spec)
         self.review_days = float(spec.get("review_days", 1.0))
         self.catalog = catalog

@@ -24,11 +24,13 @@ from typing import Any
 
 import numpy as np
 
+from policies.learned_transfers import planner_from_params
 from policies.serving.catalog import Catalog
 from policies.serving.errors import PolicyFormatError, StateError
 from policies.serving.rows_view import view_from_rows
 from policies.serving.state import StateRows
-from policies.transfers import TransferInputs, TransferRules, UrgencyWeights
+from policies.transfers import TransferRules
+from sim.transfer import TransferInputs
 
 NETWORK_FILE = "network.npz"
 MAX_PAIR_SKUS = 20_000_000  # stores² × SKUs of one city: the rules hold ~3 such float arrays
@@ -75,12 +77,12 @@ def load_network(data: bytes, tariff: dict[str, Any], n_stores: int) -> CourierN
 
 
 def build_rules(params: dict[str, Any]) -> TransferRules:
-    """``TransferRules`` from the manifest's ``transfers.params`` (weights nested)."""
-    params = dict(params)
+    """The planner from the manifest's ``transfers.params``: the transfer rules (weights
+    nested), or with ``kind: pair_scorer`` the learned per-pair scorer
+    (``policies.learned_transfers``)."""
     try:
-        weights = UrgencyWeights(**params.pop("weights", {}))
-        return TransferRules(**params, weights=weights)
-    except (TypeError, ValueError) as err:
+        return planner_from_params(params)
+    except (TypeError, ValueError) as err:  # ConfigError is a ValueError
         raise PolicyFormatError(f"manifest transfers.params: {err}") from err
 
 

@@ -60,3 +60,26 @@ def test_the_zero_policy_is_neutral_and_survives_a_round_trip(tmp_path):
     (tmp_path / "old.json").write_text(json.dumps(doc))
     with pytest.raises(ConfigError, match="observation"):
         LinearResidualPolicy.load(tmp_path / "old.json")
+
+
+@pytest.mark.parametrize("search", ["transfer_rules", "pair_scorer"])
+def test_a_tiny_transfer_search_starts_from_the_rules_and_saves_a_planner(tmp_path, search):
+    from policies.configs import tuned_transfers
+    from policies.learned_transfers import PairScorerTransfers, load_planner
+
+    result = optimise(cmaes_cfg(tmp_path, f"search={search}", "sigma0=0.3"))
+    assert result["search"] == search and result["evaluations"] == 1 + 2
+    assert result["best_profit_per_day_train"] >= result["neutral_profit_per_day_train"]
+    planner = load_planner(result["policy_path"])
+    rules = tuned_transfers("city_fresh")
+    assert isinstance(planner, PairScorerTransfers) == (search == "pair_scorer")
+    assert planner.radius_km > 0 and (search == "pair_scorer") <= (
+        planner.radius_km == rules.radius_km  # the scorer keeps the rules' guard rails
+    )
+
+
+def test_transfer_searches_refuse_a_bad_order_policy_and_an_unknown_search(tmp_path):
+    with pytest.raises(ConfigError, match="search"):
+        optimise(cmaes_cfg(tmp_path, "search=markdowns"))
+    with pytest.raises(ConfigError, match="order_policy"):
+        optimise(cmaes_cfg(tmp_path, "search=pair_scorer", "+order_policy={algo:ppo}"))

@@ -132,3 +132,12 @@ def test_the_winner_per_kpi_respects_direction_ties_and_kpis_without_one():
         "waste_rate": "b",  # lower is better
         "order_response_hours": "tie",
     }
+
+
+def test_a_search_curve_that_is_not_a_cmaes_result_is_refused_by_name(tmp_path):
+    from experiments.report import read_search_curve
+    from sim.errors import ConfigError
+
+    (tmp_path / "result.json").write_text('{"history": []}')
+    with pytest.raises(ConfigError, match=r"search_curves\.orders"):
+        read_search_curve("orders", tmp_path)

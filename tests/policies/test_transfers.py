@@ -4,14 +4,11 @@ import numpy as np
 import pytest
 
 from policies.sim_view import transfer_inputs_from_sim
-from policies.transfers import (
-    TransferInputs,
-    TransferRules,
-    UrgencyWeights,
-)
+from policies.transfers import TransferRules, UrgencyWeights
 from sim.engine import Simulation
 from sim.errors import ConfigError
 from sim.scenario import build_demand_source, load_scenario
+from sim.transfer import TransferInputs
 
 
 def inputs(**over) -> TransferInputs:

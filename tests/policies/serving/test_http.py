@@ -337,10 +337,12 @@ def test_the_load_test_checks_every_answer(server, ppo_policy_dir, monkeypatch, 
     assert "403" in result["first_errors"][0]
 
 
+@pytest.mark.parametrize("folder", ["transfer_policy_dir", "residual_policy_dir"])
 def test_a_transfer_policy_takes_a_citys_stores_and_answers_transfers(
-    transfer_policy_dir, ppo_policy_dir
+    folder, ppo_policy_dir, request
 ):
-    """store_ids over HTTP only where the policy plans transfers; JSON and npz carry them."""
+    """store_ids over HTTP only where the policy plans transfers (the rules, or the learned
+    residual with its learned scorer); JSON and npz carry them."""
     from fastapi.testclient import TestClient
 
     from envs.sku_agents import SkuAgents
@@ -352,7 +354,7 @@ def test_a_transfer_policy_takes_a_citys_stores_and_answers_transfers(
     env.reset(5)
     columns = state_columns(env.core.sim, env.core.forecast)
     body = json.dumps({k: np.asarray(v).tolist() for k, v in columns.items()}).encode()
-    recommender = Recommender.load(transfer_policy_dir)
+    recommender = Recommender.load(request.getfixturevalue(folder))
     expected = recommender.recommend(columns).to_columns()
     assert sum(expected["transfer_units"]) > 0
     client = TestClient(create_app(recommender, max_body_bytes=20_000_000))
