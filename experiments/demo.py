@@ -78,7 +78,7 @@ def export_winner(outcome: dict, out: Path) -> tuple[str, Path]:
 
 
 def main() -> dict:
-    console = Console()
+    console = Console(width=110)  # the table's columns stay readable in a log file too
     t0 = time.perf_counter()
     console.rule("[bold]ShelfLife demo: tune the rules, learn orders and transfers, what-if")
     with initialize_config_dir(config_dir=str(REPO / "configs"), version_base="1.3"):

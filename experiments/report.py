@@ -313,11 +313,12 @@ def _search_plot(curves: Sequence[SearchCurve]) -> bytes:
         gens = [int(h["generation"]) for h in c.history]
         ax.plot(gens, [h["best_so_far"] for h in c.history], "o-", color="black", label="best")
         ax.plot(gens, [h["mean"] for h in c.history], ".-", color="grey", label="population mean")
-        ax.axhline(c.start, ls="--", color="tab:red", label=f"start (the rule) {c.start:,.0f}")
+        ax.axhline(c.start, ls="--", color="tab:red", label=f"start {c.start:,.0f}")
         ax.set_title(f"{c.name} ({c.search})", fontsize=9)
         ax.set_xlabel("generation")
         ax.set_ylabel("profit/day, training seeds")
         ax.legend(fontsize=7)
+    fig.tight_layout()
     return _png(fig)
 
 
@@ -327,7 +328,9 @@ def _search_section(curves: Sequence[SearchCurve]) -> list[str]:
         "## Search curves (CMA-ES on chain profit)",
         "",
         "Each generation's best-so-far and population mean profit per day on the training"
-        " seeds every candidate shared (common random numbers); dashed: the starting point.",
+        " seeds every candidate shared (common random numbers); dashed: the starting point"
+        " (orders and transfer rules: the tuned rule itself; the pair scorer: its rules-like"
+        " start, `PairScorerTransfers.initial_vector`).",
         "",
         "| search | what | training seeds | generations | start | best | gain |",
         "|---|---|---|---|---|---|---|",
