@@ -273,11 +273,12 @@ def run_grid(cfg: DictConfig) -> dict[str, Any]:
     report_dir = report_dir if report_dir.is_absolute() else REPO / report_dir
     report_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
+    commit = git_commit()  # at the start: the code that ran, whatever changes meanwhile
     tracker = make_tracker(cfg.logger, cfg.run_name)
     cells: list[dict[str, Any]] = []
     with tracker:
         tracker.log_params(flatten(cfg))
-        tracker.set_tags({"git_commit": git_commit(), "study": "perishable_grid"})
+        tracker.set_tags({"git_commit": commit, "study": "perishable_grid"})
         for cell in grid_cells(cfg):
             row = run_cell(cfg, cell, output_dir / cell_name(cell))
             cells.append(row)
@@ -303,7 +304,7 @@ def run_grid(cfg: DictConfig) -> dict[str, Any]:
             "max_exact_gap_pct": max(c["exact_gap_pct"] for c in cells),
             "cells_within_target": sum(c["within_target"] for c in cells),
             "seconds": round(time.perf_counter() - t0, 1),
-            "git_commit": git_commit(),
+            "git_commit": commit,
         }
         (report_dir / "grid.json").write_text(json.dumps(result, indent=2) + "\n")
         (report_dir / "grid.md").write_text(markdown(result))

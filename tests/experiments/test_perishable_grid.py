@@ -115,3 +115,23 @@ def test_the_hydra_entry_prints_one_json_line(tmp_path, capsys, monkeypatch):
     main.__wrapped__(cfg)
     last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert set(last["cells"]) == {"m2_L1_lifo"} and "max_gap_pct" in last
+
+
+@pytest.mark.slow
+def test_the_shipped_configuration_reaches_half_a_percent_on_one_cell(tmp_path):
+    """The grid's acceptance on one cell with the shipped budget (about 6 min on one core)."""
+    with initialize_config_dir(config_dir=str(REPO / "configs"), version_base="1.3"):
+        cfg = compose(
+            config_name="perishable_grid",
+            overrides=[
+                "logger=none",
+                f"output_dir={tmp_path}/out",
+                f"report_dir={tmp_path}/report",
+                "grid.life_days=[3]",
+                "grid.lead_time=[2]",
+                "grid.issuing=[lifo]",
+            ],
+        )
+    (cell,) = run_grid(cfg)["cells"]
+    assert cell["exact_gap_pct"] <= cfg.target_gap_pct
+    assert cell["gap_ci_high"] <= cfg.target_gap_pct
