@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 from hydra import compose, initialize_config_dir
 
-from experiments.perishable_grid import cell_name, grid_cells, main, policy_table, run_grid
+from experiments.perishable_grid import (
+    cell_name,
+    grid_cells,
+    main,
+    policy_table,
+    run_grid,
+    same_order_share,
+)
 from policies.optimal import evaluate_policy, solve_average_cost
 from policies.optimal.config import problem_from_env_kwargs
 from sim.errors import ConfigError
@@ -85,6 +92,7 @@ def test_one_tiny_cell_end_to_end_against_the_solver(tmp_path):
     assert saved["max_gap_pct"] == cell["gap_pct"] and saved["cells_within_target"] in (0, 1)
     md = (tmp_path / "report" / "grid.md").read_text()
     assert "| m2_L1_lifo |" in md and "exact gap" in md
+    assert 0.0 <= cell["same_order_share"] <= 1.0
     assert (tmp_path / "out" / "m2_L1_lifo" / "model.zip").exists()
     assert (tmp_path / "out" / "m2_L1_lifo" / "vecnormalize.pkl").exists()
 
@@ -100,6 +108,9 @@ def test_the_policy_table_is_read_in_the_solvers_state_order():
     expected = np.clip(9 - problem.inventory_positions(), 0, 10)
     assert np.array_equal(table, expected)
     assert math.isfinite(evaluate_policy(problem, table))
+    optimal = solve_average_cost(problem).table
+    assert same_order_share(problem, optimal, optimal) == pytest.approx(1.0)
+    assert 0.0 <= same_order_share(problem, optimal, table) < 1.0
 
 
 def test_evaluation_seeds_that_training_uses_are_refused(tmp_path):
