@@ -17,6 +17,7 @@ from experiments.perishable_grid import (
     run_grid,
     same_order_share,
 )
+from experiments.perishable_grid_decoding import decoding_report
 from policies.optimal import evaluate_policy, solve_average_cost
 from policies.optimal.config import problem_from_env_kwargs
 from sim.errors import ConfigError
@@ -95,6 +96,11 @@ def test_one_tiny_cell_end_to_end_against_the_solver(tmp_path):
     assert 0.0 <= cell["same_order_share"] <= 1.0
     assert (tmp_path / "out" / "m2_L1_lifo" / "model.zip").exists()
     assert (tmp_path / "out" / "m2_L1_lifo" / "vecnormalize.pkl").exists()
+    # the post-hoc reading reloads the saved model: its argmax reproduces the grid's exact gap
+    (decoded,) = decoding_report(tmp_path / "report", 0.5)["cells"]
+    assert decoded["argmax_exact_gap_pct"] == pytest.approx(cell["exact_gap_pct"], abs=1e-9)
+    assert decoded["mean_avg_cost_exact"] >= optimum - 1e-9
+    assert (tmp_path / "report" / "decoding.md").exists()
 
 
 def test_the_policy_table_is_read_in_the_solvers_state_order():
