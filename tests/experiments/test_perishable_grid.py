@@ -136,7 +136,11 @@ def test_the_hydra_entry_prints_one_json_line(tmp_path, capsys, monkeypatch):
 
 @pytest.mark.slow
 def test_the_shipped_configuration_reaches_half_a_percent_on_one_cell(tmp_path):
-    """The grid's acceptance on one cell with the shipped budget (about 6 min on one core)."""
+    """The grid's acceptance on one cell with the shipped budget (about 5 min on one core).
+
+    m3_L1_lifo reached 0.06 % (exact) in the committed grid; training is seeded, so this
+    guards the configuration and the pipeline against regressions, not all 12 cells.
+    """
     with initialize_config_dir(config_dir=str(REPO / "configs"), version_base="1.3"):
         cfg = compose(
             config_name="perishable_grid",
@@ -145,7 +149,7 @@ def test_the_shipped_configuration_reaches_half_a_percent_on_one_cell(tmp_path):
                 f"output_dir={tmp_path}/out",
                 f"report_dir={tmp_path}/report",
                 "grid.life_days=[3]",
-                "grid.lead_time=[2]",
+                "grid.lead_time=[1]",
                 "grid.issuing=[lifo]",
             ],
         )
