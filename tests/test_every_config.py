@@ -33,7 +33,7 @@ def compose_cfg(primary: str, *overrides: str):
 
 def test_every_primary_config_composes():
     primaries = sorted(p.stem for p in CONFIGS.glob("*.yaml"))
-    assert primaries == ["cmaes", "evaluate", "sim", "train", "tune_policy"]
+    assert primaries == ["cmaes", "evaluate", "perishable_grid", "sim", "train", "tune_policy"]
     for primary in primaries:
         assert compose_cfg(primary) is not None
 

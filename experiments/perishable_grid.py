@@ -1,0 +1,348 @@
+"""One PPO configuration against the exact optimum on every cell of ``PerishableInventory-v0``.
+
+    python -m experiments.perishable_grid                  # configs/perishable_grid.yaml: 12 cells
+    python -m experiments.perishable_grid total_timesteps=20000 'grid.life_days=[2]'
+
+For each cell (life ``m``, lead time ``L``, issuing rule; costs and demand from
+``env.kwargs``, the same for every cell):
+
+1. the project's solver (``policies.optimal.solve_average_cost``) gives the optimal
+   average cost per period and its policy table; the best base-stock level
+   (``best_base_stock``) is reported beside it;
+2. PPO is trained with the one configuration ``cfg.algo`` (``configs/algo/ppo_perishable.yaml``,
+   the same for every cell) on ``env.n_envs`` copies of the env (``DummyVecEnv``, one
+   process, ``torch_threads`` threads), observations and rewards normalised by
+   ``VecNormalize`` (statistics saved beside the model); ``algo.learning_rate_schedule:
+   linear`` anneals the learning rate to 0 over ``total_timesteps``;
+3. the trained policy (argmax action, frozen normalisation) is evaluated two ways:
+
+   * **simulated**, on the held-out ``eval.seeds`` (never used in training), each
+     ``eval.periods`` periods after ``eval.burn_in`` without the 365-period time limit;
+     the optimal table plays the same seeds (common random numbers), and the gap is
+     the paired difference ``100 · (cost_ppo − cost_opt) / optimum`` per seed, with
+     its 95 % Student-t interval;
+   * **exactly**: the policy's action in every state of the solver's state space
+     is read into a table and ``evaluate_policy`` gives its long-run average cost
+     (no sampling error) and ``exact_gap_pct``.
+
+Writes ``<report_dir>/grid.json`` and ``grid.md``, logs one MLflow run (per-cell
+metrics prefixed by the cell's name; the report files as artifacts), TensorBoard
+curves under ``<output_dir>/<cell>/tb``, and prints one JSON line: the cells with
+their gaps, ``max_gap_pct``, ``cells_within_target`` and the seconds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import hydra
+import numpy as np
+import torch
+from omegaconf import DictConfig, OmegaConf
+from stable_baselines3.common.utils import LinearSchedule
+from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
+
+import envs  # noqa: F401 - registers the ShelfLife ids
+from envs.perishable.env import PerishableInventoryEnv
+from experiments.stats import mean_ci
+from experiments.tracking import flatten, git_commit, make_tracker
+from policies.optimal import PerishableProblem, best_base_stock, evaluate_policy, policy_chain
+from policies.optimal.config import problem_from_env_kwargs
+from policies.optimal.solver import solve_average_cost
+from policies.rl.agent import SB3Agent
+from policies.rl.algos import algo_class
+from policies.tuning import mean_cost_in_env
+from sim.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[1]
+SCHEDULES = ("constant", "linear")
+
+
+def cell_name(cell: dict[str, Any]) -> str:
+    """``m2_L1_fifo``: a cell's name in reports, paths and MLflow metric prefixes."""
+    return f"m{cell['life_days']}_L{cell['lead_time']}_{cell['issuing']}"
+
+
+def grid_cells(cfg: DictConfig) -> list[dict[str, Any]]:
+    """Every combination of ``grid.lead_time`` × ``grid.life_days`` × ``grid.issuing``."""
+    g = cfg.grid
+    return [
+        {"life_days": int(m), "lead_time": int(lead), "issuing": str(rule)}
+        for lead, m, rule in itertools.product(g.lead_time, g.life_days, g.issuing)
+    ]
+
+
+def cell_env_kwargs(cfg: DictConfig, cell: dict[str, Any]) -> dict[str, Any]:
+    kwargs = OmegaConf.to_container(cfg.env.kwargs, resolve=True)
+    kwargs.update(cell)
+    return kwargs
+
+
+def check_config(cfg: DictConfig) -> None:
+    """Refuse evaluation seeds that training uses, and unknown schedules, by name."""
+    if cfg.env.kind != "single" or cfg.env.id != "ShelfLife/PerishableInventory-v0":
+        raise ConfigError("env", cfg.env.get("name"), "perishable (PerishableInventory-v0)")
+    train_seeds = set(range(int(cfg.seed), int(cfg.seed) + int(cfg.env.n_envs)))
+    clash = sorted(train_seeds & {int(s) for s in cfg.eval.seeds})
+    if clash:
+        raise ConfigError(
+            "eval.seeds", clash, f"seeds outside the training envs' {sorted(train_seeds)}"
+        )
+    if len(cfg.eval.seeds) < 2:
+        raise ConfigError("eval.seeds", list(cfg.eval.seeds), "at least 2 seeds (an interval)")
+    schedule = cfg.algo.get("learning_rate_schedule", "constant")
+    if schedule not in SCHEDULES:
+        raise ConfigError("algo.learning_rate_schedule", schedule, " or ".join(SCHEDULES))
+
+
+def _algo_kwargs(cfg: DictConfig) -> dict[str, Any]:
+    kwargs = OmegaConf.to_container(cfg.algo.kwargs, resolve=True)
+    if cfg.algo.get("learning_rate_schedule", "constant") == "linear":
+        # SB3 calls the schedule with the remaining progress (1 at the start, 0 at the end)
+        kwargs["learning_rate"] = LinearSchedule(float(kwargs["learning_rate"]), 0.0, 1.0)
+    return kwargs
+
+
+def train_cell(
+    cfg: DictConfig, env_kwargs: dict[str, Any], out_dir: Path
+) -> tuple[Any, VecNormalize, float]:
+    """Train PPO on one cell; returns (model, frozen normaliser, training seconds)."""
+    n_envs = int(cfg.env.n_envs)
+    raw = DummyVecEnv(
+        [lambda: gym.make(cfg.env.id, **env_kwargs) for _ in range(n_envs)]
+    )  # the registered 365-period time limit; SB3 bootstraps the truncated value
+    raw.seed(int(cfg.seed))
+    norm = cfg.env.normalize
+    kwargs = _algo_kwargs(cfg)
+    venv = VecNormalize(
+        raw,
+        norm_obs=bool(norm.obs),
+        norm_reward=bool(norm.reward),
+        gamma=float(kwargs.get("gamma", 0.99)),
+    )
+    tb = str(out_dir / "tb") if cfg.logger.get("tensorboard", False) else None
+    model = algo_class(cfg.algo.class_path)(
+        cfg.algo.policy,
+        venv,
+        seed=int(cfg.seed),
+        device="cpu",
+        tensorboard_log=tb,
+        verbose=0,
+        **kwargs,
+    )
+    t0 = time.perf_counter()
+    model.learn(total_timesteps=int(cfg.total_timesteps), tb_log_name="train")
+    seconds = time.perf_counter() - t0
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save(out_dir / "model.zip")
+    venv.save(str(out_dir / "vecnormalize.pkl"))
+    venv.training = False
+    return model, venv, seconds
+
+
+def policy_table(problem: PerishableProblem, agent: Any) -> np.ndarray:
+    """The agent's deterministic order in every state of the solver's state space."""
+    states = np.indices(problem.dims).reshape(problem.obs_dim, -1).T.astype(np.float32)
+    table = np.empty(states.shape[0], dtype=np.int16)
+    step = 65_536
+    for a in range(0, states.shape[0], step):
+        actions, _ = agent.predict(states[a : a + step], deterministic=True)
+        table[a : a + step] = np.asarray(actions).ravel()
+    return table  # C order over the observation = problem.state_indices' order
+
+
+def same_order_share(
+    problem: PerishableProblem, optimal_table: np.ndarray, table: np.ndarray
+) -> float:
+    """Probability that ``table`` orders what the optimum orders, in the optimum's long run."""
+    chain = policy_chain(problem, optimal_table)
+    same = table[chain.states] == optimal_table[chain.states]
+    return float(chain.stationary[same].sum())
+
+
+def evaluate_cell(
+    cfg: DictConfig, problem: PerishableProblem, optimal_table: np.ndarray, agent: SB3Agent
+) -> dict[str, Any]:
+    """Simulated costs of PPO and the optimal table on the same held-out seeds, and the gaps."""
+    from policies.optimal import OptimalPolicy
+
+    kwargs = problem.env_kwargs()
+    seeds = [int(s) for s in cfg.eval.seeds]
+    periods, burn_in = int(cfg.eval.periods), int(cfg.eval.burn_in)
+
+    def make_env() -> PerishableInventoryEnv:  # no time limit: one long run per seed
+        return PerishableInventoryEnv(**kwargs)
+
+    ppo = mean_cost_in_env(make_env, lambda e: agent, seeds, periods, burn_in=burn_in)
+    opt = mean_cost_in_env(
+        make_env, lambda e: OptimalPolicy(problem, optimal_table), seeds, periods, burn_in=burn_in
+    )
+    return {"ppo_costs": ppo.tolist(), "optimal_costs": opt.tolist()}
+
+
+def run_cell(cfg: DictConfig, cell: dict[str, Any], out_dir: Path) -> dict[str, Any]:
+    """Solve, train, evaluate one cell (see the module docstring)."""
+    env_kwargs = cell_env_kwargs(cfg, cell)
+    problem = problem_from_env_kwargs(**env_kwargs)
+    t0 = time.perf_counter()
+    solution = solve_average_cost(problem)
+    bs_level, bs_cost = best_base_stock(problem)
+    solve_seconds = time.perf_counter() - t0
+    optimum = float(solution.avg_cost)
+
+    model, normalizer, train_seconds = train_cell(cfg, env_kwargs, out_dir)
+    agent = SB3Agent(model, normalizer)
+    t1 = time.perf_counter()
+    sim = evaluate_cell(cfg, problem, solution.table, agent)
+    gaps = 100.0 * (np.asarray(sim["ppo_costs"]) - np.asarray(sim["optimal_costs"])) / optimum
+    gap = mean_ci(gaps)
+    table = policy_table(problem, agent)
+    exact = float(evaluate_policy(problem, table))
+    eval_seconds = time.perf_counter() - t1
+    return {
+        "cell": cell_name(cell),
+        **cell,
+        "states": int(problem.n_states),
+        "optimal_avg_cost": optimum,
+        "base_stock_level": int(bs_level),
+        "base_stock_avg_cost": float(bs_cost),
+        "base_stock_gap_pct": 100.0 * (bs_cost - optimum) / optimum,
+        "ppo_avg_cost_sim": float(np.mean(sim["ppo_costs"])),
+        "optimal_avg_cost_sim": float(np.mean(sim["optimal_costs"])),
+        "gap_pct": gap["mean"],
+        "gap_ci_low": gap["ci_low"],
+        "gap_ci_high": gap["ci_high"],
+        "gap_pct_by_seed": gaps.tolist(),
+        "ppo_costs_by_seed": sim["ppo_costs"],
+        "optimal_costs_by_seed": sim["optimal_costs"],
+        "ppo_avg_cost_exact": exact,
+        "exact_gap_pct": 100.0 * (exact - optimum) / optimum,
+        "same_order_share": same_order_share(problem, solution.table, table),
+        "within_target": bool(gap["ci_high"] <= float(cfg.target_gap_pct)),
+        "timesteps": int(model.num_timesteps),
+        "solve_seconds": round(solve_seconds, 1),
+        "train_seconds": round(train_seconds, 1),
+        "eval_seconds": round(eval_seconds, 1),
+        "model_path": str(out_dir / "model.zip"),
+    }
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The grid as a Markdown table (what ``grid.md`` holds)."""
+    lines = [
+        "# PPO against the exact optimum on PerishableInventory-v0",
+        "",
+        f"One PPO configuration (`configs/algo/{result['algo']['name']}.yaml`), "
+        f"{result['total_timesteps']:,} steps per cell, training seed {result['seed']}; "
+        f"evaluation on held-out seeds {result['eval']['seeds']} × {result['eval']['periods']} "
+        f"periods (after a burn-in of {result['eval']['burn_in']}), the optimal table on the "
+        "same seeds (common random numbers). Gap = 100 · (PPO − optimal) / optimal average "
+        "cost per period; interval: 95 % Student-t over the paired seeds. `exact gap`: the "
+        "PPO policy's table evaluated exactly by the solver's chain (no sampling error). "
+        "`same order as optimal`: probability, in the optimal policy's long run, that PPO "
+        "orders what the optimum orders. "
+        f"Target: gap ≤ {result['target_gap_pct']} %.",
+        "",
+        "| cell | life | L | issuing | optimum | best base stock (gap %) | PPO (sim) "
+        "| gap % | 95 % interval | exact gap % | same order as optimal | train s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for c in result["cells"]:
+        lines.append(
+            f"| {c['cell']} | {c['life_days']} | {c['lead_time']} | {c['issuing']} "
+            f"| {c['optimal_avg_cost']:.4f} | {c['base_stock_level']}: "
+            f"{c['base_stock_avg_cost']:.4f} ({c['base_stock_gap_pct']:.2f}) "
+            f"| {c['ppo_avg_cost_sim']:.4f} | {c['gap_pct']:.2f} "
+            f"| [{c['gap_ci_low']:.2f}, {c['gap_ci_high']:.2f}] | {c['exact_gap_pct']:.2f} "
+            f"| {100 * c['same_order_share']:.0f} % | {c['train_seconds']:.0f} |"
+        )
+    lines += [
+        "",
+        f"Cells within {result['target_gap_pct']} % (upper end of the interval): "
+        f"{result['cells_within_target']} of {len(result['cells'])}; largest gap "
+        f"{result['max_gap_pct']:.2f} % (exact: {result['max_exact_gap_pct']:.2f} %). "
+        f"Total {result['seconds'] / 60:.1f} min on {result['torch_threads']} thread(s).",
+        "",
+        f"Git commit: `{result['git_commit']}`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def run_grid(cfg: DictConfig) -> dict[str, Any]:
+    """Every cell; writes the report and returns the result (the printed JSON line)."""
+    check_config(cfg)
+    torch.set_num_threads(int(cfg.torch_threads))
+    output_dir = Path(cfg.output_dir)
+    output_dir = output_dir if output_dir.is_absolute() else REPO / output_dir
+    report_dir = Path(cfg.report_dir)
+    report_dir = report_dir if report_dir.is_absolute() else REPO / report_dir
+    report_dir.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    commit = git_commit()  # at the start: the code that ran, whatever changes meanwhile
+    tracker = make_tracker(cfg.logger, cfg.run_name)
+    cells: list[dict[str, Any]] = []
+    with tracker:
+        tracker.log_params(flatten(cfg))
+        tracker.set_tags({"git_commit": commit, "study": "perishable_grid"})
+        for cell in grid_cells(cfg):
+            row = run_cell(cfg, cell, output_dir / cell_name(cell))
+            cells.append(row)
+            print(json.dumps({k: row[k] for k in _SHOWN}), flush=True)
+            tracker.log_metrics(
+                {
+                    f"{row['cell']}/{k}": row[k]
+                    for k in ("gap_pct", "gap_ci_high", "exact_gap_pct", "train_seconds")
+                }
+            )
+        result = {
+            "study": "perishable_grid",
+            "algo": OmegaConf.to_container(cfg.algo, resolve=True),
+            "total_timesteps": int(cfg.total_timesteps),
+            "seed": int(cfg.seed),
+            "n_envs": int(cfg.env.n_envs),
+            "env_kwargs": OmegaConf.to_container(cfg.env.kwargs, resolve=True),
+            "eval": OmegaConf.to_container(cfg.eval, resolve=True),
+            "target_gap_pct": float(cfg.target_gap_pct),
+            "torch_threads": int(cfg.torch_threads),
+            "cells": cells,
+            "max_gap_pct": max(c["gap_pct"] for c in cells),
+            "max_exact_gap_pct": max(c["exact_gap_pct"] for c in cells),
+            "cells_within_target": sum(c["within_target"] for c in cells),
+            "seconds": round(time.perf_counter() - t0, 1),
+            "git_commit": commit,
+        }
+        (report_dir / "grid.json").write_text(json.dumps(result, indent=2) + "\n")
+        (report_dir / "grid.md").write_text(markdown(result))
+        tracker.log_metrics(
+            {k: result[k] for k in ("max_gap_pct", "max_exact_gap_pct", "cells_within_target")}
+        )
+        for name in ("grid.json", "grid.md"):
+            tracker.log_artifact(report_dir / name)
+        result["mlflow_run_id"] = tracker.run_id
+    return result
+
+
+_SHOWN = ("cell", "optimal_avg_cost", "gap_pct", "gap_ci_high", "exact_gap_pct", "train_seconds")
+
+
+@hydra.main(config_path="../configs", config_name="perishable_grid", version_base="1.3")
+def main(cfg: DictConfig) -> float:
+    """Print the grid as one JSON line; return the largest gap (for sweepers)."""
+    result = run_grid(cfg)
+    summary = {
+        k: result[k]
+        for k in ("study", "max_gap_pct", "max_exact_gap_pct", "cells_within_target", "seconds")
+    }
+    summary["cells"] = {c["cell"]: {k: c[k] for k in _SHOWN[1:]} for c in result["cells"]}
+    print(json.dumps(summary))
+    return float(result["max_gap_pct"])
+
+
+if __name__ == "__main__":
+    main()
