@@ -10,9 +10,10 @@ step therefore feeds thousands of agent steps to an RL library.
 
 Per agent:
 
-* observation: ``Box(-1, 50, (22,), float32)``: the 20 features of
-  ``envs.retail.features.FEATURES``, then ``is_order_step`` (1 at the daily
-  ordering step) and ``hour / 24`` of the step;
+* observation: ``Box(-1, 50, (29,), float32)``: the observation contract
+  (``sim.features.OBSERVATION_NAMES``, version 2): 27 store-SKU features with
+  the economics, then ``is_order_step`` (1 at the daily ordering step) and
+  ``hour / 24`` of the step;
 * action (``action_mode="packs"``, the default): ``Discrete(max_order_packs + 1)``
   case packs to order; with transfers,
   ``MultiDiscrete([max_order_packs + 1, 2·max_transfer_units + 1])``:

@@ -224,9 +224,9 @@ class StoreReplenishmentEnv(RetailEnv):
 
     ## Observation Space
 
-    ``Box(-1, 50, (n_agents · 20,), float32)``, agent-major: ``obs[a · 20 + f]``
-    is feature ``f`` of agent ``a``, the features of
-    ``envs.retail.features.FEATURES``:
+    ``Box(-1, 50, (n_agents · 27,), float32)``, agent-major: ``obs[a · 27 + f]``
+    is feature ``f`` of agent ``a``, the features of the observation contract
+    (``sim.features.FEATURES``, version 2):
 
     | index | feature | meaning |
     |---|---|---|
@@ -249,6 +249,13 @@ class StoreReplenishmentEnv(RetailEnv):
     | 17 | case_pack | / scale |
     | 18 | blocked | always 0 for agents |
     | 19 | log_scale | log(1 + scale) |
+    | 20 | margin | (price − unit cost) / price |
+    | 21 | waste_cost | (unit cost + disposal cost) / price |
+    | 22 | holding_cost | holding cost per day / price × 100 |
+    | 23 | lead_time | days from ordering to the shelf / 7 |
+    | 24 | expiring_3d | units with 3 days of life left / scale |
+    | 25 | dc_life_left | life left of the DC's oldest unit / shelf life |
+    | 26 | forecast_error | smoothed abs(demand − forecast) / scale |
 
     ``scale`` = the store-SKU's expected daily demand at the start (>= 1). Every
     value is clipped to [-1, 50].
