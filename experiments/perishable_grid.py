@@ -51,11 +51,11 @@ import envs  # noqa: F401 - registers the ShelfLife ids
 from envs.perishable.env import PerishableInventoryEnv
 from experiments.stats import mean_ci
 from experiments.tracking import flatten, git_commit, make_tracker
+from experiments.train import new_model
 from policies.optimal import PerishableProblem, best_base_stock, evaluate_policy, policy_chain
 from policies.optimal.config import problem_from_env_kwargs
 from policies.optimal.solver import solve_average_cost
 from policies.rl.agent import SB3Agent
-from policies.rl.algos import algo_class
 from policies.tuning import mean_cost_in_env
 from sim.errors import ConfigError
 
@@ -117,24 +117,8 @@ def train_cell(
         [lambda: gym.make(cfg.env.id, **env_kwargs) for _ in range(n_envs)]
     )  # the registered 365-period time limit; SB3 bootstraps the truncated value
     raw.seed(int(cfg.seed))
-    norm = cfg.env.normalize
-    kwargs = _algo_kwargs(cfg)
-    venv = VecNormalize(
-        raw,
-        norm_obs=bool(norm.obs),
-        norm_reward=bool(norm.reward),
-        gamma=float(kwargs.get("gamma", 0.99)),
-    )
-    tb = str(out_dir / "tb") if cfg.logger.get("tensorboard", False) else None
-    model = algo_class(cfg.algo.class_path)(
-        cfg.algo.policy,
-        venv,
-        seed=int(cfg.seed),
-        device="cpu",
-        tensorboard_log=tb,
-        verbose=0,
-        **kwargs,
-    )
+    model = new_model(cfg, raw, out_dir, _algo_kwargs(cfg))
+    venv = model.get_vec_normalize_env()
     t0 = time.perf_counter()
     model.learn(total_timesteps=int(cfg.total_timesteps), tb_log_name="train")
     seconds = time.perf_counter() - t0

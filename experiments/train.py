@@ -123,6 +123,28 @@ def evaluate_sku_agents(
     }
 
 
+def new_model(cfg: DictConfig, raw: VecEnv, output_dir: Path, algo_kwargs: dict[str, Any]) -> Any:
+    """A fresh ``cfg.algo`` model on ``raw`` wrapped in ``VecNormalize`` (``cfg.env.normalize``),
+    on the CPU, logging to ``<output_dir>/tb`` when the logger keeps TensorBoard."""
+    norm = cfg.env.normalize
+    venv = VecNormalize(
+        raw,
+        norm_obs=bool(norm.obs),
+        norm_reward=bool(norm.reward),
+        gamma=float(algo_kwargs.get("gamma", 0.99)),
+    )
+    tb = str(output_dir / "tb") if cfg.logger.get("tensorboard", False) else None
+    return algo_class(cfg.algo.class_path)(
+        cfg.algo.policy,
+        venv,
+        seed=int(cfg.seed),
+        device="cpu",
+        tensorboard_log=tb,
+        verbose=0,
+        **algo_kwargs,
+    )
+
+
 def checkpoint_paths(output_dir: Path, tag: str) -> tuple[Path, Path]:
     ckpt = output_dir / "checkpoints"
     return ckpt / f"{tag}.zip", ckpt / f"{tag}_vecnormalize.pkl"
@@ -193,8 +215,6 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
     algo = algo_class(cfg.algo.class_path)
     raw = build_env(cfg, int(cfg.seed))
-    norm = cfg.env.normalize
-    gamma = float(cfg.algo.kwargs.get("gamma", 0.99))
     model_path, stats_path = checkpoint_paths(output_dir, LATEST)
     resumed = bool(cfg.resume) and model_path.exists()
     if bool(cfg.resume) and not resumed:
@@ -205,19 +225,8 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         venv = VecNormalize.load(str(stats_path), raw) if stats_path.exists() else raw
         model = algo.load(model_path, env=venv, device="cpu")
     else:
-        venv = VecNormalize(
-            raw, norm_obs=bool(norm.obs), norm_reward=bool(norm.reward), gamma=gamma
-        )
-        tb = str(output_dir / "tb") if cfg.logger.tensorboard else None
-        kwargs = OmegaConf.to_container(cfg.algo.kwargs, resolve=True)
-        model = algo(
-            cfg.algo.policy,
-            venv,
-            seed=int(cfg.seed),
-            device="cpu",
-            tensorboard_log=tb,
-            verbose=0,
-            **kwargs,
+        model = new_model(
+            cfg, raw, output_dir, OmegaConf.to_container(cfg.algo.kwargs, resolve=True)
         )
     tracker = make_tracker(cfg.logger, cfg.run_name)
     with tracker:

@@ -73,6 +73,13 @@ def policy_config(name: str, cfg: DictConfig, scenario: str | None = None) -> di
     return merge_tuned(conf, overrides, new_keys=True)
 
 
+def tuned_cfg(scenario: str, tuned_dir: str | Path = "reports/baseline") -> DictConfig:
+    """The study settings ``policy_config`` reads to merge a scenario's published tuning."""
+    return OmegaConf.create(
+        {"tuned_dir": str(tuned_dir), "scenario": scenario, "tuned": True, "policy_overrides": {}}
+    )
+
+
 def tuned_rule(name: str, scenario: str, tuned_dir: str = "reports/baseline") -> Any:
     """The rule ``configs/policy/<name>.yaml`` built with its published tuned parameters.
 
@@ -81,9 +88,7 @@ def tuned_rule(name: str, scenario: str, tuned_dir: str = "reports/baseline") ->
     """
     from hydra.utils import instantiate
 
-    cfg = OmegaConf.create(
-        {"tuned_dir": tuned_dir, "scenario": scenario, "tuned": True, "policy_overrides": {}}
-    )
+    cfg = tuned_cfg(scenario, tuned_dir)
     tuned = tuned_file(name, cfg)
     if not tuned.exists():
         raise ConfigError(

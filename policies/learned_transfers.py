@@ -34,12 +34,17 @@ from typing import Any
 
 import numpy as np
 
-from policies.transfers import TransferRules, UrgencyWeights
+from policies.transfers import (
+    URGENCY_TERMS,
+    TransferRules,
+    UrgencyWeights,
+    doomed_units,
+    oldest_life_left,
+)
 from sim.errors import ConfigError
 from sim.transfer import TransferInputs
 
 N_RULE_PARAMS = 9  # radius, horizon, safety, send share, 5 urgency weights
-URGENCY_TERMS = ("shelf_life", "demand_match", "logistics", "promotion", "service")
 PAIR_FEATURE_NAMES = (
     *URGENCY_TERMS,
     "doomed_share",  # origin's units that would expire unsold / what it may send
@@ -51,10 +56,6 @@ PAIR_FEATURE_NAMES = (
 N_PAIR_FEATURES = len(PAIR_FEATURE_NAMES)
 
 
-def _weights_vector(w: UrgencyWeights) -> np.ndarray:
-    return np.array([getattr(w, name) for name in URGENCY_TERMS])
-
-
 def rules_from_vector(base: TransferRules, theta: np.ndarray) -> TransferRules:
     """The rules ``base`` moved by ``theta`` (``N_RULE_PARAMS`` numbers; 0 = ``base``)."""
     theta = np.asarray(theta, dtype=np.float64)
@@ -62,7 +63,7 @@ def rules_from_vector(base: TransferRules, theta: np.ndarray) -> TransferRules:
         raise ConfigError("theta", theta.shape, f"{N_RULE_PARAMS} finite numbers")
     share = float(np.clip(base.max_send_share, 1e-3, 1 - 1e-3))
     logit = np.log(share / (1 - share)) + theta[3]
-    raw = _weights_vector(base.weights) * np.exp(np.clip(theta[4:], -20, 20))
+    raw = base.weights.as_vector() * np.exp(np.clip(theta[4:], -20, 20))
     weights = raw / raw.sum() if raw.sum() > 0 else np.full(5, 0.2)
     return dataclasses.replace(
         base,
@@ -102,21 +103,13 @@ class PairScorerTransfers(TransferRules):
     def surplus(self, x: TransferInputs) -> tuple[np.ndarray, np.ndarray]:
         """What a store-SKU may send (beyond its safety days, up to the send share) and the
         life left of its oldest unit; the doomed part is a feature, not a cap."""
-        on_hand = x.on_hand_by_life.sum(axis=2)
-        keep = np.ceil(x.forecast_daily * self.safety_days)
-        sendable = np.minimum(
-            np.maximum(on_hand - keep, 0.0), np.floor(on_hand * self.max_send_share)
-        )
-        sendable = np.where((x.shelf_life_days > 0)[None, :] & ~x.blocked, sendable, 0.0)
-        has = x.on_hand_by_life > 0
-        life_left = np.where(has.any(axis=2), np.argmax(has, axis=2) + 1, 0)
-        return sendable, life_left
+        return self.sendable_cap(x), oldest_life_left(x)
 
     def plan_context(
         self, x: TransferInputs, send: np.ndarray, need: np.ndarray
     ) -> dict[str, np.ndarray]:
         """The grid-wide parts of the features, once per plan."""
-        doomed, _ = TransferRules.surplus(self, x)  # what the rules would send: would expire
+        doomed = np.minimum(doomed_units(x), send)  # of what may be sent, what would expire
         on_hand = x.on_hand_by_life.sum(axis=2)
         per_day = np.maximum(x.forecast_daily, 0.1)
         return {
@@ -171,7 +164,7 @@ class PairScorerTransfers(TransferRules):
     def initial_vector(base: TransferRules) -> np.ndarray:
         """The search's start: the rules' urgency weights, doomed share 1, bias -1."""
         theta = np.zeros(N_PAIR_FEATURES + 1)
-        theta[:5] = _weights_vector(base.weights)
+        theta[:5] = base.weights.as_vector()
         theta[PAIR_FEATURE_NAMES.index("doomed_share")] = 1.0
         theta[-1] = -1.0
         return theta

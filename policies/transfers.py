@@ -33,6 +33,8 @@ import numpy as np
 from sim.errors import ConfigError
 from sim.transfer import Transfer, TransferInputs
 
+URGENCY_TERMS = ("shelf_life", "demand_match", "logistics", "promotion", "service")
+
 
 @dataclass(frozen=True)
 class UrgencyWeights:
@@ -43,9 +45,27 @@ class UrgencyWeights:
     service: float = 0.10
 
     def __post_init__(self) -> None:
-        values = (self.shelf_life, self.demand_match, self.logistics, self.promotion, self.service)
+        values = tuple(getattr(self, name) for name in URGENCY_TERMS)
         if any(v < 0 for v in values) or not np.isclose(sum(values), 1.0):
             raise ConfigError("urgency_weights", values, "non-negative weights summing to 1")
+
+    def as_vector(self) -> np.ndarray:
+        """[5] the weights in ``URGENCY_TERMS`` order (the order of ``pair_terms``)."""
+        return np.array([getattr(self, name) for name in URGENCY_TERMS])
+
+
+def doomed_units(x: TransferInputs) -> np.ndarray:
+    """[stores, skus] units that will expire before they can be sold (FIFO, at the forecast)."""
+    by_life = x.on_hand_by_life
+    r = np.arange(1, by_life.shape[2] + 1)[None, None, :]
+    unsold = np.maximum(np.cumsum(by_life, axis=2) - x.forecast_daily[:, :, None] * r, 0.0)
+    return np.floor(unsold.max(axis=2))
+
+
+def oldest_life_left(x: TransferInputs) -> np.ndarray:
+    """[stores, skus] days of life left of the oldest unit held (0: none held)."""
+    has = x.on_hand_by_life > 0
+    return np.where(has.any(axis=2), np.argmax(has, axis=2) + 1, 0)
 
 
 @dataclass(frozen=True)
@@ -96,20 +116,17 @@ class TransferRules:
             )
 
     def surplus(self, x: TransferInputs) -> tuple[np.ndarray, np.ndarray]:
-        """(units each store-SKU may send, life left of its oldest surplus in days)."""
-        by_life = x.on_hand_by_life
-        on_hand = by_life.sum(axis=2)
-        r = np.arange(1, by_life.shape[2] + 1)[None, None, :]
-        unsold = np.maximum(np.cumsum(by_life, axis=2) - x.forecast_daily[:, :, None] * r, 0.0)
-        doomed = np.floor(unsold.max(axis=2))  # will expire before it can be sold (FIFO)
-        perishable = (x.shelf_life_days > 0)[None, :]
+        """(units each store-SKU may send, life left of its oldest surplus in days): what
+        would expire unsold, within ``sendable_cap``."""
+        return np.minimum(doomed_units(x), self.sendable_cap(x)), oldest_life_left(x)
+
+    def sendable_cap(self, x: TransferInputs) -> np.ndarray:
+        """[stores, skus] the most a store-SKU may send: never its safety days' demand, at most
+        ``max_send_share`` of its stock, perishables it may sell only."""
+        on_hand = x.on_hand_by_life.sum(axis=2)
         keep = np.ceil(x.forecast_daily * self.safety_days)
-        sendable = np.minimum(doomed, np.maximum(on_hand - keep, 0.0))
-        sendable = np.minimum(sendable, np.floor(on_hand * self.max_send_share))
-        sendable = np.where(perishable & ~x.blocked, sendable, 0.0)
-        has = by_life > 0
-        life_left = np.where(has.any(axis=2), np.argmax(has, axis=2) + 1, 0)
-        return sendable, life_left
+        cap = np.minimum(np.maximum(on_hand - keep, 0.0), np.floor(on_hand * self.max_send_share))
+        return np.where((x.shelf_life_days > 0)[None, :] & ~x.blocked, cap, 0.0)
 
     def need(self, x: TransferInputs) -> np.ndarray:
         on_hand = x.on_hand_by_life.sum(axis=2)
@@ -148,9 +165,7 @@ class TransferRules:
         self, x: TransferInputs, origin: int, dest: int, terms: np.ndarray, context: Any
     ) -> np.ndarray:
         """[skus] the candidate's score: the weighted urgency terms (any score qualifies)."""
-        w = self.weights
-        weights = np.array([w.shelf_life, w.demand_match, w.logistics, w.promotion, w.service])
-        return weights @ terms
+        return self.weights.as_vector() @ terms
 
     min_score = -np.inf  # a candidate qualifies with a score above this (the rules: any)
 

@@ -130,12 +130,12 @@ class RetailCore:
         self._update_forecast()
         self._totals = FlowTotals.read(sim)
 
-    def plan_transfers(self) -> int:
+    def plan_transfers(self) -> None:
         """Run the transfer planner now from the controlled stores' surplus and send what it
-        plans (the caller runs it at the daily decision). Returns the units sent."""
+        plans (the caller runs it at the daily decision); ``last_planned_transfers`` holds it."""
         self.last_planned_transfers = []
         if self.transfer_planner is None:
-            return 0
+            return
         net = self.network
         x = TransferInputs.for_network(self.rules_view(), net, self.sim.road_km)
         plans = self.transfer_planner.plan(
@@ -147,7 +147,6 @@ class RetailCore:
         if plans:
             self.sim.submit_transfers([p.to_transfer() for p in plans])
         self.last_planned_transfers = plans
-        return int(sum(int(p.units.sum()) for p in plans))
 
     def _time_of(self, day: int, step: int) -> float:
         return 24.0 * day + self.step_hours[step]

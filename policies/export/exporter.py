@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 
-from policies.configs import POLICY_DIR, policy_config, tuned_file
+from policies.configs import POLICY_DIR, policy_config, tuned_cfg, tuned_file
 from policies.export.catalog import catalog_from_scenario, courier_network_from_scenario
 from policies.serving.catalog import CATALOG_ARRAYS, catalog_bytes
 from policies.serving.errors import PolicyFormatError
@@ -196,14 +196,7 @@ def _residual_action(env_kwargs: dict[str, Any], model: Any) -> dict[str, Any]:
             "env.kwargs.base_rule", rule.get("_target_"), "policies.configs.tuned_rule (a "
             "tuned rule from configs/policy that the serving module runs)"
         )  # fmt: skip
-    cfg = DictConfig(
-        {
-            "scenario": rule["scenario"],
-            "tuned_dir": rule.get("tuned_dir", "reports/baseline"),
-            "tuned": True,
-            "policy_overrides": {},
-        }
-    )
+    cfg = tuned_cfg(rule["scenario"], rule.get("tuned_dir", "reports/baseline"))
     conf = policy_config(str(rule["name"]), cfg)
     target = conf.pop("_target_", None)
     if target not in RULES:
@@ -321,9 +314,7 @@ def export_heuristic(
     decision_hour: float = 9.0,
 ) -> dict[str, Any]:
     """Export a tuned heuristic as its parameters (no model file)."""
-    cfg = DictConfig(
-        {"scenario": scenario, "tuned_dir": tuned_dir, "tuned": True, "policy_overrides": {}}
-    )
+    cfg = tuned_cfg(scenario, tuned_dir)
     conf = policy_config(policy, cfg)
     target = conf.pop("_target_", None)
     transfers = None
