@@ -10,10 +10,12 @@ For each cell (life ``m``, lead time ``L``, issuing rule; costs and demand from
    average cost per period and its policy table; the best base-stock level
    (``best_base_stock``) is reported beside it;
 2. PPO is trained with the one configuration ``cfg.algo`` (``configs/algo/ppo_perishable.yaml``,
-   the same for every cell) on ``env.n_envs`` copies of the env (``DummyVecEnv``, one
+   the same for every cell) on ``env.n_envs`` replications of the env stepped as one
+   batch (its vector entry point, ``policies.rl.vec_env.VectorEnvAsVecEnv``; one
    process, ``torch_threads`` threads), observations and rewards normalised by
    ``VecNormalize`` (statistics saved beside the model); ``algo.learning_rate_schedule:
-   linear`` anneals the learning rate to 0 over ``total_timesteps``;
+   linear`` anneals the learning rate to 0 over ``total_timesteps``, ``algo.ent_coef_schedule:
+   linear`` the entropy coefficient;
 3. the trained policy (argmax action, frozen normalisation) is evaluated two ways:
 
    * **simulated**, on the held-out ``eval.seeds`` (never used in training), each
@@ -35,7 +37,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import multiprocessing
 import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +49,9 @@ import hydra
 import numpy as np
 import torch
 from omegaconf import DictConfig, OmegaConf
+from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.utils import LinearSchedule
-from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
+from stable_baselines3.common.vec_env import VecMonitor, VecNormalize
 
 import envs  # noqa: F401 - registers the ShelfLife ids
 from envs.perishable.env import PerishableInventoryEnv
@@ -56,8 +62,10 @@ from policies.optimal import PerishableProblem, best_base_stock, evaluate_policy
 from policies.optimal.config import problem_from_env_kwargs
 from policies.optimal.solver import solve_average_cost
 from policies.rl.agent import SB3Agent
+from policies.rl.vec_env import VectorEnvAsVecEnv
 from policies.tuning import mean_cost_in_env
 from sim.errors import ConfigError
+from sim.validation import integer_value
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEDULES = ("constant", "linear")
@@ -95,9 +103,11 @@ def check_config(cfg: DictConfig) -> None:
         )
     if len(cfg.eval.seeds) < 2:
         raise ConfigError("eval.seeds", list(cfg.eval.seeds), "at least 2 seeds (an interval)")
-    schedule = cfg.algo.get("learning_rate_schedule", "constant")
-    if schedule not in SCHEDULES:
-        raise ConfigError("algo.learning_rate_schedule", schedule, " or ".join(SCHEDULES))
+    integer_value(cfg.workers, "workers", 1, 64)
+    for key in ("learning_rate_schedule", "ent_coef_schedule"):
+        schedule = cfg.algo.get(key, "constant")
+        if schedule not in SCHEDULES:
+            raise ConfigError(f"algo.{key}", schedule, " or ".join(SCHEDULES))
 
 
 def _algo_kwargs(cfg: DictConfig) -> dict[str, Any]:
@@ -108,19 +118,45 @@ def _algo_kwargs(cfg: DictConfig) -> dict[str, Any]:
     return kwargs
 
 
+class AnnealEntropy(BaseCallback):
+    """``ent_coef`` falls linearly from its configured value to 0 over ``total_timesteps``
+    (``algo.ent_coef_schedule: linear``): exploration early, a sharp policy at the end.
+    SB3 reads ``model.ent_coef`` in each update, so it is set before each one."""
+
+    def __init__(self, start: float, total_timesteps: int) -> None:
+        super().__init__()
+        self.start = start
+        self.total_timesteps = total_timesteps
+
+    def _on_rollout_end(self) -> None:
+        remaining = max(0.0, 1.0 - self.model.num_timesteps / self.total_timesteps)
+        self.model.ent_coef = self.start * remaining
+        self.logger.record("train/ent_coef", self.model.ent_coef)
+
+    def _on_step(self) -> bool:
+        return True
+
+
 def train_cell(
     cfg: DictConfig, env_kwargs: dict[str, Any], out_dir: Path
 ) -> tuple[Any, VecNormalize, float]:
     """Train PPO on one cell; returns (model, frozen normaliser, training seconds)."""
-    n_envs = int(cfg.env.n_envs)
-    raw = DummyVecEnv(
-        [lambda: gym.make(cfg.env.id, **env_kwargs) for _ in range(n_envs)]
+    batch = gym.make_vec(
+        cfg.env.id,
+        num_envs=int(cfg.env.n_envs),
+        vectorization_mode="vector_entry_point",
+        **env_kwargs,
     )  # the registered 365-period time limit; SB3 bootstraps the truncated value
+    raw = VecMonitor(VectorEnvAsVecEnv(batch))  # episode returns for rollout/ep_rew_mean
     raw.seed(int(cfg.seed))
     model = new_model(cfg, raw, out_dir, _algo_kwargs(cfg))
     venv = model.get_vec_normalize_env()
     t0 = time.perf_counter()
-    model.learn(total_timesteps=int(cfg.total_timesteps), tb_log_name="train")
+    total = int(cfg.total_timesteps)
+    callback = None
+    if cfg.algo.get("ent_coef_schedule", "constant") == "linear":
+        callback = AnnealEntropy(float(cfg.algo.kwargs.ent_coef), total)
+    model.learn(total_timesteps=total, tb_log_name="train", callback=callback)
     seconds = time.perf_counter() - t0
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save(out_dir / "model.zip")
@@ -250,7 +286,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"Cells within {result['target_gap_pct']} % (upper end of the interval): "
         f"{result['cells_within_target']} of {len(result['cells'])}; largest gap "
         f"{result['max_gap_pct']:.2f} % (exact: {result['max_exact_gap_pct']:.2f} %). "
-        f"Total {result['seconds'] / 60:.1f} min on {result['torch_threads']} thread(s).",
+        f"Total {result['seconds'] / 60:.1f} min: {result['workers']} cell(s) at a time, "
+        f"{result['torch_threads']} torch thread(s) each.",
         "",
         f"Git commit: `{result['git_commit']}`.",
         "",
@@ -274,8 +311,7 @@ def run_grid(cfg: DictConfig) -> dict[str, Any]:
     with tracker:
         tracker.log_params(flatten(cfg))
         tracker.set_tags({"git_commit": commit, "study": "perishable_grid"})
-        for cell in grid_cells(cfg):
-            row = run_cell(cfg, cell, output_dir / cell_name(cell))
+        for row in _run_cells(cfg, output_dir):
             cells.append(row)
             print(json.dumps({k: row[k] for k in _SHOWN}), flush=True)
             tracker.log_metrics(
@@ -294,6 +330,7 @@ def run_grid(cfg: DictConfig) -> dict[str, Any]:
             "eval": OmegaConf.to_container(cfg.eval, resolve=True),
             "target_gap_pct": float(cfg.target_gap_pct),
             "torch_threads": int(cfg.torch_threads),
+            "workers": int(cfg.workers),
             "cells": cells,
             "max_gap_pct": max(c["gap_pct"] for c in cells),
             "max_exact_gap_pct": max(c["exact_gap_pct"] for c in cells),
@@ -310,6 +347,30 @@ def run_grid(cfg: DictConfig) -> dict[str, Any]:
             tracker.log_artifact(report_dir / name)
         result["mlflow_run_id"] = tracker.run_id
     return result
+
+
+def _run_cells(cfg: DictConfig, output_dir: Path) -> Iterator[dict[str, Any]]:
+    """Each cell's row, in the grid's order; ``workers`` > 1 trains cells in that many
+    processes (one torch thread each: a cell's result does not depend on where it ran)."""
+    cells = grid_cells(cfg)
+    workers = int(cfg.workers)
+    if workers == 1:
+        for cell in cells:
+            yield run_cell(cfg, cell, output_dir / cell_name(cell))
+        return
+    context = multiprocessing.get_context("spawn")  # torch and fork do not mix
+    with ProcessPoolExecutor(min(workers, len(cells)), mp_context=context) as pool:
+        futures = [
+            pool.submit(_run_cell_in_worker, cfg, cell, output_dir / cell_name(cell))
+            for cell in cells
+        ]
+        for future in futures:
+            yield future.result()
+
+
+def _run_cell_in_worker(cfg: DictConfig, cell: dict[str, Any], out_dir: Path) -> dict[str, Any]:
+    torch.set_num_threads(int(cfg.torch_threads))
+    return run_cell(cfg, cell, out_dir)
 
 
 _SHOWN = ("cell", "optimal_avg_cost", "gap_pct", "gap_ci_high", "exact_gap_pct", "train_seconds")

@@ -16,6 +16,13 @@ Prints one JSON object (``--json``) or a short table:
   ``num_envs × env steps / s``, for ``--agent-steps`` steps after the warm-up;
   ``episode_days`` is set so that no autoreset falls inside the timed steps.
   When the module cannot be imported the section says so and is skipped.
+* ``perishable``: ``PerishableInventory-v0`` (default cell) against the **numpy floor**,
+  ``MinimalPerishableEnv`` below (the same dynamics as plain numpy and nothing else: no
+  validation, no ``info``, no wrappers), all on the same seeded random orders in this run:
+  the floor's steps/s, the env's on its array engine and on the SimPy engine (through
+  ``gymnasium.make``), the batched vector env's replication-steps/s at
+  ``--perishable-replications``, and the ratios ``floor_over_arrays`` (goal ≤ 3),
+  ``arrays_over_simpy`` and ``vector_steps_per_s``.
 * ``machine`` (cores, platform, Python), ``wall_s`` (the whole run) and
   ``peak_rss_mb``.
 """
@@ -94,6 +101,82 @@ def bench_env(env_id: str, kwargs: dict[str, Any], steps: int, warmup: int, seed
     }
 
 
+class MinimalPerishableEnv:
+    """The numpy floor of ``PerishableInventory-v0``'s dynamics: one replication, a stock
+    array by remaining life, a pipeline array, Gamma demand rounded and clipped; the
+    period's cost as the reward. Nothing else (no checks, no info, no wrappers)."""
+
+    def __init__(self, life_days: int, lead_time: int, fifo: bool, seed: int) -> None:
+        self.stock = np.zeros(life_days - 1)
+        self.pipeline = np.zeros(lead_time)
+        self.fifo = fifo
+        self.rng = np.random.default_rng(seed)
+        self.costs = np.array([3.0, 5.0, 7.0, 1.0])  # c, p, w, h of the default cell
+
+    def step(self, order: int, demand: int | None = None) -> tuple[np.ndarray, float]:
+        """One period; ``demand`` replaces the draw (the tests feed it the env's)."""
+        arrival = self.pipeline[0]
+        self.pipeline[:-1] = self.pipeline[1:]
+        self.pipeline[-1] = order
+        hand = np.append(self.stock, arrival)  # remaining life 1..m
+        if demand is None:
+            demand = min(round(self.rng.gamma(4.0, 1.0)), 16)  # Gamma(mean 4, cv 0.5)
+        queue = hand if self.fifo else hand[::-1]
+        ahead = np.cumsum(queue) - queue  # units sold before each age is reached
+        left = queue - np.clip(demand - ahead, 0, queue)
+        lost = max(demand - float(queue.sum()), 0.0)
+        hand = left if self.fifo else left[::-1]
+        self.stock = hand[1:]
+        cost = self.costs @ np.array([order, lost, hand[0], self.stock.sum()])
+        return np.concatenate([self.stock, self.pipeline]).astype(np.float32), -float(cost)
+
+
+def bench_perishable(steps: int, replications: int, seed: int) -> dict[str, Any]:
+    """Steps/s of the numpy floor, the env's two engines and the batched vector env."""
+    orders = np.random.default_rng(seed).integers(0, 11, steps + 365)
+    floor = MinimalPerishableEnv(2, 1, True, seed)
+    t0 = time.perf_counter()
+    for a in orders[:steps]:
+        floor.step(int(a))
+    floor_s = time.perf_counter() - t0
+
+    def engine_s(engine: str, n: int) -> float:
+        env = gym.make(PERISHABLE, engine=engine)
+        env.reset(seed=seed)
+        total = 0.0
+        for a in orders[:n].tolist():
+            t = time.perf_counter()
+            _, _, _, truncated, _ = env.step(a)
+            total += time.perf_counter() - t
+            if truncated:
+                env.reset()
+        return total
+
+    arrays_s = engine_s("arrays", steps)
+    simpy_steps = max(1, steps // 10)
+    simpy_s = engine_s("simpy", simpy_steps)
+    venv = gym.make_vec(PERISHABLE, num_envs=replications, vectorization_mode="vector_entry_point")
+    venv.reset(seed=seed)
+    batch = np.random.default_rng(seed).integers(0, 11, (64, replications))
+    vector_steps = max(1, steps // 100)
+    t0 = time.perf_counter()
+    for k in range(vector_steps):
+        venv.step(batch[k % 64])
+    vector_s = time.perf_counter() - t0
+    floor_rate, arrays_rate = steps / floor_s, steps / arrays_s
+    return {
+        "cell": "life 2, lead 1, fifo, Gamma(4, cv 0.5)",
+        "floor_steps_per_s": round(floor_rate),
+        "arrays_steps_per_s": round(arrays_rate),
+        "simpy_steps_per_s": round(simpy_steps / simpy_s),
+        "vector_replications": replications,
+        "vector_steps_per_s": round(replications * vector_steps / vector_s),
+        "floor_over_arrays": round(floor_rate / arrays_rate, 2),
+        "arrays_over_simpy": round(arrays_rate / (simpy_steps / simpy_s), 1),
+        "vector_over_floor": round(replications * vector_steps / vector_s / floor_rate, 1),
+    }
+
+
 def bench_sku_agents(scenario: str, steps: int, warmup: int, seed: int) -> dict:
     """Agent steps/s of the SKU-agent vector env on one scenario."""
     from envs.sku_agents import SkuAgentVectorEnv
@@ -133,13 +216,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--scenario", default="city_fresh", help="scenario of the retail envs")
     parser.add_argument("--steps", type=int, default=30, help="timed steps per retail env")
     parser.add_argument("--perishable-steps", type=int, default=500)
+    parser.add_argument("--perishable-replications", type=int, default=4096)
     parser.add_argument("--agent-scenarios", default="city_fresh,regional_chain")
     parser.add_argument("--agent-steps", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps before timing")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
-    if min(args.steps, args.perishable_steps, args.agent_steps) < 1 or args.warmup < 0:
+    if (
+        min(args.steps, args.perishable_steps, args.agent_steps, args.perishable_replications) < 1
+        or args.warmup < 0
+    ):
         parser.error("steps must be >= 1 and --warmup >= 0")
 
     wall0 = time.perf_counter()
@@ -162,6 +249,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         results["sku_agents"] = {
             s: bench_sku_agents(s, args.agent_steps, args.warmup, args.seed) for s in scenarios
         }
+    results["perishable"] = bench_perishable(
+        args.perishable_steps, args.perishable_replications, args.seed
+    )
     results["wall_s"] = round(time.perf_counter() - wall0, 2)
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
@@ -185,6 +275,12 @@ def _print_table(results: dict[str, Any]) -> None:
             f"sku agents {scenario:25s} {r['agent_steps_per_s']:>10} agent steps/s "
             f"({r['num_envs']} agents, {r['env_steps_per_s']} env steps/s)"
         )
+    p = results["perishable"]
+    print(
+        f"perishable: floor {p['floor_steps_per_s']} steps/s, arrays {p['arrays_steps_per_s']} "
+        f"({p['floor_over_arrays']}x slower than the floor), simpy {p['simpy_steps_per_s']}, "
+        f"vector {p['vector_steps_per_s']} replication-steps/s"
+    )
     print(f"wall {results['wall_s']} s, peak RSS {results['peak_rss_mb']} MB")
 
 

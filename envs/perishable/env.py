@@ -10,6 +10,7 @@ from gymnasium import spaces
 
 from envs.common.actions import validate_discrete
 from envs.common.render import table
+from envs.perishable.dynamics import DemandBlocks, PeriodCosts, PerishableBatch
 from envs.perishable.generator import DECISION_HOUR, build_demand, build_network
 from sim.demand.stationary import StationaryDemandSpec
 from sim.engine import Simulation
@@ -19,6 +20,7 @@ from sim.validation import integer_value
 
 MAX_LEAD_TIME = 7  # the snapshot's pipeline horizon
 COST_TERMS = ("order_cost", "lost_sales_cost", "waste_cost", "holding_cost")
+ENGINES = ("arrays", "simpy")
 
 
 class PerishableInventoryEnv(gym.Env[np.ndarray, np.int64]):
@@ -100,9 +102,18 @@ class PerishableInventoryEnv(gym.Env[np.ndarray, np.int64]):
     ``wasted_units``, ``on_hand_units``, ``fill_rate`` (sold / demand, 1 when no
     demand), ``stockout`` (1 if demand was lost), and the cost terms.
 
+    ## Engines
+
+    ``engine="arrays"`` (the default) runs the period as numpy arithmetic
+    (``envs.perishable.dynamics``), about 20 times faster; ``engine="simpy"``
+    runs it on the ShelfLife simulator. Both draw the same demand and give the
+    same observations, rewards and ``info`` to the bit
+    (``tests/envs/test_perishable_fast.py``); the simulator path is the reference.
+
     ## Version History
 
-    - v0: first version, on the ShelfLife simulator.
+    - v0: first version, on the ShelfLife simulator; the array engine added
+      later as the default with identical results.
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}  # noqa: RUF012 - Gymnasium's convention
@@ -120,6 +131,7 @@ class PerishableInventoryEnv(gym.Env[np.ndarray, np.int64]):
         holding_cost: float = 1.0,
         max_stock: int | None = None,
         render_mode: str | None = None,
+        engine: str = "arrays",
     ) -> None:
         self.life_days = _check_int("life_days", life_days, 0, 30)
         self.lead_time = _check_int("lead_time", lead_time, 0, MAX_LEAD_TIME)
@@ -144,6 +156,9 @@ class PerishableInventoryEnv(gym.Env[np.ndarray, np.int64]):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ConfigError("render_mode", render_mode, "None or 'ansi'")
         self.render_mode = render_mode
+        if engine not in ENGINES:
+            raise ConfigError("engine", engine, " or ".join(ENGINES))
+        self.engine = engine
 
         self._network = build_network(
             self.life_days, self.lead_time, self.issuing, self.costs["holding_cost"]
@@ -160,20 +175,33 @@ class PerishableInventoryEnv(gym.Env[np.ndarray, np.int64]):
         self.action_space = spaces.Discrete(self.max_order + 1)
         self._sim: Simulation | None = None
         self._last_info: dict[str, Any] = {}
+        self._batch = PerishableBatch(
+            self.life_days, self.lead_time, self.issuing, PeriodCosts(**self.costs),
+            self.max_stock, replications=1,
+        )  # fmt: skip
+        self._blocks = DemandBlocks(self.demand_spec, replications=1)
+        self._period: int | None = None  # the array engine's period; None before reset
 
     # ------------------------------------------------------------------ API
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
         sim_seed = int(self.np_random.integers(0, 2**62))
+        self._last_info = {}
+        if self.engine == "arrays":
+            self._batch.clear()
+            self._blocks.restart(0, sim_seed)
+            self._period = 0
+            return self._batch.observation()[0], {"sim_seed": sim_seed}
         self._sim = Simulation(self._network, self._demand, seed=sim_seed)
         self._sim.run_until(DECISION_HOUR)
-        self._last_info = {}
         return self._observe(), {"sim_seed": sim_seed}
 
     def step(self, action: object):
-        if self._sim is None:
+        if self._sim is None and self._period is None:
             raise RuntimeError("call reset() before step()")
         units = validate_discrete(action, self.action_space)
+        if self.engine == "arrays":
+            return self._step_arrays(units)
         sim = self._sim
         obs_before = self._observe()
         reduced = 0
@@ -212,16 +240,43 @@ class PerishableInventoryEnv(gym.Env[np.ndarray, np.int64]):
         self._last_info = info
         return obs, -cost, False, False, info
 
+    def _step_arrays(self, units: int):
+        out = self._batch.step(np.array([units], dtype=np.int64), self._blocks.next_day())
+        self._period += 1
+        demand = int(out.demand_units[0])
+        sold = int(out.sold_units[0])
+        lost = int(out.lost_units[0])
+        cost = float(out.cost[0])
+        info = {
+            "order_units": int(out.order_units[0]),
+            "order_reduced_units": int(out.order_reduced_units[0]),
+            "demand_units": demand,
+            "sold_units": sold,
+            "lost_units": lost,
+            "wasted_units": int(out.wasted_units[0]),
+            "on_hand_units": int(out.carried_units[0]),
+            "fill_rate": sold / demand if demand else 1.0,
+            "stockout": int(lost > 0),
+            "order_cost": float(out.order_cost[0]),
+            "lost_sales_cost": float(out.lost_sales_cost[0]),
+            "waste_cost": float(out.waste_cost[0]),
+            "holding_cost": float(out.holding_cost[0]),
+            "cost": cost,
+        }
+        self._last_info = info
+        return self._batch.observation()[0], -cost, False, False, info
+
     def render(self) -> str | None:
-        if self.render_mode != "ansi" or self._sim is None:
+        if self.render_mode != "ansi" or (self._sim is None and self._period is None):
             return None
-        obs = self._observe()
+        obs = self._batch.observation()[0] if self.engine == "arrays" else self._observe()
         rows = [
             (f"life {r}" if self.life_days else "on hand", int(obs[i]))
             for i, r in enumerate(range(1, self.n_stock + 1) if self.life_days else [0])
         ]
         rows += [(f"arrives t+{j}", int(obs[self.n_stock + j])) for j in range(self.lead_time)]
-        text = table(("state", "units"), rows, title=f"period {self._sim.day}")
+        period = self._period if self.engine == "arrays" else self._sim.day
+        text = table(("state", "units"), rows, title=f"period {period}")
         if self._last_info:
             text += table(
                 ("last step", "value"),

@@ -1,4 +1,11 @@
-"""The SKU-agent vector env as a stable-baselines3 ``VecEnv``.
+"""Vector envs as stable-baselines3 ``VecEnv``s.
+
+``VectorEnvAsVecEnv`` adapts any Gymnasium vector env with SAME_STEP autoreset
+(``PerishableInventory-v0``'s batched one: ``gymnasium.make_vec(...,
+vectorization_mode="vector_entry_point")``), so PPO collects ``R`` replications
+per step from one array step instead of ``R`` env objects in a ``DummyVecEnv``.
+
+The SKU-agent vector env as a stable-baselines3 ``VecEnv``:
 
 ``PPO("MlpPolicy", SkuAgentVecEnv(scenario="city_fresh"))`` trains one shared
 per-(store, SKU) policy: each store-SKU is one of the ``num_envs`` sub-envs
@@ -15,9 +22,82 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from gymnasium.vector import AutoresetMode, VectorEnv
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices
 
 from envs.sku_agents import SkuAgents
+from sim.errors import ConfigError
+
+
+class VectorEnvAsVecEnv(VecEnv):
+    """A Gymnasium ``VectorEnv`` with SAME_STEP autoreset as a stable-baselines3 ``VecEnv``.
+
+    ``VecEnv.seed(s)`` (SB3's call) seeds sub-env ``i`` with ``s + i`` at the next reset.
+    At an episode's end ``infos[i]`` holds ``terminal_observation`` and
+    ``TimeLimit.truncated`` (truncated and not terminated, so SB3 bootstraps), as
+    ``DummyVecEnv`` reports them; ordinary steps share one list of empty dicts.
+
+    Args:
+        venv: the vector env.
+
+    Raises:
+        ConfigError: if ``venv`` does not autoreset in the same step.
+    """
+
+    def __init__(self, venv: VectorEnv) -> None:
+        mode = venv.metadata.get("autoreset_mode")
+        if mode is not AutoresetMode.SAME_STEP:
+            raise ConfigError("venv.metadata.autoreset_mode", mode, "AutoresetMode.SAME_STEP")
+        self.venv = venv
+        super().__init__(venv.num_envs, venv.single_observation_space, venv.single_action_space)
+        self._actions: np.ndarray | None = None
+        self._empty: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
+
+    def reset(self) -> np.ndarray:
+        seeds = None if self._seeds[0] is None else [int(s) for s in self._seeds]
+        obs, _ = self.venv.reset(seed=seeds)
+        self._reset_seeds()
+        self._reset_options()
+        return obs
+
+    def step_async(self, actions: np.ndarray) -> None:
+        self._actions = actions
+
+    def step_wait(self):
+        obs, rewards, terminated, truncated, info = self.venv.step(self._actions)
+        dones = terminated | truncated
+        if not dones.any():
+            return obs, rewards.astype(np.float32), dones, self._empty
+        infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
+        for i in np.flatnonzero(dones):
+            infos[i] = {
+                "terminal_observation": info["final_obs"][i],
+                "TimeLimit.truncated": bool(truncated[i] and not terminated[i]),
+            }
+        return obs, rewards.astype(np.float32), dones, infos
+
+    def close(self) -> None:
+        self.venv.close()
+
+    def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
+        return [getattr(self.venv, attr_name)] * len(list(self._get_indices(indices)))
+
+    def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
+        setattr(self.venv, attr_name, value)
+
+    def env_method(
+        self, method_name: str, *method_args, indices: VecEnvIndices = None, **method_kwargs
+    ) -> list[Any]:
+        result = getattr(self.venv, method_name)(*method_args, **method_kwargs)
+        return [result] * len(list(self._get_indices(indices)))
+
+    def env_is_wrapped(
+        self, wrapper_class: type[gym.Wrapper], indices: VecEnvIndices = None
+    ) -> list[bool]:
+        return [False] * len(list(self._get_indices(indices)))
+
+    def get_images(self) -> Sequence[np.ndarray | None]:
+        return [None] * self.num_envs
 
 
 class SkuAgentVecEnv(VecEnv):

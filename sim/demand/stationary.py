@@ -4,6 +4,13 @@ Used by the small exact-DP case (``PerishableInventory-v0``): the solver reads
 ``daily_pmf`` and the simulator samples ``draw_day``, so both see exactly the
 same distribution.
 
+Days are drawn ``BLOCK_DAYS`` at a time from the generator keyed by (demand,
+block) (``RandomStreams.for_block``): day ``d`` is row ``d % BLOCK_DAYS`` of block
+``d // BLOCK_DAYS``, still a pure function of (seed, day) whatever happened
+before, and a one-SKU day no longer pays for seeding a generator.
+``draw_block`` is the one place that draws, for the simulator and for the
+perishable env's array path alike.
+
 * Poisson(mean).
 * Gamma(mean, cv) rounded to the nearest integer and clipped to
   ``[0, max_demand]``: shape ``1/cv²``, scale ``mean·cv²``.
@@ -122,6 +129,16 @@ class StationaryDemandSpec:
         return np.clip(np.rint(x), 0, top).astype(np.int64)
 
 
+BLOCK_DAYS = 64
+
+
+def draw_block(
+    spec: StationaryDemandSpec, streams: RandomStreams, block: int, shape: tuple[int, ...]
+) -> np.ndarray:
+    """Days ``block·BLOCK_DAYS .. (block+1)·BLOCK_DAYS − 1`` of demand, ``[BLOCK_DAYS, *shape]``."""
+    return spec.sample(streams.for_block(Stream.DEMAND, block), (BLOCK_DAYS, *shape))
+
+
 class StationaryDemand:
     """A ``DemandSource`` with i.i.d. daily demand per store-SKU, in one tick.
 
@@ -138,6 +155,8 @@ class StationaryDemand:
         self._shape = (n_stores, n_skus)
         self._ticks = np.array([float(tick_hour)])
         self.start_weekday = 0
+        self._block_key: tuple[int, int] | None = None  # (episode seed, block) of _block
+        self._block = np.empty((0,))
 
     @property
     def tick_start_hours(self) -> np.ndarray:
@@ -150,8 +169,11 @@ class StationaryDemand:
     def draw_day(
         self, day: int, streams: RandomStreams, price_multiplier: np.ndarray
     ) -> np.ndarray:
-        units = self.spec.sample(streams.for_day(Stream.DEMAND, day), self._shape)
-        return units[:, None, :]
+        block, row = divmod(int(day), BLOCK_DAYS)
+        if self._block_key != (streams.seed, block):
+            self._block = draw_block(self.spec, streams, block, self._shape)
+            self._block_key = (streams.seed, block)
+        return self._block[row][:, None, :]
 
     def expected_daily_units(
         self, day: int, streams: RandomStreams, price_multiplier: np.ndarray

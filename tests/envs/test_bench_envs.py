@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import gymnasium as gym
+import numpy as np
 import pytest
 
 import envs
@@ -34,6 +36,8 @@ def test_bench_envs_prints_one_json_object_with_every_id() -> None:
             "2",
             "--warmup",
             "1",
+            "--perishable-replications",
+            "16",
             "--json",
         ],
         cwd=REPO,
@@ -57,3 +61,33 @@ def test_bench_envs_prints_one_json_object_with_every_id() -> None:
     run = agents["yogurt_trio"]
     assert run["num_envs"] == 3 and run["env_steps"] == 2  # stores A, B, C x one yogurt
     assert run["agent_steps_per_s"] == pytest.approx(3 * run["env_steps_per_s"], rel=1e-2)
+    fast = result["perishable"]
+    assert fast["vector_replications"] == 16
+    for key in (
+        "floor_steps_per_s",
+        "arrays_steps_per_s",
+        "simpy_steps_per_s",
+        "vector_steps_per_s",
+    ):
+        assert fast[key] > 0, key
+    ratio = fast["floor_steps_per_s"] / fast["arrays_steps_per_s"]
+    assert fast["floor_over_arrays"] == pytest.approx(ratio, rel=0.01, abs=0.01)
+
+
+def test_the_numpy_floor_has_the_envs_dynamics() -> None:
+    """The floor the env is measured against runs the same period: fed the env's demand, it
+    gives the env's rewards and observations (FIFO and LIFO, life 2 and 3)."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    from bench_envs import MinimalPerishableEnv
+
+    for life, fifo in ((2, True), (3, False)):
+        env = gym.make(
+            "ShelfLife/PerishableInventory-v0", life_days=life, lead_time=1,
+            issuing="fifo" if fifo else "lifo",
+        )  # fmt: skip
+        env.reset(seed=5)
+        floor = MinimalPerishableEnv(life, 1, fifo, seed=0)
+        for order in np.random.default_rng(1).integers(0, 11, 200).tolist():
+            obs, reward, _, _, info = env.step(order)
+            floor_obs, floor_reward = floor.step(order, demand=info["demand_units"])
+            assert floor_reward == pytest.approx(reward) and (floor_obs == obs).all()

@@ -124,6 +124,24 @@ def test_evaluation_seeds_that_training_uses_are_refused(tmp_path):
         run_grid(grid_cfg(tmp_path, "seed=9000"))
     with pytest.raises(ConfigError, match="learning_rate_schedule"):
         run_grid(grid_cfg(tmp_path, "algo.learning_rate_schedule=cosine"))
+    with pytest.raises(ConfigError, match="ent_coef_schedule"):
+        run_grid(grid_cfg(tmp_path, "algo.ent_coef_schedule=cosine"))
+
+
+def test_cells_in_worker_processes_give_the_same_rows_as_in_one(tmp_path):
+    """``workers=2`` trains the cells in two spawned processes; every figure of every row is
+    what one process gives (seeded, one torch thread), in the grid's order."""
+    two = ["grid.issuing=[fifo,lifo]"]
+    one = run_grid(grid_cfg(tmp_path / "one", *two))
+    both = run_grid(grid_cfg(tmp_path / "two", *two, "workers=2"))
+    keys = ("cell", "gap_pct_by_seed", "ppo_avg_cost_exact", "timesteps", "same_order_share")
+    assert [c["cell"] for c in both["cells"]] == ["m2_L1_fifo", "m2_L1_lifo"]
+    assert [{k: c[k] for k in keys} for c in both["cells"]] == [
+        {k: c[k] for k in keys} for c in one["cells"]
+    ]
+    assert both["workers"] == 2
+    with pytest.raises(ConfigError, match="workers"):
+        run_grid(grid_cfg(tmp_path, "workers=0"))
 
 
 def test_the_hydra_entry_prints_one_json_line(tmp_path, capsys, monkeypatch):
