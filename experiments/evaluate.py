@@ -99,18 +99,24 @@ def _jobs(cfg: DictConfig) -> list[tuple[str, int, Any, tuple]]:
 def run_jobs(jobs: list, n_jobs: int) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     if n_jobs <= 1:
-        results = [fn(*args) for _, _, fn, args in jobs]
+        results = [_call(job) for job in jobs]
     else:
         with ProcessPoolExecutor(max_workers=n_jobs) as pool:
-            results = list(pool.map(_call, [(fn, args) for _, _, fn, args in jobs]))
+            results = list(pool.map(_call, jobs))
     for (name, _, _, _), result in zip(jobs, results, strict=True):
         out.setdefault(name, []).append(result)
     return out
 
 
 def _call(job: tuple) -> dict:
-    fn, args = job
-    return fn(*args)
+    """Run one (policy, seed) replication; a failure keeps its type and message and gains a
+    note naming the task, in a worker process as in this one."""
+    name, seed, fn, args = job
+    try:
+        return fn(*args)
+    except Exception as err:
+        err.add_note(f"in the replication of policy {name!r} on seed {seed}")
+        raise
 
 
 def summarise(

@@ -57,6 +57,11 @@ class NullTracker(AbstractContextManager):
 
     def set_tags(self, tags: Mapping[str, str]) -> None: ...
 
+    def close_abandoned(self, tag: str, value: str) -> list[str]:
+        """Mark runs left RUNNING with ``tags.<tag> == value`` (a killed process) as KILLED;
+        returns their ids."""
+        return []
+
 
 class MlflowTracker(NullTracker):
     """One MLflow run (optionally nested under a parent run)."""
@@ -94,7 +99,14 @@ class MlflowTracker(NullTracker):
         self.run_id = self._run.info.run_id
 
     def __exit__(self, *exc: object) -> None:
-        self._mlflow.end_run(status="FAILED" if exc and exc[0] else "FINISHED")
+        kind = exc[0] if exc else None
+        if kind is None:
+            status = "FINISHED"
+        elif issubclass(kind, KeyboardInterrupt | SystemExit):  # Ctrl-C, SIGTERM
+            status = "KILLED"
+        else:
+            status = "FAILED"
+        self._mlflow.end_run(status=status)
 
     def log_params(self, params: Mapping[str, Any]) -> None:
         self._mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
@@ -112,6 +124,21 @@ class MlflowTracker(NullTracker):
 
     def set_tags(self, tags: Mapping[str, str]) -> None:
         self._mlflow.set_tags(dict(tags))
+
+    def close_abandoned(self, tag: str, value: str) -> list[str]:
+        client = self._mlflow.MlflowClient()
+        quoted = value.replace("'", "\\'")
+        runs = client.search_runs(
+            [self._run.info.experiment_id],
+            filter_string=f"tags.`{tag}` = '{quoted}' and attributes.status = 'RUNNING'",
+        )
+        closed = [r.info.run_id for r in runs if r.info.run_id != self.run_id]
+        for run_id in closed:
+            client.set_tag(
+                run_id, "closed_by", f"run {self.run_id}: left RUNNING by a killed process"
+            )
+            client.set_terminated(run_id, status="KILLED")
+        return closed
 
 
 def make_tracker(logger_cfg: DictConfig, run_name: str, *, nested: bool = False) -> NullTracker:

@@ -17,9 +17,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import signal
+import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +38,14 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
 
 import envs  # noqa: F401 - registers the ShelfLife ids
+from experiments.checkpoints import best_checkpoint, mark_best, newest_readable, save_checkpoint
 from experiments.replicate import sku_agent_episode
 from experiments.tracking import NullTracker, flatten, git_commit, make_tracker
 from policies.rl.agent import SB3Agent
 from policies.rl.algos import algo_class
 from policies.tuning import mean_cost_in_env
 from sim.errors import ConfigError
+from sim.validation import integer_value
 
 REPO = Path(__file__).resolve().parents[1]
 LATEST = "latest"
@@ -146,20 +153,33 @@ def new_model(cfg: DictConfig, raw: VecEnv, output_dir: Path, algo_kwargs: dict[
 
 
 def checkpoint_paths(output_dir: Path, tag: str) -> tuple[Path, Path]:
+    """``checkpoints/<tag>.zip`` and its statistics: the copy of the newest checkpoint that
+    export and evaluate read (``tag`` = ``latest``)."""
     ckpt = output_dir / "checkpoints"
     return ckpt / f"{tag}.zip", ckpt / f"{tag}_vecnormalize.pkl"
 
 
+def eval_score(metrics: dict[str, float]) -> tuple[str, float]:
+    """The evaluation's figure to keep the best checkpoint by: (its name, a score where
+    higher is better: the profit, or minus the cost)."""
+    if "eval_profit_per_day" in metrics:
+        return "eval_profit_per_day", float(metrics["eval_profit_per_day"])
+    return "eval_avg_cost_per_period", -float(metrics["eval_avg_cost_per_period"])
+
+
 class EvalCheckpointCallback(BaseCallback):
-    """Checkpoints and held-out evaluations during training, logged to TensorBoard and MLflow."""
+    """Checkpoints and held-out evaluations during training, logged to TensorBoard and MLflow;
+    the best evaluation's checkpoint is kept beside the newest ``checkpoint_keep``."""
 
     def __init__(self, cfg: DictConfig, output_dir: Path, tracker: NullTracker) -> None:
         super().__init__()
         self.cfg = cfg
-        self.output_dir = output_dir
+        self.checkpoint_dir = output_dir / "checkpoints"
         self.tracker = tracker
         self._next_ckpt = int(cfg.checkpoint_every_steps)
         self._next_eval = int(cfg.eval.every_steps)
+        best = best_checkpoint(self.checkpoint_dir)
+        self._best = float(best["score"]) if best else -float("inf")
 
     def _on_training_start(self) -> None:
         done = self.model.num_timesteps
@@ -168,8 +188,9 @@ class EvalCheckpointCallback(BaseCallback):
         self._next_eval = (done // every_e + 1) * every_e
 
     def _on_step(self) -> bool:
+        saved = None
         if self.num_timesteps >= self._next_ckpt:
-            save_checkpoint(self.model, self.output_dir, LATEST)
+            saved = save_checkpoint(self.model, self.checkpoint_dir, int(self.cfg.checkpoint_keep))
             self._next_ckpt += int(self.cfg.checkpoint_every_steps)
         if self.num_timesteps >= self._next_eval:
             normalizer = self.model.get_vec_normalize_env()
@@ -177,18 +198,26 @@ class EvalCheckpointCallback(BaseCallback):
             for key, value in metrics.items():
                 self.logger.record(f"eval/{key}", value)
             self.tracker.log_metrics(metrics, step=self.num_timesteps)
+            name, score = eval_score(metrics)
+            if score > self._best:
+                self._best = score
+                saved = saved or save_checkpoint(
+                    self.model, self.checkpoint_dir, int(self.cfg.checkpoint_keep)
+                )
+                mark_best(self.checkpoint_dir, saved, name, score)
             self._next_eval += int(self.cfg.eval.every_steps)
         return True
 
 
-def save_checkpoint(model: Any, output_dir: Path, tag: str) -> Path:
-    model_path, stats_path = checkpoint_paths(output_dir, tag)
-    model_path.parent.mkdir(parents=True, exist_ok=True)
-    model.save(model_path)
-    normalizer = model.get_vec_normalize_env()
-    if normalizer is not None:
-        normalizer.save(str(stats_path))
-    return model_path
+def check_train_config(cfg: DictConfig) -> None:
+    """Budgets and intervals by name before anything runs (a negative budget used to exit 0,
+    a zero interval to divide by zero)."""
+    integer_value(cfg.total_timesteps, "total_timesteps", 1, 10**12)
+    integer_value(cfg.checkpoint_every_steps, "checkpoint_every_steps", 1, 10**12)
+    integer_value(cfg.checkpoint_keep, "checkpoint_keep", 1, 10**6)
+    integer_value(cfg.eval.every_steps, "eval.every_steps", 1, 10**12)
+    integer_value(cfg.eval.periods, "eval.periods", 1, 10**9)
+    integer_value(cfg.eval.final_periods, "eval.final_periods", 1, 10**9)
 
 
 def optimum_for(cfg: DictConfig) -> float | None:
@@ -207,6 +236,7 @@ def optimum_for(cfg: DictConfig) -> float | None:
 
 def train(cfg: DictConfig) -> dict[str, Any]:
     """Train, evaluate and log one run; returns the result (also written to ``result.json``)."""
+    check_train_config(cfg)
     torch.set_num_threads(int(cfg.torch_threads))
     output_dir = (
         (REPO / cfg.output_dir) if not Path(cfg.output_dir).is_absolute() else Path(cfg.output_dir)
@@ -215,21 +245,26 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
     algo = algo_class(cfg.algo.class_path)
     raw = build_env(cfg, int(cfg.seed))
-    model_path, stats_path = checkpoint_paths(output_dir, LATEST)
-    resumed = bool(cfg.resume) and model_path.exists()
+    checkpoint_dir = output_dir / "checkpoints"
+    start = newest_readable(checkpoint_dir) if bool(cfg.resume) else None
+    resumed = start is not None
     if bool(cfg.resume) and not resumed:
         raise ConfigError(
-            "resume", True, f"a checkpoint at {model_path} (none found: start without resume)"
+            "resume",
+            True,
+            f"a readable checkpoint under {checkpoint_dir} (none found: start without resume)",
         )
     if resumed:
-        venv = VecNormalize.load(str(stats_path), raw) if stats_path.exists() else raw
-        model = algo.load(model_path, env=venv, device="cpu")
+        print(f"resuming from {start.folder} ({start.timesteps} timesteps)", file=sys.stderr)
+        stats = start.stats_path
+        venv = VecNormalize.load(str(stats), raw) if stats is not None else raw
+        model = algo.load(start.model_path, env=venv, device="cpu")
     else:
         model = new_model(
             cfg, raw, output_dir, OmegaConf.to_container(cfg.algo.kwargs, resolve=True)
         )
     tracker = make_tracker(cfg.logger, cfg.run_name)
-    with tracker:
+    with tracker, _sigterm_as_exit():
         tracker.log_params(flatten(cfg))
         tracker.set_tags(
             {
@@ -237,8 +272,11 @@ def train(cfg: DictConfig) -> dict[str, Any]:
                 "seed": str(cfg.seed),
                 "eval_seeds": str(list(cfg.eval.seeds)),
                 "resumed": str(resumed),
+                "resumed_from": start.folder.name if resumed else "",
+                "output_dir": str(output_dir),
             }
         )
+        tracker.close_abandoned("output_dir", str(output_dir))
         remaining = int(cfg.total_timesteps) - int(model.num_timesteps)
         t0 = time.perf_counter()
         if remaining > 0:
@@ -250,7 +288,8 @@ def train(cfg: DictConfig) -> dict[str, Any]:
                 tb_log_name="train",
             )
         train_seconds = time.perf_counter() - t0
-        final = save_checkpoint(model, output_dir, LATEST)
+        last = save_checkpoint(model, checkpoint_dir, int(cfg.checkpoint_keep))
+        final, stats_path = checkpoint_paths(output_dir, LATEST)
         normalizer = model.get_vec_normalize_env()
         if normalizer is not None:
             normalizer.training = False
@@ -259,7 +298,9 @@ def train(cfg: DictConfig) -> dict[str, Any]:
             "timesteps": int(model.num_timesteps),
             "train_seconds": round(train_seconds, 1),
             "model_path": str(final),
+            "checkpoint": str(last.folder),
             "resumed": resumed,
+            "resumed_from": str(start.folder) if resumed else None,
         }
         result.update(evaluate(cfg, model, normalizer, int(cfg.eval.final_periods)))
         optimum = optimum_for(cfg)
@@ -280,6 +321,21 @@ def train(cfg: DictConfig) -> dict[str, Any]:
             tracker.log_artifact(stats_path, "model")
         result["mlflow_run_id"] = tracker.run_id
     return result
+
+
+@contextlib.contextmanager
+def _sigterm_as_exit() -> Iterator[None]:
+    """SIGTERM (a scheduler stopping the job) raises SystemExit, so the MLflow run ends as
+    KILLED instead of staying RUNNING; SIGKILL cannot be caught: the next run on the same
+    output folder closes it (``close_abandoned``)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @hydra.main(config_path="../configs", config_name="train", version_base="1.3")

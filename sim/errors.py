@@ -32,6 +32,11 @@ class FieldError(ValueError):
             shown = shown[: self.value_chars - 3] + "..."
         super().__init__(f"{field}: got {shown}; allowed: {allowed}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled with its own arguments (``args`` holds only the message) and its notes, so
+        # the error crosses into the parent of a worker process whole, not as a TypeError
+        return type(self), (self.field, self.value, self.allowed), self.__dict__
+
 
 class ConfigError(ShelfLifeError, FieldError):
     """A configuration value was refused (see ``FieldError`` for the arguments)."""
@@ -50,6 +55,9 @@ class SalesTableError(ShelfLifeError, ValueError):
         shown = "; ".join(f"row {n}: {why}" for n, why in bad_rows[:20])
         more = f" (+{len(bad_rows) - 20} more)" if len(bad_rows) > 20 else ""
         super().__init__(f"{source}: {len(bad_rows)} bad row(s): {shown}{more}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.source, self.bad_rows), self.__dict__
 
 
 class ConservationError(ShelfLifeError, AssertionError):

@@ -437,6 +437,7 @@ def create_app(
 
 class _KeyError(Exception):
     def __init__(self, status: int, message: str) -> None:
+        super().__init__(status, message)
         self.status = status
         self.message = message
 
