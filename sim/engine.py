@@ -27,6 +27,7 @@ Timing rules:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
@@ -50,6 +51,7 @@ from sim.state import NetworkState, ShipmentKind
 from sim.stores import clamp_shelf, restock_shelf, serve_until
 from sim.suppliers import supplier_process
 from sim.transfer import Transfer, split_into_trips
+from sim.validation import MAX_UNITS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -73,7 +75,8 @@ class OrderReceipt:
 
 
 def validate_quantities(qty: object, shape: tuple[int, ...], what: str) -> np.ndarray:
-    """Check a decision array: right shape, finite, non-negative whole numbers.
+    """Check a decision array: right shape, finite, whole numbers in ``0..MAX_UNITS`` (1e15,
+    the bound of every quantity that enters: case-pack rounding and sums stay inside int64).
 
     Raises:
         ActionError: naming the problem and what is allowed.
@@ -96,6 +99,10 @@ def validate_quantities(qty: object, shape: tuple[int, ...], what: str) -> np.nd
             raise ActionError(f"{what}: contains fractional units; allowed: whole numbers >= 0")
     if (arr < 0).any():
         raise ActionError(f"{what}: contains negative quantities; allowed: whole numbers >= 0")
+    # compared as given, before the cast: a huge float or uint64 would wrap in int64
+    if (arr > MAX_UNITS).any():
+        worst = arr.flat[int(np.argmax(arr))]
+        raise ActionError(f"{what}: {worst} units; allowed: whole numbers 0..{MAX_UNITS:.0e}")
     return arr.astype(np.int64)
 
 
@@ -199,10 +206,10 @@ class Simulation:
     def run_until(self, t_hours: float) -> None:
         """Process every event strictly before ``t_hours``; the clock then reads ``t_hours``."""
         ctx = self._ctx
+        if not isinstance(t_hours, int | float | np.number) or not math.isfinite(t_hours):
+            raise ActionError(f"run_until: time {t_hours!r}; allowed: a finite number of hours")
         if t_hours < ctx.now:
-            raise ActionError(
-                f"run_until: time {t_hours} is in the past; allowed: >= {ctx.now}"
-            )
+            raise ActionError(f"run_until: time {t_hours} is in the past; allowed: >= {ctx.now}")
         env = ctx.env
         self._touch()
         while env.peek() < t_hours:
@@ -382,8 +389,24 @@ class Simulation:
                 )
             checked.append((int(t.origin), int(t.destination), units))
         self._touch()
+        # capped at what the origin holds now (less what earlier requests in this call took),
+        # before the split into trips: no empty trips are charged, and the cap is counted
+        on_hand = ctx.state.store_on_hand()
+        left: dict[int, np.ndarray] = {}
         for origin, destination, units in checked:
-            for load in split_into_trips(units, spec.couriers.capacity_units):
+            if origin not in left:
+                left[origin] = on_hand[origin].copy()
+            sent = np.minimum(units, left[origin])
+            left[origin] -= sent
+            capped = int((units - sent).sum())
+            if capped:
+                ctx.counters.network.transfer_capped_units += capped
+                ctx.record(
+                    EventKind.TRANSFER_REQUEST,
+                    origin,
+                    f"capped={capped} (not on hand at the origin)",
+                )
+            for load in split_into_trips(sent, spec.couriers.capacity_units):
                 ctx.env.process(courier_trip(ctx, origin, destination, load))
                 ctx.record(
                     EventKind.TRANSFER_REQUEST,

@@ -96,6 +96,7 @@ class NetworkCounters:
     courier_no_shows: int = 0
     courier_units: int = 0
     courier_short_pick_units: int = 0  # requested but no longer on hand at pickup
+    transfer_capped_units: int = 0  # requested beyond the origin's stock at the request
     courier_km: float = 0.0
     courier_cost: float = 0.0
     courier_co2_kg: float = 0.0

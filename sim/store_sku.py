@@ -142,7 +142,8 @@ def round_to_packs(units: np.ndarray, pack_units: np.ndarray, *, up: bool = True
         return (-(-np.maximum(units, 0) // pack) * pack).astype(np.int64)
     units = np.maximum(units, 0.0)
     packs = np.ceil(units / pack - 1e-9) if up else np.floor(units / pack + 0.5)
-    return (packs * pack).astype(np.int64)
+    # multiplied in int64: above 2**53 a float product is no longer a whole number of packs
+    return packs.astype(np.int64) * pack.astype(np.int64)
 
 
 def life_left_by_age(shelf_life_days: np.ndarray, n_ages: int) -> np.ndarray:

@@ -70,6 +70,18 @@ UNIT_COLUMNS = ("on_order", "sales_yesterday", "demand_yesterday")
 OPTIONAL_UNIT_COLUMNS = ("on_shelf", "arriving_1d", "dc_on_hand")
 RATIO_COLUMNS = ("promotion_price", "price_multiplier")
 NON_NEGATIVE_COLUMNS = ("lead_time_days", "dc_life_left_days", "forecast_error")
+# the largest value each real-valued column takes: quantities per day like counts (MAX_UNITS),
+# lead times a year, lives ten years, price ratios 100x; beyond them the order arithmetic
+# would overflow or mean nothing, so they are refused by name rather than answered
+UPPER_BOUNDS = {
+    "promotion_price": 100.0,
+    "price_multiplier": 100.0,
+    "forecast": MAX_UNITS,
+    "scale": MAX_UNITS,
+    "lead_time_days": 366.0,
+    "dc_life_left_days": 3650.0,
+    "forecast_error": MAX_UNITS,
+}
 REQUIRED_COLUMNS = ("weekday", "sku_ids", "on_hand_by_age", "forecast", *UNIT_COLUMNS)
 KNOWN_COLUMNS = frozenset(
     {
@@ -311,21 +323,21 @@ def _values_at_once(
             values[name] = default(name)
             continue
         values[name] = ratio = _vector(columns[name], n)
-        if ratio is None or not _within(ratio, 0.0, inclusive=False):
+        if ratio is None or not _within(ratio, 0.0, UPPER_BOUNDS[name], inclusive=False):
             return None
     values["forecast"] = forecast = _vector(columns["forecast"], n)
-    if forecast is None or not _within(forecast, 0.0):
+    if forecast is None or not _within(forecast, 0.0, UPPER_BOUNDS["forecast"]):
         return None
     if "scale" in columns:
         values["scale"] = scale = _vector(columns["scale"], n)
-        if scale is None or not _within(scale, 1.0):
+        if scale is None or not _within(scale, 1.0, UPPER_BOUNDS["scale"]):
             return None
     else:
         values["scale"] = default("scale")
     for name in NON_NEGATIVE_COLUMNS:
         if name in columns:
             values[name] = column = _vector(columns[name], n)
-            if column is None or not _within(column, 0.0):
+            if column is None or not _within(column, 0.0, UPPER_BOUNDS[name]):
                 return None
         else:
             values[name] = default(name, forecast)
@@ -454,10 +466,20 @@ def _whole_units(arr: np.ndarray) -> bool:
     return bool(whole_units(arr).all())
 
 
-def _within(arr: np.ndarray, low: float, *, inclusive: bool = True) -> bool:
-    """Every value finite and >= low (> low unless inclusive)."""
+def _within(arr: np.ndarray, low: float, high: float, *, inclusive: bool = True) -> bool:
+    """Every value in [low, high] (low excluded unless inclusive); NaN fails."""
     above = (arr >= low) if inclusive else (arr > low)
-    return bool(above.all() and (arr < np.inf).all())
+    return bool(above.all() and (arr <= high).all())
+
+
+def _out_of(arr: np.ndarray, low: float, high: float, *, inclusive: bool = True) -> np.ndarray:
+    """The second pass's mask of what ``_within`` refuses."""
+    above = (arr >= low) if inclusive else (arr > low)
+    return ~(above & (arr <= high))
+
+
+def _range_text(name: str, low: float, *, inclusive: bool = True) -> str:
+    return f"a finite number {'>=' if inclusive else '>'} {low:g} and <= {UPPER_BOUNDS[name]:g}"
 
 
 # -- second pass: column by column, naming the first refused value ---------------------------
@@ -546,23 +568,40 @@ def _values_by_column(
     for name in RATIO_COLUMNS:
         if name in columns:
             arr = _column(columns, name, n)
-            _first_bad(name, arr, ~np.isfinite(arr) | (arr <= 0), "a finite ratio > 0")
+            _first_bad(
+                name,
+                arr,
+                _out_of(arr, 0.0, UPPER_BOUNDS[name], inclusive=False),
+                _range_text(name, 0.0, inclusive=False),
+            )
             values[name] = arr
         else:
             values[name] = default(name)
     forecast = _column(columns, "forecast", n)
-    _first_bad("forecast", forecast, ~np.isfinite(forecast) | (forecast < 0), "units/day >= 0")
+    _first_bad(
+        "forecast",
+        forecast,
+        _out_of(forecast, 0.0, UPPER_BOUNDS["forecast"]),
+        f"units/day >= 0 and <= {MAX_UNITS:.0e}",
+    )
     values["forecast"] = forecast
     if "scale" in columns:
         scale = _column(columns, "scale", n)
-        _first_bad("scale", scale, ~np.isfinite(scale) | (scale < 1), "a finite number >= 1")
+        _first_bad(
+            "scale", scale, _out_of(scale, 1.0, UPPER_BOUNDS["scale"]), _range_text("scale", 1.0)
+        )
     else:
         scale = default("scale")
     values["scale"] = scale
     for name in NON_NEGATIVE_COLUMNS:
         if name in columns:
             column = _column(columns, name, n)
-            _first_bad(name, column, ~np.isfinite(column) | (column < 0), "a finite number >= 0")
+            _first_bad(
+                name,
+                column,
+                _out_of(column, 0.0, UPPER_BOUNDS[name]),
+                _range_text(name, 0.0),
+            )
         else:
             column = default(name, forecast)
         values[name] = column

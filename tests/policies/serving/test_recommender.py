@@ -276,3 +276,43 @@ def test_the_json_and_npz_answers_carry_the_columns(request, policy, store_state
             assert arrays["reason_template"].item() == columns["reason_template"]
             for name, values in columns["reason_terms"].items():
                 assert arrays[f"reason_terms.{name}"].tolist() == values
+
+
+OUT_OF_RANGE = [
+    ("forecast", 1e300, r"^forecast\[0\]: got 1\d+\.*; allowed: units/day >= 0 and <= 1e\+15$"),
+    ("forecast", 1e16, r"^forecast\[0\]: got 1\d+; allowed: units/day >= 0 and <= 1e\+15$"),
+    ("lead_time_days", 1e18, r"^lead_time_days\[0\]: got 1\d+; allowed: .* >= 0 and <= 366$"),
+    ("scale", 1e18, r"^scale\[0\]: got 1\d+; allowed: a finite number >= 1 and <= 1e\+15$"),
+    ("forecast_error", float("inf"), r"^forecast_error\[0\]: got inf; allowed: .*<= 1e\+15$"),
+    ("promotion_price", 1e5, r"^promotion_price\[0\]: got 100000; allowed: .* > 0 and <= 100$"),
+    ("dc_life_left_days", 1e9, r"^dc_life_left_days\[0\]: got 1000000000; allowed: .*<= 3650$"),
+]
+
+
+@pytest.mark.parametrize(("column", "value", "message"), OUT_OF_RANGE)
+def test_numbers_beyond_their_range_are_refused_by_name(
+    ppo_policy_dir, store_state, column, value, message
+):
+    """Finite but huge values used to answer 200 with overflowed (negative) orders."""
+    state = json.loads(json.dumps(store_state))
+    state[column] = [1.0] * len(state["sku_ids"])
+    state[column][0] = value
+    with pytest.raises(StateError, match=message):
+        Recommender.load(ppo_policy_dir).recommend(state)
+
+
+@pytest.mark.parametrize("policy", ["ppo_policy_dir", "base_stock_policy_dir"])
+def test_the_largest_allowed_numbers_give_whole_non_negative_orders(request, store_state, policy):
+    """At the top of every range (1e15 units/day, a year's lead time, 1e15 error) the
+    arithmetic stays inside int64: orders are whole packs, >= 0, no wrap-around."""
+    recommender = Recommender.load(request.getfixturevalue(policy))
+    state = json.loads(json.dumps(store_state))
+    n = len(state["sku_ids"])
+    state.update(
+        forecast=[1e15] * n, lead_time_days=[366.0] * n, forecast_error=[1e15] * n,
+        scale=[1e15] * n,
+    )  # fmt: skip
+    out = recommender.recommend(state)
+    packs = recommender.catalog["pack_units"][recommender.parse(state).sku]
+    assert (out.order_units >= 0).all() and (out.order_units < 2**62).all()
+    assert (out.order_units % packs == 0).all() and out.order_units.max() > 0
