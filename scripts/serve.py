@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-body-bytes", type=int, default=4_000_000)
     parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument("--log-level", default="warning")
+    parser.add_argument(
+        "--no-docs", action="store_true", help="serve no /docs and no /openapi.json"
+    )
     args = parser.parse_args(argv)
 
     import uvicorn
@@ -45,6 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.feedback_log:
         os.environ["SHELFLIFE_FEEDBACK_LOG"] = str(Path(args.feedback_log).resolve())
     os.environ["SHELFLIFE_MAX_BODY_BYTES"] = str(args.max_body_bytes)
+    os.environ["SHELFLIFE_DOCS"] = "0" if args.no_docs else "1"
     uvicorn.run(
         "policies.serving.http:app_from_env",
         factory=True,

@@ -17,6 +17,7 @@ from experiments.tune_baselines import TuningError
 from policies.serving import errors as serving_errors
 from policies.serving.http import _KeyError, _TooBig
 from policies.serving.npz import NpzError
+from policies.serving.state_json import DuplicateKeyError
 from sim.features import ObservationContractError
 
 EXAMPLES = [
@@ -32,6 +33,7 @@ EXAMPLES = [
     serving_errors.PolicyFormatError("format_version 9; allowed: 1"),
     serving_errors.StateError("on_hand_by_age[3]", "x" * 200, "a number >= 0"),
     NpzError("not an npz"),
+    DuplicateKeyError("weekday"),
     TuningError("unknown policy: foo"),
     _KeyError(401, "missing X-API-Key"),
     _TooBig(),
@@ -61,7 +63,7 @@ def test_every_project_error_type_has_an_example_here():
 def test_errors_round_trip_through_pickle(error: BaseException):
     back = pickle.loads(pickle.dumps(error))
     assert type(back) is type(error) and str(back) == str(error)
-    for name in ("field", "value", "allowed", "source", "bad_rows", "status", "message"):
+    for name in ("field", "value", "allowed", "source", "bad_rows", "status", "message", "key"):
         if hasattr(error, name):
             assert getattr(back, name) == getattr(error, name), name
 

@@ -5,7 +5,14 @@
   and answers the suggestions as columns (``Recommendations.to_columns``). With
   ``Content-Type: application/x-npz`` the body is an ``.npz`` of the same columns,
   and ``Accept: application/x-npz`` answers one (``policies.serving.npz``).
-* Every route but ``/health`` needs the API key in ``X-API-Key`` when one is set.
+* Every route but ``/health`` needs the API key in ``X-API-Key`` when one is set,
+  the documentation included: ``GET /openapi.json`` and ``GET /docs`` (one
+  self-contained page: the Swagger UI assets, installed with ``swagger-ui-bundle``,
+  and the schema inline, so nothing is fetched from elsewhere; ``docs=False`` turns
+  both off). The schema declares the key as an ``apiKey`` security scheme and
+  every 4xx answer.
+* A JSON object with a key given twice is refused (422 naming the key), never
+  "last one wins".
 * Bodies over ``max_body_bytes`` get 413 before they are read in full.
 * Malformed JSON or npz → 400; a refused value → 422 naming the field (and row);
   unknown store or SKU ids → 422; a missing key → 401, a wrong one → 403.
@@ -25,23 +32,26 @@ from __future__ import annotations
 import gc
 import hashlib
 import hmac
+import html
 import json
 import logging
 import uuid
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
 import numpy as np
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.security import APIKeyHeader
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from policies.serving import npz
 from policies.serving.errors import StateError
 from policies.serving.feedback import DECISIONS, Feedback, FeedbackLog
 from policies.serving.recommender import REASONS, Recommender
-from policies.serving.state_json import read_json
+from policies.serving.state_json import DuplicateKeyError, read_json, read_json_object
 
 log = logging.getLogger("shelflife.serving")
 API_KEY_HEADER = "X-API-Key"
@@ -117,6 +127,26 @@ class FeedbackBatch(BaseModel):
     entries: list[FeedbackIn] = Field(min_length=1, max_length=100_000)
 
 
+class ErrorDoc(BaseModel):
+    """A refusal: ``detail`` says what was wrong; 422s name the ``field`` too."""
+
+    detail: Any
+    field: str | None = None
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of the 4xx answers a route can give."""
+    why = {
+        400: "malformed body (JSON or npz)",
+        401: f"missing {API_KEY_HEADER} header (when the server has a key)",
+        403: f"wrong {API_KEY_HEADER}",
+        404: "feedback is off (the server was started without a feedback log)",
+        413: "body larger than the server's limit",
+        422: "a refused value: the field (and row) and what is allowed",
+    }
+    return {code: {"model": ErrorDoc, "description": why[code]} for code in statuses}
+
+
 def _error(status: int, field: str, message: str) -> JSONResponse:
     return JSONResponse(status_code=status, content=_field_error(field, message))
 
@@ -165,6 +195,8 @@ class RecommendRoute:
                 state = npz.read_state(body, self.max_body_bytes)
             else:
                 state = read_json(body)
+        except DuplicateKeyError as err:
+            return 422, _json(_field_error(err.key, str(err))), JSON_TYPE
         except StateError as err:
             return 422, _json(_field_error(err.field, str(err))), JSON_TYPE
         except npz.NpzError as err:
@@ -327,19 +359,27 @@ def create_app(
     api_key: str | None = None,
     feedback_log: FeedbackLog | None = None,
     max_body_bytes: int = 4_000_000,
+    docs: bool = True,
 ) -> Service:
-    """The service over one loaded policy."""
+    """The service over one loaded policy; ``docs=False`` serves no schema and no docs page."""
     manifest = recommender.manifest
     policy_name = str(manifest.get("policy"))
     app = FastAPI(
         title="ShelfLife recommender",
         version=str(manifest.get("format_version")),
         description=f"Daily order suggestions from the exported policy '{policy_name}'.",
+        docs_url=None,  # served below, behind the key
+        redoc_url=None,
+        openapi_url=None,
     )
     route = RecommendRoute(recommender, api_key, max_body_bytes)
+    key_header = APIKeyHeader(
+        name=API_KEY_HEADER,
+        auto_error=False,
+        description="the server's API key (every route but /health, when the server has one)",
+    )
 
-    def check_key(request: Request) -> None:
-        given = request.headers.get(API_KEY_HEADER)
+    def check_key(given: str | None = Security(key_header)) -> None:
         problem = route.key_problem(None if given is None else given.encode("latin-1"))
         if problem is not None:
             raise _KeyError(*problem)
@@ -372,9 +412,19 @@ def create_app(
     def health() -> dict[str, str]:
         return {"status": "ok", "policy": policy_name}
 
-    @app.get("/metadata", dependencies=[Depends(check_key)])
+    @app.get("/metadata", dependencies=[Depends(check_key)], responses=_errors(401, 403))
     def metadata() -> dict[str, Any]:
         return recommender.metadata()
+
+    if docs:
+
+        @app.get("/openapi.json", dependencies=[Depends(check_key)], include_in_schema=False)
+        def openapi() -> JSONResponse:
+            return JSONResponse(app.openapi())
+
+        @app.get("/docs", dependencies=[Depends(check_key)], include_in_schema=False)
+        def swagger() -> HTMLResponse:
+            return HTMLResponse(docs_page(app.openapi()))
 
     @app.post(
         "/recommend",
@@ -393,7 +443,10 @@ def create_app(
                 },
             }
         },
-        responses={200: {"content": {npz.MEDIA_TYPE: NPZ_ANSWER}}},
+        responses={
+            200: {"content": {npz.MEDIA_TYPE: NPZ_ANSWER}},
+            **_errors(400, 401, 403, 413, 422),
+        },
     )
     async def recommend(
         request: Request,
@@ -411,12 +464,32 @@ def create_app(
         )
         return Response(content=body, status_code=status, media_type=media_type)
 
-    @app.post("/feedback", dependencies=[Depends(check_key)])
-    def feedback(batch: FeedbackBatch) -> dict[str, Any]:
+    @app.post(
+        "/feedback",
+        dependencies=[Depends(check_key)],
+        responses=_errors(400, 401, 403, 404, 413, 422),
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": FeedbackBatch.model_json_schema()}},
+            }
+        },
+    )
+    async def feedback(request: Request) -> dict[str, Any]:
         if feedback_log is None:
             return JSONResponse(
                 status_code=404, content={"detail": "feedback is off: start with --feedback-log"}
             )
+        try:  # parsed here rather than by the framework: a key given twice is refused
+            body = read_json_object(await request.body())
+        except DuplicateKeyError as err:
+            return _error(422, err.key, str(err))
+        except ValueError:
+            return JSONResponse(status_code=400, content={"detail": "malformed JSON body"})
+        try:
+            batch = FeedbackBatch.model_validate(body)
+        except ValidationError as err:
+            raise RequestValidationError(err.errors(include_url=False)) from None
         catalog = recommender.catalog
         for i, e in enumerate(batch.entries):
             if e.store_id not in catalog.store_index:
@@ -426,7 +499,9 @@ def create_app(
         stored = feedback_log.record([Feedback(**e.model_dump()) for e in batch.entries])
         return {"recorded": stored, **feedback_log.summary()}
 
-    @app.get("/feedback/summary", dependencies=[Depends(check_key)])
+    @app.get(
+        "/feedback/summary", dependencies=[Depends(check_key)], responses=_errors(401, 403, 404)
+    )
     def feedback_summary() -> dict[str, Any]:
         if feedback_log is None:
             return JSONResponse(status_code=404, content={"detail": "feedback is off"})
@@ -442,6 +517,23 @@ class _KeyError(Exception):
         self.message = message
 
 
+def docs_page(schema: dict[str, Any]) -> str:
+    """Swagger UI as one page: its CSS and JS from ``swagger-ui-bundle`` and the schema
+    inline, so the page needs no further request (each would need the key) and no network."""
+    from swagger_ui_bundle import swagger_ui_path
+
+    folder = Path(swagger_ui_path)
+    css = (folder / "swagger-ui.css").read_text(encoding="utf-8")
+    js = (folder / "swagger-ui-bundle.js").read_text(encoding="utf-8")
+    spec = json.dumps(schema).replace("</", "<\\/")  # no "</script>" inside the script
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(schema['info']['title'])}</title><style>{css}</style></head>"
+        f"<body><div id='swagger-ui'></div><script>{js}</script><script>"
+        f"SwaggerUIBundle({{spec: {spec}, dom_id: '#swagger-ui'}});</script></body></html>"
+    )
+
+
 def policy_digest(recommender: Recommender) -> str:
     """The manifest's SHA-256: which exported policy a feedback entry refers to."""
     return hashlib.sha256((recommender.folder / "manifest.json").read_bytes()).hexdigest()
@@ -452,7 +544,7 @@ def app_from_env() -> Any:
 
     Reads ``SHELFLIFE_POLICY`` (folder), ``SHELFLIFE_API_KEY_ENV`` (name of the
     variable holding the key, optional), ``SHELFLIFE_FEEDBACK_LOG`` (optional)
-    and ``SHELFLIFE_MAX_BODY_BYTES`` (optional).
+    ``SHELFLIFE_MAX_BODY_BYTES`` (optional) and ``SHELFLIFE_DOCS`` (``0``: no docs).
     """
     import os
 
@@ -468,6 +560,7 @@ def app_from_env() -> Any:
         api_key=api_key,
         feedback_log=feedback,
         max_body_bytes=int(os.environ.get("SHELFLIFE_MAX_BODY_BYTES", "4000000")),
+        docs=os.environ.get("SHELFLIFE_DOCS", "1") != "0",
     )
     # The startup's objects (framework, schemas, catalog ids) live as long as the
     # process: out of the collector's way, a full collection costs ~0.1 ms instead of ~20 ms.

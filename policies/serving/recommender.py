@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 import numpy as np
@@ -273,8 +273,11 @@ class Recommender:
         return cls(folder, manifest, catalog, policy, planner)
 
     def metadata(self) -> dict[str, Any]:
-        """What a caller may want to know: the manifest, without the file hashes."""
-        return {k: v for k, v in self.manifest.items() if k != "files"} | {
+        """What a caller may want to know: the manifest, without the file hashes and with
+        absolute paths cut to their file names (where the policy was exported from is the
+        exporting machine's business, not the caller's)."""
+        shown = {k: v for k, v in self.manifest.items() if k != "files"}
+        return _without_local_paths(shown) | {
             "n_stores": self.catalog.n_stores,
             "n_skus": self.catalog.n_skus,
         }
@@ -312,3 +315,16 @@ def _listed(folder: Path, contents: dict[str, bytes], name: str) -> bytes:
     if name not in contents:
         raise PolicyIntegrityError(f"{folder}: {name} is not listed in the manifest; refusing")
     return contents[name]
+
+
+def _without_local_paths(value: Any) -> Any:
+    """``value`` with every absolute path (POSIX or Windows) replaced by its file name."""
+    if isinstance(value, dict):
+        return {k: _without_local_paths(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_local_paths(v) for v in value]
+    if isinstance(value, str) and (
+        PurePosixPath(value).is_absolute() or PureWindowsPath(value).is_absolute()
+    ):
+        return PureWindowsPath(value).name if "\\" in value else PurePosixPath(value).name
+    return value

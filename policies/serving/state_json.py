@@ -26,6 +26,7 @@ answer (a property test holds both equal).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pydantic_core
@@ -34,6 +35,36 @@ from policies.serving.state import NumbersChecked
 
 _ID_LISTS = ("sku_ids", "store_ids")
 _NOT_NUMBERS = (b"true", b"false", b"null")
+
+
+class DuplicateKeyError(ValueError):
+    """A JSON object gave the same key twice (which one counts would be a guess)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"{key}: got the key twice; allowed: each key once")
+        self.key = key
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.key,), self.__dict__
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise DuplicateKeyError(key)
+        seen[key] = value
+    return seen
+
+
+def read_json_object(body: bytes) -> Any:
+    """``body`` parsed by the standard library, refusing a key given twice in any object.
+
+    Raises:
+        DuplicateKeyError: naming the key.
+        ValueError: the body is not JSON.
+    """
+    return json.loads(body, object_pairs_hook=_refuse_duplicates)
 
 
 def read_json(body: bytes) -> Any:
@@ -46,7 +77,15 @@ def read_json(body: bytes) -> Any:
     # NaN and Infinity are read so that the validation can name them
     parsed = pydantic_core.from_json(body, allow_inf_nan=True, cache_strings="keys")
     if type(parsed) is dict and numbers_are_numbers(body, parsed):
+        # the proof counts every quote of the body against the parsed keys and strings, so
+        # it cannot hold when a key is given twice: only other bodies pay for the check
         return NumbersChecked(parsed)
+    try:
+        read_json_object(body)
+    except DuplicateKeyError:
+        raise
+    except ValueError:  # what only pydantic's parser reads is left to the validation
+        pass
     return parsed
 
 

@@ -91,12 +91,66 @@ def test_health_needs_no_key_and_metadata_does(server):
     assert meta["kind"] == "onnx" and meta["n_skus"] == 200 and "files" not in meta
 
 
-def test_openapi_documents_the_endpoints(server):
-    spec = httpx.get(f"{server.url}/openapi.json").json()
+def test_openapi_and_docs_need_the_key_and_declare_it_and_every_4xx(server):
+    for path in ("/openapi.json", "/docs"):
+        assert httpx.get(f"{server.url}{path}").status_code == 401
+        assert httpx.get(f"{server.url}{path}", headers={"X-API-Key": "no"}).status_code == 403
+    spec = httpx.get(f"{server.url}/openapi.json", headers={"X-API-Key": KEY}).json()
     assert {"/recommend", "/feedback", "/health", "/metadata"} <= set(spec["paths"])
     body = spec["paths"]["/recommend"]["post"]["requestBody"]["content"]["application/json"]
     assert "on_hand_by_age" in body["schema"]["properties"]
-    assert httpx.get(f"{server.url}/docs").status_code == 200
+    schemes = spec["components"]["securitySchemes"]
+    (scheme,) = schemes.values()
+    assert scheme == {**scheme, "type": "apiKey", "in": "header", "name": "X-API-Key"}
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            if path == "/health":
+                assert "security" not in op
+                continue
+            assert op["security"] == [{next(iter(schemes)): []}], (path, method)
+            assert {"401", "403"} <= set(op["responses"]), (path, method)
+    assert {"400", "413", "422"} <= set(spec["paths"]["/recommend"]["post"]["responses"])
+    assert {"400", "404", "422"} <= set(spec["paths"]["/feedback"]["post"]["responses"])
+    feedback_body = spec["paths"]["/feedback"]["post"]["requestBody"]["content"]
+    assert "entries" in feedback_body["application/json"]["schema"]["properties"]
+    page = httpx.get(f"{server.url}/docs", headers={"X-API-Key": KEY})
+    assert page.status_code == 200 and "SwaggerUIBundle({spec:" in page.text
+    # one self-contained page: no script or stylesheet fetched from anywhere
+    assert "<script src" not in page.text and "<link" not in page.text
+    assert "cdn.jsdelivr" not in page.text
+
+
+def test_metadata_shows_no_absolute_paths(server):
+    meta = httpx.get(f"{server.url}/metadata", headers={"X-API-Key": KEY}).text
+    assert str(REPO) not in meta and "/tmp/" not in meta
+
+
+def test_a_key_given_twice_is_refused_by_name(client, store_state):  # noqa: F811
+    body = json.dumps(store_state)
+    twice = body[:-1] + ', "weekday": 3}'
+    answer = client.post("/recommend", content=twice, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422
+    (problem,) = answer.json()["detail"]
+    assert problem["msg"] == "weekday: got the key twice; allowed: each key once"
+    entry = '{"store_id": "S1", "sku_id": "K1", "suggested_units": 2, "decision": "accepted"'
+    for dup in (entry + ', "decision": "rejected"}', entry + "}"):
+        answer = client.post(
+            "/feedback",
+            content='{"entries": [' + dup + "]}",
+            headers={"Content-Type": "application/json"},
+        )
+        if dup.endswith('"rejected"}'):
+            assert answer.status_code == 422
+            (problem,) = answer.json()["detail"]
+            assert problem["msg"].startswith("decision: got the key twice")
+        else:
+            assert answer.status_code in (200, 422)  # unknown ids are refused by name, not 5xx
+    assert (
+        client.post(
+            "/feedback", content=b"{nope", headers={"Content-Type": "application/json"}
+        ).status_code
+        == 400
+    )
 
 
 def test_recommend_answers_the_same_for_the_same_request(client, store_state):  # noqa: F811
@@ -284,7 +338,8 @@ def test_bad_npz_requests_get_the_same_4xx_as_json(server, client, store_state):
 
 
 def test_openapi_documents_the_npz_bodies(server):
-    post = httpx.get(f"{server.url}/openapi.json").json()["paths"]["/recommend"]["post"]
+    spec = httpx.get(f"{server.url}/openapi.json", headers={"X-API-Key": KEY}).json()
+    post = spec["paths"]["/recommend"]["post"]
     assert NPZ in post["requestBody"]["content"]
     assert NPZ in post["responses"]["200"]["content"]
     assert "application/x-npz" in post["description"]
