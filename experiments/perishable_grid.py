@@ -19,13 +19,17 @@ For each cell (life ``m``, lead time ``L``, issuing rule; costs and demand from
 3. the trained policy (argmax action, frozen normalisation) is evaluated two ways:
 
    * **simulated**, on the held-out ``eval.seeds`` (never used in training), each
-     ``eval.periods`` periods after ``eval.burn_in`` without the 365-period time limit;
+     ``eval.periods`` periods after ``eval.burn_in`` without the 365-period time limit,
+     all seeds as one batch of the vector env;
      the optimal table plays the same seeds (common random numbers), and the gap is
      the paired difference ``100 · (cost_ppo − cost_opt) / optimum`` per seed, with
      its 95 % Student-t interval;
    * **exactly**: the policy's action in every state of the solver's state space
      is read into a table and ``evaluate_policy`` gives its long-run average cost
      (no sampling error) and ``exact_gap_pct``.
+
+``evaluate_only=true`` skips training and evaluates the models a previous run saved in
+``output_dir`` (training seconds are taken from the report already in ``report_dir``).
 
 Writes ``<report_dir>/grid.json`` and ``grid.md``, logs one MLflow run (per-cell
 metrics prefixed by the cell's name; the report files as artifacts), TensorBoard
@@ -54,7 +58,7 @@ from stable_baselines3.common.utils import LinearSchedule
 from stable_baselines3.common.vec_env import VecMonitor, VecNormalize
 
 import envs  # noqa: F401 - registers the ShelfLife ids
-from envs.perishable.env import PerishableInventoryEnv
+from envs.perishable.vector import PerishableInventoryVectorEnv
 from experiments.stats import mean_ci
 from experiments.tracking import flatten, git_commit, make_tracker
 from experiments.train import new_model
@@ -62,8 +66,8 @@ from policies.optimal import PerishableProblem, best_base_stock, evaluate_policy
 from policies.optimal.config import problem_from_env_kwargs
 from policies.optimal.solver import solve_average_cost
 from policies.rl.agent import SB3Agent
+from policies.rl.algos import algo_class
 from policies.rl.vec_env import VectorEnvAsVecEnv
-from policies.tuning import mean_cost_in_env
 from sim.errors import ConfigError
 from sim.validation import integer_value
 
@@ -165,6 +169,33 @@ def train_cell(
     return model, venv, seconds
 
 
+def load_cell(
+    cfg: DictConfig, cell: dict[str, Any], out_dir: Path
+) -> tuple[Any, VecNormalize, float | None]:
+    """``evaluate_only``: the cell's saved model and frozen normaliser, and its training
+    seconds from the grid report already in ``report_dir`` (None when it has none)."""
+    model_path, stats_path = out_dir / "model.zip", out_dir / "vecnormalize.pkl"
+    if not (model_path.exists() and stats_path.exists()):
+        raise ConfigError("evaluate_only", True, f"a trained cell at {out_dir} (train it first)")
+    model = algo_class(cfg.algo.class_path).load(model_path, device="cpu")
+    raw = VectorEnvAsVecEnv(
+        gym.make_vec(
+            cfg.env.id,
+            num_envs=1,
+            vectorization_mode="vector_entry_point",
+            **cell_env_kwargs(cfg, cell),
+        )
+    )
+    normalizer = VecNormalize.load(str(stats_path), raw)
+    normalizer.training = False
+    report = _report_dir(cfg) / "grid.json"
+    seconds = None
+    if report.exists():
+        rows = {c["cell"]: c for c in json.loads(report.read_text())["cells"]}
+        seconds = rows.get(cell_name(cell), {}).get("train_seconds")
+    return model, normalizer, seconds
+
+
 def policy_table(problem: PerishableProblem, agent: Any) -> np.ndarray:
     """The agent's deterministic order in every state of the solver's state space."""
     states = np.indices(problem.dims).reshape(problem.obs_dim, -1).T.astype(np.float32)
@@ -185,24 +216,42 @@ def same_order_share(
     return float(chain.stationary[same].sum())
 
 
+def mean_costs_batched(
+    env_kwargs: dict[str, Any], act: Any, seeds: list[int], periods: int, burn_in: int
+) -> np.ndarray:
+    """Mean cost per period after ``burn_in`` of a policy on each seed, all seeds stepped as
+    one batch (the vector env: replication i is the single env seeded ``seeds[i]``, here
+    without a time limit); ``act`` maps a batch of observations to orders."""
+    venv = PerishableInventoryVectorEnv(
+        num_envs=len(seeds), max_episode_steps=burn_in + periods + 1, **env_kwargs
+    )
+    obs, _ = venv.reset(seed=[int(s) for s in seeds])
+    total = np.zeros(len(seeds))
+    for t in range(burn_in + periods):
+        obs, rewards, _, _, _ = venv.step(act(obs))
+        if t >= burn_in:
+            total -= rewards
+    return total / periods
+
+
 def evaluate_cell(
     cfg: DictConfig, problem: PerishableProblem, optimal_table: np.ndarray, agent: SB3Agent
 ) -> dict[str, Any]:
     """Simulated costs of PPO and the optimal table on the same held-out seeds, and the gaps."""
-    from policies.optimal import OptimalPolicy
-
     kwargs = problem.env_kwargs()
     seeds = [int(s) for s in cfg.eval.seeds]
     periods, burn_in = int(cfg.eval.periods), int(cfg.eval.burn_in)
 
-    def make_env() -> PerishableInventoryEnv:  # no time limit: one long run per seed
-        return PerishableInventoryEnv(**kwargs)
+    def ppo(obs: np.ndarray) -> np.ndarray:
+        return np.asarray(agent.predict(obs, deterministic=True)[0]).ravel()
 
-    ppo = mean_cost_in_env(make_env, lambda e: agent, seeds, periods, burn_in=burn_in)
-    opt = mean_cost_in_env(
-        make_env, lambda e: OptimalPolicy(problem, optimal_table), seeds, periods, burn_in=burn_in
-    )
-    return {"ppo_costs": ppo.tolist(), "optimal_costs": opt.tolist()}
+    def optimal(obs: np.ndarray) -> np.ndarray:
+        return optimal_table[np.ravel_multi_index(obs.astype(np.int64).T, problem.dims)]
+
+    return {
+        "ppo_costs": mean_costs_batched(kwargs, ppo, seeds, periods, burn_in).tolist(),
+        "optimal_costs": mean_costs_batched(kwargs, optimal, seeds, periods, burn_in).tolist(),
+    }
 
 
 def run_cell(cfg: DictConfig, cell: dict[str, Any], out_dir: Path) -> dict[str, Any]:
@@ -215,7 +264,10 @@ def run_cell(cfg: DictConfig, cell: dict[str, Any], out_dir: Path) -> dict[str, 
     solve_seconds = time.perf_counter() - t0
     optimum = float(solution.avg_cost)
 
-    model, normalizer, train_seconds = train_cell(cfg, env_kwargs, out_dir)
+    if bool(cfg.evaluate_only):
+        model, normalizer, train_seconds = load_cell(cfg, cell, out_dir)
+    else:
+        model, normalizer, train_seconds = train_cell(cfg, env_kwargs, out_dir)
     agent = SB3Agent(model, normalizer)
     t1 = time.perf_counter()
     sim = evaluate_cell(cfg, problem, solution.table, agent)
@@ -246,7 +298,7 @@ def run_cell(cfg: DictConfig, cell: dict[str, Any], out_dir: Path) -> dict[str, 
         "within_target": bool(gap["ci_high"] <= float(cfg.target_gap_pct)),
         "timesteps": int(model.num_timesteps),
         "solve_seconds": round(solve_seconds, 1),
-        "train_seconds": round(train_seconds, 1),
+        "train_seconds": None if train_seconds is None else round(train_seconds, 1),
         "eval_seconds": round(eval_seconds, 1),
         "model_path": str(out_dir / "model.zip"),
     }
@@ -279,7 +331,7 @@ def markdown(result: dict[str, Any]) -> str:
             f"{c['base_stock_avg_cost']:.4f} ({c['base_stock_gap_pct']:.2f}) "
             f"| {c['ppo_avg_cost_sim']:.4f} | {c['gap_pct']:.2f} "
             f"| [{c['gap_ci_low']:.2f}, {c['gap_ci_high']:.2f}] | {c['exact_gap_pct']:.2f} "
-            f"| {100 * c['same_order_share']:.0f} % | {c['train_seconds']:.0f} |"
+            f"| {100 * c['same_order_share']:.0f} % | {_seconds(c['train_seconds'])} |"
         )
     lines += [
         "",
@@ -301,8 +353,7 @@ def run_grid(cfg: DictConfig) -> dict[str, Any]:
     torch.set_num_threads(int(cfg.torch_threads))
     output_dir = Path(cfg.output_dir)
     output_dir = output_dir if output_dir.is_absolute() else REPO / output_dir
-    report_dir = Path(cfg.report_dir)
-    report_dir = report_dir if report_dir.is_absolute() else REPO / report_dir
+    report_dir = _report_dir(cfg)
     report_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     commit = git_commit()  # at the start: the code that ran, whatever changes meanwhile
@@ -347,6 +398,15 @@ def run_grid(cfg: DictConfig) -> dict[str, Any]:
             tracker.log_artifact(report_dir / name)
         result["mlflow_run_id"] = tracker.run_id
     return result
+
+
+def _seconds(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}"
+
+
+def _report_dir(cfg: DictConfig) -> Path:
+    report_dir = Path(cfg.report_dir)
+    return report_dir if report_dir.is_absolute() else REPO / report_dir
 
 
 def _run_cells(cfg: DictConfig, output_dir: Path) -> Iterator[dict[str, Any]]:

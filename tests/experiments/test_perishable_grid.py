@@ -174,3 +174,41 @@ def test_the_shipped_configuration_reaches_half_a_percent_on_one_cell(tmp_path):
     (cell,) = run_grid(cfg)["cells"]
     assert cell["exact_gap_pct"] <= cfg.target_gap_pct
     assert cell["gap_ci_high"] <= cfg.target_gap_pct
+
+
+def test_the_batched_evaluation_equals_single_env_runs_and_evaluate_only_reproduces_the_grid(
+    tmp_path,
+):
+    """Seeds stepped as one vector-env batch cost what one env per seed costs (the reference
+    ``mean_cost_in_env``), to the bit; ``evaluate_only`` re-reads the saved model and gives
+    the same row without training."""
+    from envs.perishable.env import PerishableInventoryEnv
+    from experiments.perishable_grid import mean_costs_batched
+    from policies.optimal import OptimalPolicy
+    from policies.tuning import mean_cost_in_env
+
+    kwargs = dict(life_days=3, lead_time=1, issuing="fifo")
+    problem = problem_from_env_kwargs(**kwargs)
+    table = solve_average_cost(problem).table
+    seeds = [9000, 9001, 9002]
+    single = mean_cost_in_env(
+        lambda: PerishableInventoryEnv(**problem.env_kwargs()),
+        lambda e: OptimalPolicy(problem, table),
+        seeds,
+        300,
+        burn_in=20,
+    )
+    batched = mean_costs_batched(
+        problem.env_kwargs(),
+        lambda obs: table[np.ravel_multi_index(obs.astype(np.int64).T, problem.dims)],
+        seeds,
+        300,
+        20,
+    )
+    assert batched.tolist() == single.tolist()
+    first = run_grid(grid_cfg(tmp_path))["cells"][0]
+    again = run_grid(grid_cfg(tmp_path, "evaluate_only=true"))["cells"][0]
+    for key in ("gap_pct_by_seed", "ppo_avg_cost_exact", "timesteps", "train_seconds"):
+        assert again[key] == first[key], key
+    with pytest.raises(ConfigError, match="evaluate_only"):
+        run_grid(grid_cfg(tmp_path / "empty", "evaluate_only=true"))
