@@ -18,6 +18,7 @@ from policies.serving import errors as serving_errors
 from policies.serving.http import _KeyError, _TooBig
 from policies.serving.npz import NpzError
 from policies.serving.state_json import DuplicateKeyError
+from sim.demand.sales_table import RejectedRowsWarning
 from sim.features import ObservationContractError
 
 EXAMPLES = [
@@ -37,6 +38,7 @@ EXAMPLES = [
     TuningError("unknown policy: foo"),
     _KeyError(401, "missing X-API-Key"),
     _TooBig(),
+    RejectedRowsWarning("sales.csv: 3 bad row(s) left out"),
 ]
 
 

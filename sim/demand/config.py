@@ -40,7 +40,12 @@ from sim.demand.config_models import (
     ReplayConfig,
 )
 from sim.demand.parametric import ParametricDemand
-from sim.demand.sales_table import BootstrapDemand, ReplayDemand, load_sales_table
+from sim.demand.sales_table import (
+    BootstrapDemand,
+    ReplayDemand,
+    load_sales_table,
+    report_rejected,
+)
 from sim.demand.spec import (
     CategoryProfile,
     Holiday,
@@ -336,6 +341,8 @@ def _table_demand(
     hours = {c: p.hour_of_day for c, p in profiles.items()}
     grid = build_tick_grid(network, hours, config.tick_length_hours)
     table = load_sales_table(path, network, on_bad_rows=config.on_bad_rows)
+    # on_bad_rows: report keeps the good rows; the others go to a file beside the table
+    report_rejected(table, path.with_name(path.name + ".rejected.csv"))
     if isinstance(config, BootstrapConfig):
         return BootstrapDemand(table, network, grid, start_date=config.start_date)
     return ReplayDemand(table, network, grid)

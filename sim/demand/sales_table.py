@@ -20,6 +20,8 @@ the category's hour-of-day profile within the store's opening hours.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,6 +99,39 @@ def load_sales_table(
     if bad and policy is BadRowPolicy.RAISE:
         raise SalesTableError(name, bad)
     return SalesTable(rows=clean[good].reset_index(drop=True), rejected=tuple(bad), source=name)
+
+
+class RejectedRowsWarning(UserWarning):
+    """A sales table read with ``on_bad_rows: report`` had rows refused (listed in a file)."""
+
+
+def report_rejected(table: SalesTable, out_path: Path) -> Path | None:
+    """Write ``table``'s rejected rows, each source cell as read plus ``row_number`` and
+    ``reason`` (one line per reason), to ``out_path`` (CSV, written whole or not at all),
+    and warn with the count and the path. Nothing is written when none was rejected.
+
+    Returns:
+        The file written, or None.
+    """
+    if not table.rejected:
+        return None
+    frame, _ = _read(table.source)
+    lines = []
+    for row_number, reason in table.rejected:
+        cells = frame.iloc[row_number - 1].to_dict() if row_number >= 1 else {}
+        lines.append({"row_number": row_number, "reason": reason, **cells})
+    out_path = Path(out_path)
+    tmp = out_path.with_name(out_path.name + ".tmp")
+    pd.DataFrame(lines).to_csv(tmp, index=False)
+    os.replace(tmp, out_path)
+    rows = len({n for n, _ in table.rejected})
+    warnings.warn(
+        f"{table.source}: {rows} bad row(s) left out (on_bad_rows: report); "
+        f"rows and reasons in {out_path}",
+        RejectedRowsWarning,
+        stacklevel=2,
+    )
+    return out_path
 
 
 def _policy(value: BadRowPolicy | str) -> BadRowPolicy:

@@ -22,6 +22,7 @@ from sim.demand import (
     load_sales_table,
     split_over_ticks,
 )
+from sim.demand.sales_table import RejectedRowsWarning
 from sim.enums import Category
 from sim.errors import ConfigError, SalesTableError
 from sim.rng import RandomStreams
@@ -263,14 +264,25 @@ def test_bootstrap_needs_every_weekday(tmp_path: Path, network: NetworkSpec) -> 
 
 
 def test_report_policy_from_config(tmp_path: Path, network: NetworkSpec) -> None:
+    """The rejected rows are not dropped silently: they go, with their reasons and cells,
+    to sales.csv.rejected.csv beside the table, and a warning gives the count and path."""
     write(tmp_path, BAD_CSV)
-    d = build_demand(
-        {"kind": "replay", "sales_table": "sales.csv", "on_bad_rows": "report"},
-        network,
-        base_dir=tmp_path,
-    )
+    with pytest.warns(RejectedRowsWarning, match=rf"{len(EXPECTED_BAD)} bad row\(s\) left out"):
+        d = build_demand(
+            {"kind": "replay", "sales_table": "sales.csv", "on_bad_rows": "report"},
+            network,
+            base_dir=tmp_path,
+        )
     assert isinstance(d, ReplayDemand)
     assert {n for n, _ in d.table.rejected} == set(EXPECTED_BAD)
+    report = pd.read_csv(tmp_path / "sales.csv.rejected.csv", dtype=str, keep_default_na=False)
+    assert set(report["row_number"].astype(int)) == set(EXPECTED_BAD)
+    assert len(report) == len(d.table.rejected)  # one line per reason
+    source = pd.read_csv(tmp_path / "sales.csv", dtype=str, keep_default_na=False)
+    for _, line in report.iterrows():
+        original = source.iloc[int(line["row_number"]) - 1]
+        assert all(line[c] == original[c] for c in source.columns)
+    assert not list(tmp_path.glob("*.tmp"))
     assert BadRowPolicy("report") is BadRowPolicy.REPORT
 
 
