@@ -34,12 +34,32 @@ from policies.serving import Recommender, ServingError
 SCALAR_COLUMNS = ("weekday", "day")
 
 
+TABLE_SUFFIXES = (".parquet", ".csv")
+
+
+def table_format(path: Path, option: str) -> str:
+    """``parquet`` or ``csv`` from the file's suffix; any other suffix is refused by name."""
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise SystemExit(f"{option} {path}: suffix {suffix or '(none)'!r}; allowed: .parquet, .csv")
+    return suffix.lstrip(".")
+
+
 def read_table(path: Path) -> pd.DataFrame:
-    if path.suffix == ".parquet":
+    if table_format(path, "--state") == "parquet":
         return pd.read_parquet(path)
-    if path.suffix == ".csv":
-        return pd.read_csv(path)
-    raise SystemExit(f"--state {path}: allowed formats are .parquet and .csv")
+    return pd.read_csv(path)
+
+
+def write_table(table: pd.DataFrame, path: Path, option: str) -> None:
+    """Write ``table`` in the format its suffix names (``.parquet`` or ``.csv``), atomically."""
+    kind = table_format(path, option)
+    tmp = path.with_name(path.name + ".tmp")
+    if kind == "parquet":
+        table.to_parquet(tmp, index=False)
+    else:
+        table.to_csv(tmp, index=False)
+    tmp.replace(path)
 
 
 def table_to_columns(table: pd.DataFrame) -> dict:
@@ -74,7 +94,7 @@ def example_state(scenario: str, out: Path, days: int = 7) -> None:
     from policies.export.states import example_state_table  # the simulator: only here
 
     table = example_state_table(scenario, days)
-    table.to_parquet(out, index=False)
+    write_table(table, out, "--example-state")
     print(json.dumps({"example_state": str(out), "rows": len(table), "scenario": scenario}))
 
 
@@ -87,10 +107,12 @@ def main(argv: list[str] | None = None) -> dict | None:
     p.add_argument("--scenario", default="city_fresh", help="scenario of --example-state")
     args = p.parse_args(argv)
     if args.example_state:
+        table_format(args.example_state, "--example-state")  # before the simulation runs
         example_state(args.scenario, args.example_state)
         return None
     if not (args.policy and args.state and args.out):
         p.error("--policy, --state and --out are required")
+    table_format(args.out, "--out")  # refused before any work
     t0 = time.perf_counter()
     try:
         recommender = Recommender.load(args.policy)
@@ -101,7 +123,7 @@ def main(argv: list[str] | None = None) -> dict | None:
         p.exit(2, f"recommend: {err}\n")
     t_rec = time.perf_counter()
     cols = result.to_columns()
-    pd.DataFrame(
+    suggestions = pd.DataFrame(
         {
             "store_id": cols["store_ids"],
             "sku_id": cols["sku_ids"],
@@ -117,7 +139,8 @@ def main(argv: list[str] | None = None) -> dict | None:
                 if name in cols
             },
         }
-    ).to_csv(args.out, index=False)
+    )
+    write_table(suggestions, args.out, "--out")
     summary = {
         "rows": result.n,
         "units_suggested": int(result.order_units.sum()),

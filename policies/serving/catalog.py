@@ -39,6 +39,24 @@ CATALOG_ARRAYS: dict[str, tuple[str, str]] = {
 }
 
 
+# name -> (low, high, whole numbers only, the allowed range in words) of every numeric array
+CATALOG_VALUES: dict[str, tuple[float, float, bool, str]] = {
+    "shelf_life_days": (0, 3650, True, "whole days 0..3650 (0 = non-perishable)"),
+    "pack_units": (1, 1e6, True, "whole units 1..1e6"),
+    "category": (0, 1000, True, "a category code 0..1000"),
+    "unit_cost": (0, 1e9, False, "a finite cost 0..1e9"),
+    "price": (0, 1e9, False, "a finite price 0..1e9"),
+    "holding_cost_per_day": (0, 1e9, False, "a finite cost 0..1e9"),
+    "waste_cost_per_unit": (0, 1e9, False, "a finite cost 0..1e9"),
+    "blocked": (0, 1, True, "True or False"),
+    "scale": (1, 1e15, False, "a finite number of units 1..1e15"),
+    "facings_units": (0, 1e15, True, "whole units 0..1e15"),
+    "lead_time_days_by_weekday": (0, 366, False, "days 0..366"),
+    "dc_stores_served": (1, 1e6, True, "a whole number of stores 1..1e6"),
+    "n_ages": (1, 3651, True, "a whole number of age buckets 1..3651"),
+}
+
+
 class RecentIdLists:
     """The catalog rows of the id lists looked up lately, found again by equality.
 
@@ -133,13 +151,15 @@ def catalog_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     return buffer.getvalue()
 
 
-def load_catalog(path: Path) -> Catalog:
+def load_catalog(path: Path | io.BytesIO, where: str | None = None) -> Catalog:
+    """The catalog in ``path`` (a file or its bytes), checked; ``where`` names it in errors."""
+    where = where or str(path)
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
     except ValueError as err:  # object arrays need pickle: refused
-        raise PolicyFormatError(f"{path}: not a plain-array catalog ({err})") from err
-    check_catalog(arrays, str(path))
+        raise PolicyFormatError(f"{where}: not a plain-array catalog ({err})") from err
+    check_catalog(arrays, where)
     stores = [str(s) for s in arrays["store_ids"]]
     skus = [str(s) for s in arrays["sku_ids"]]
     return Catalog(
@@ -165,3 +185,21 @@ def check_catalog(arrays: dict[str, np.ndarray], where: str) -> None:
         ids = [str(s) for s in arrays[name]]
         if len(set(ids)) != len(ids):
             raise PolicyFormatError(f"{where}: catalog {name} has duplicates")
+    # values too, after the hash check: a re-hashed catalog is still refused by name, never
+    # served into a crash or a nonsense order
+    for name, (low, high, whole, allowed) in CATALOG_VALUES.items():
+        arr = np.asarray(arrays[name])
+        if arr.dtype.kind not in "iuf" + ("b" if name == "blocked" else ""):
+            raise PolicyFormatError(
+                f"{where}: catalog {name} has dtype {arr.dtype}; allowed: {allowed}"
+            )
+        values = arr.astype(np.float64)
+        bad = ~np.isfinite(values) | (values < low) | (values > high)
+        if whole:
+            bad |= values != np.floor(values)
+        if bad.any():
+            first = np.argwhere(bad)[0] if arr.ndim else ()
+            at = "".join(f"[{int(i)}]" for i in first)
+            raise PolicyFormatError(
+                f"{where}: catalog {name}{at} = {arr[tuple(first)].item()!r}; allowed: {allowed}"
+            )

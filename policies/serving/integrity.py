@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from policies.serving.errors import PolicyFormatError, PolicyIntegrityError
@@ -90,10 +90,29 @@ def load_verified(folder: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
     if manifest.get("kind") not in KINDS:
         raise PolicyFormatError(f"{folder}: kind {manifest.get('kind')!r}; allowed: {KINDS}")
     listed: dict[str, str] = manifest.get("files", {})
-    present = {p.name for p in folder.iterdir() if p.is_file()} - {MANIFEST, MANIFEST_CHECKSUM}
-    if extra := sorted(present - set(listed)):
+    for name in listed:
+        # plain names of files in the folder: a path would read outside what was verified
+        if (
+            not isinstance(name, str)
+            or name in ("", ".", "..")
+            or "/" in name
+            or "\\" in name
+            or PureWindowsPath(name).drive
+        ):
+            raise PolicyIntegrityError(
+                f"{folder}: the manifest lists {name!r}; allowed: names of files directly "
+                "in the policy folder (no paths)"
+            )
+    entries = {p.name: p for p in folder.iterdir()}
+    own = {MANIFEST, MANIFEST_CHECKSUM}
+    if extra := sorted(set(entries) - set(listed) - own):
         raise PolicyIntegrityError(
-            f"{folder}: files not in the manifest: {extra}; refusing to load"
+            f"{folder}: entries not in the manifest: {extra}; allowed: only the listed files "
+            "(no other files or folders); refusing to load"
+        )
+    if links := sorted(n for n, p in entries.items() if p.is_symlink() or not p.is_file()):
+        raise PolicyIntegrityError(
+            f"{folder}: {links} are not plain files; allowed: plain files only; refusing to load"
         )
     contents: dict[str, bytes] = {}
     for name, digest in listed.items():

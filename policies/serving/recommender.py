@@ -254,7 +254,10 @@ class Recommender:
         """
         folder = Path(folder)
         manifest, contents = load_verified(folder)
-        catalog = load_catalog(io.BytesIO(_listed(folder, contents, manifest["catalog"]["file"])))
+        catalog_file = manifest["catalog"]["file"]
+        catalog = load_catalog(
+            io.BytesIO(_listed(folder, contents, catalog_file)), str(folder / catalog_file)
+        )
         if manifest["kind"] == "onnx":
             from policies.serving.onnx_policy import OnnxPolicy
 

@@ -54,9 +54,33 @@ def test_batch_cli_stops_on_a_bad_row_and_names_it(base_stock_policy_dir, tmp_pa
     table = pd.read_parquet(state)
     table.loc[17, "on_order"] = -2
     table.to_parquet(state, index=False)
-    done = run(
-        "--policy", str(base_stock_policy_dir), "--state", str(state), "--out", str(tmp_path / "o")
-    )
+    out = tmp_path / "o.csv"
+    done = run("--policy", str(base_stock_policy_dir), "--state", str(state), "--out", str(out))
     assert done.returncode == 2
     assert "on_order[17]: got -2" in done.stderr
-    assert not (tmp_path / "o").exists()
+    assert not out.exists()
+
+
+def test_the_format_follows_the_suffix_and_other_suffixes_are_refused(
+    base_stock_policy_dir, tmp_path
+):
+    """--example-state s.csv writes CSV and --out x.parquet writes Parquet (each used to be
+    the other's bytes under the wrong name); a suffix that is neither is refused by name
+    before any work."""
+    state = tmp_path / "state.csv"
+    assert run("--example-state", str(state), "--scenario", "city_fresh").returncode == 0
+    table = pd.read_csv(state)  # really CSV
+    assert len(table) > 0 and state.read_bytes()[:4] != b"PAR1"
+    out = tmp_path / "suggestions.parquet"
+    done = run("--policy", str(base_stock_policy_dir), "--state", str(state), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert len(pd.read_parquet(out)) == len(table)  # really Parquet
+    for args, option in (
+        (["--example-state", str(tmp_path / "s.xlsx")], "--example-state"),
+        (["--policy", str(base_stock_policy_dir), "--state", str(state), "--out",
+          str(tmp_path / "o.txt")], "--out"),
+    ):  # fmt: skip
+        refused = run(*args)
+        assert refused.returncode != 0
+        assert f"{option} " in refused.stderr and "allowed: .parquet, .csv" in refused.stderr
+    assert not (tmp_path / "s.xlsx").exists() and not (tmp_path / "o.txt").exists()

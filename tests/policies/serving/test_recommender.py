@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -77,7 +78,7 @@ def test_a_changed_manifest_is_refused(ppo_policy_dir, tmp_path):
 def test_missing_extra_and_unknown_version_are_refused(ppo_policy_dir, tmp_path):
     folder = copy_policy(ppo_policy_dir, tmp_path)
     (folder / "model.pkl").write_bytes(b"not listed")
-    with pytest.raises(PolicyIntegrityError, match=r"files not in the manifest: \['model.pkl'\]"):
+    with pytest.raises(PolicyIntegrityError, match=r"entries not in the manifest: \['model.pkl'\]"):
         Recommender.load(folder)
     (folder / "model.pkl").unlink()
     (folder / "catalog.npz").unlink()
@@ -97,6 +98,59 @@ def test_missing_extra_and_unknown_version_are_refused(ppo_policy_dir, tmp_path)
     write_manifest(future, {k: v for k, v in json.loads(text).items() if k != "files"})
     with pytest.raises(PolicyFormatError, match="format_version 3 is not served"):
         Recommender.load(future)
+
+
+def test_paths_subfolders_and_links_in_a_policy_folder_are_refused(ppo_policy_dir, tmp_path):
+    folder = copy_policy(ppo_policy_dir, tmp_path / "sub")
+    (folder / "extra").mkdir()
+    with pytest.raises(PolicyIntegrityError, match=r"entries not in the manifest: \['extra'\]"):
+        Recommender.load(folder)
+    outside = tmp_path / "outside.npz"
+    outside.write_bytes(b"elsewhere")
+    for listed in (str(outside), "../outside.npz", "extra/x.npz", "C:\\x.npz"):
+        bad = copy_policy(ppo_policy_dir, tmp_path / f"p{abs(hash(listed))}")
+        manifest = json.loads((bad / MANIFEST).read_text())
+        manifest["files"][listed] = manifest["files"]["catalog.npz"]
+        body = json.dumps(manifest).encode()
+        (bad / MANIFEST).write_bytes(body)
+        (bad / MANIFEST_CHECKSUM).write_text(hashlib.sha256(body).hexdigest() + "\n")
+        with pytest.raises(PolicyIntegrityError, match="allowed: names of files directly"):
+            Recommender.load(bad)
+    linked = copy_policy(ppo_policy_dir, tmp_path / "link")
+    target = linked / "catalog.npz"
+    moved = tmp_path / "real_catalog.npz"
+    target.rename(moved)
+    target.symlink_to(moved)  # same bytes, hash fine, but not a plain file of the folder
+    with pytest.raises(PolicyIntegrityError, match="not plain files"):
+        Recommender.load(linked)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("pack_units", 0, r"catalog\.npz: catalog pack_units\[0\] = 0.0; allowed: whole units"),
+        ("facings_units", -5, r"facings_units\[0\]\[0\] = -5.0; allowed: whole units 0..1e15"),
+        ("n_ages", 1e9, r"n_ages = 1000000000.0; allowed: a whole number of age buckets"),
+        ("lead_time_days_by_weekday", np.nan, r"lead_time_days_by_weekday\[0\]\[0\] = nan"),
+        ("price", np.inf, r"price\[0\] = inf"),
+    ],
+)
+def test_a_rehashed_catalog_with_impossible_values_is_refused_by_name(
+    ppo_policy_dir, tmp_path, name, value, message
+):
+    """The hash only proves the files are what the manifest says; the values are checked
+    too, so a catalog re-hashed with pack 0, shelf -5 or 1e9 ages never reaches a request."""
+    folder = copy_policy(ppo_policy_dir, tmp_path)
+    with np.load(folder / "catalog.npz", allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arr = arrays[name].astype(np.float64) if name != "n_ages" else np.float64(value)
+    if name != "n_ages":
+        arr.flat[0] = value
+    arrays[name] = arr
+    np.savez(folder / "catalog.npz", **arrays)
+    rewrite_manifest(folder)
+    with pytest.raises(PolicyFormatError, match=message):
+        Recommender.load(folder)
 
 
 def rewrite_manifest(folder, **changes) -> None:
