@@ -147,6 +147,25 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorDoc, "description": why[code]} for code in statuses}
 
 
+def _inline(model: type[BaseModel]) -> dict[str, Any]:
+    """``model``'s JSON schema with its ``$defs`` written in place: an operation's inline
+    schema cannot point into ``#/$defs`` of the OpenAPI document."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return resolve(schema)
+
+
 def _error(status: int, field: str, message: str) -> JSONResponse:
     return JSONResponse(status_code=status, content=_field_error(field, message))
 
@@ -471,7 +490,7 @@ def create_app(
         openapi_extra={
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": FeedbackBatch.model_json_schema()}},
+                "content": {"application/json": {"schema": _inline(FeedbackBatch)}},
             }
         },
     )
