@@ -330,3 +330,20 @@ def test_exactly_the_injected_rows_are_rejected(defects: list[str | None]) -> No
     for (_, got), (_, want) in zip(table.rejected, expected, strict=True):
         assert got.startswith(want)
     assert len(table.rows) == defects.count(None)
+
+
+@pytest.mark.parametrize(
+    "units", ["9223372036854775808", "18446744073709551616", "1000000000000001", "1e300"]
+)
+def test_units_beyond_1e15_are_refused_by_name_not_wrapped(
+    tmp_path: Path, network: NetworkSpec, units: str
+) -> None:
+    """2**63 and more used to be read as -2**63 (negative demand); every count above 1e15 is
+    refused with the row and the allowed range, in CSV and in Parquet."""
+    text = f"date,store,sku,units,price,promo\n2026-03-02,S1,milk,{units},1.20,0\n"
+    with pytest.raises(SalesTableError, match=r"row 1: units: got .*allowed: a whole number"):
+        load_sales_table(write(tmp_path, text), network)
+    frame = pd.read_csv(write(tmp_path, text), dtype=str)
+    frame.to_parquet(tmp_path / "sales.parquet")
+    with pytest.raises(SalesTableError, match=r"row 1: units: got"):
+        load_sales_table(tmp_path / "sales.parquet", network)
