@@ -84,3 +84,18 @@ def test_the_format_follows_the_suffix_and_other_suffixes_are_refused(
         assert refused.returncode != 0
         assert f"{option} " in refused.stderr and "allowed: .parquet, .csv" in refused.stderr
     assert not (tmp_path / "s.xlsx").exists() and not (tmp_path / "o.txt").exists()
+
+
+def test_a_huge_forecast_stops_the_batch_with_its_name_not_a_wrapped_order(
+    base_stock_policy_dir, tmp_path
+):
+    """A 1e300 forecast used to give order_units = -2**63 with exit code 0."""
+    state = tmp_path / "state.parquet"
+    assert run("--example-state", str(state), "--scenario", "city_fresh").returncode == 0
+    table = pd.read_parquet(state)
+    table.loc[3, "forecast"] = 1e300
+    table.to_parquet(state, index=False)
+    out = tmp_path / "o.csv"
+    done = run("--policy", str(base_stock_policy_dir), "--state", str(state), "--out", str(out))
+    assert done.returncode == 2 and "forecast[3]: got" in done.stderr
+    assert "allowed: units/day >= 0 and <= 1e+15" in done.stderr and not out.exists()

@@ -3,6 +3,8 @@ the books balance after every one."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.engine import Simulation
 from sim.errors import ActionError
@@ -63,4 +65,31 @@ def test_a_transfer_beyond_the_origins_stock_is_capped_before_the_split_and_coun
     assert c.transfer_capped_units == 10**10 - 5 + 3
     assert c.courier_trips == 2 and c.courier_units == 5 and c.courier_short_pick_units == 0
     assert sim.snapshot().store_on_hand.tolist() == [[0, 0], [5, 0]]
+    sim.assert_conserved()
+
+
+ODD = st.one_of(
+    st.integers(-(2**64), 2**64),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0, 1, 1e15, 1e15 + 1, 2**53 + 1, 5e-324, -0.0]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(orders=st.lists(ODD, min_size=4, max_size=4), moves=st.lists(ODD, min_size=2, max_size=2))
+def test_odd_numbers_at_the_simulators_entry_points_are_refused_or_kept_whole(orders, moves):
+    """Huge, tiny, NaN, infinite, negative, fractional and wide integers as store orders and
+    transfer quantities: each call either raises ActionError (and changes nothing) or is
+    carried out, and the books balance to the unit after the day."""
+    sim = courier_sim([[7, 3], [2, 0]])
+    for submit in (
+        lambda: sim.submit_store_orders(np.array(orders, dtype=object).reshape(2, 2).astype(float)),
+        lambda: sim.submit_transfers([Transfer(0, 1, np.array(moves, dtype=object).astype(float))]),
+    ):
+        try:
+            submit()
+        except ActionError:
+            pass
+        sim.assert_conserved()
+    sim.run_until(30.0)
     sim.assert_conserved()
