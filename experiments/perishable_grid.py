@@ -338,8 +338,7 @@ def markdown(result: dict[str, Any]) -> str:
         f"Cells within {result['target_gap_pct']} % (upper end of the interval): "
         f"{result['cells_within_target']} of {len(result['cells'])}; largest gap "
         f"{result['max_gap_pct']:.2f} % (exact: {result['max_exact_gap_pct']:.2f} %). "
-        f"Total {result['seconds'] / 60:.1f} min: {result['workers']} cell(s) at a time, "
-        f"{result['torch_threads']} torch thread(s) each.",
+        f"{_timing(result)}",
         "",
         f"Git commit: `{result['git_commit']}`.",
         "",
@@ -357,6 +356,10 @@ def run_grid(cfg: DictConfig) -> dict[str, Any]:
     report_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     commit = git_commit()  # at the start: the code that ran, whatever changes meanwhile
+    trained_at = commit
+    if bool(cfg.evaluate_only) and (report_dir / "grid.json").exists():
+        previous = json.loads((report_dir / "grid.json").read_text())
+        trained_at = previous.get("trained_at_commit", previous.get("git_commit", "unknown"))
     tracker = make_tracker(cfg.logger, cfg.run_name)
     cells: list[dict[str, Any]] = []
     with tracker:
@@ -388,6 +391,8 @@ def run_grid(cfg: DictConfig) -> dict[str, Any]:
             "cells_within_target": sum(c["within_target"] for c in cells),
             "seconds": round(time.perf_counter() - t0, 1),
             "git_commit": commit,
+            "evaluate_only": bool(cfg.evaluate_only),
+            "trained_at_commit": trained_at,
         }
         (report_dir / "grid.json").write_text(json.dumps(result, indent=2) + "\n")
         (report_dir / "grid.md").write_text(markdown(result))
@@ -398,6 +403,18 @@ def run_grid(cfg: DictConfig) -> dict[str, Any]:
             tracker.log_artifact(report_dir / name)
         result["mlflow_run_id"] = tracker.run_id
     return result
+
+
+def _timing(result: dict[str, Any]) -> str:
+    if result.get("evaluate_only"):
+        return (
+            f"Evaluation only ({result['seconds'] / 60:.1f} min) of the models trained at commit "
+            f"`{result['trained_at_commit']}` (train s: that run's)."
+        )
+    return (
+        f"Total {result['seconds'] / 60:.1f} min: {result['workers']} cell(s) at a time, "
+        f"{result['torch_threads']} torch thread(s) each."
+    )
 
 
 def _seconds(value: float | None) -> str:
