@@ -93,6 +93,11 @@ PERISHABLE_COSTS = (
 
 # metric of train.py's periodic evaluation -> (the same KPI in a replication's result,
 # higher is better)
+def _curve_tags(metric: str) -> tuple[str, str]:
+    """The TensorBoard tags a metric's curve may have: today's, then the older doubled one."""
+    return f"eval/{metric.removeprefix('eval_')}", f"eval/{metric}"
+
+
 CURVE_METRICS = {
     "eval_profit_per_day": ("profit_per_day", True),
     "eval_avg_cost_per_period": ("avg_cost_per_period", False),
@@ -199,16 +204,18 @@ def read_learning_curve(name: str, train_dir: str | Path) -> LearningCurve:
     events = EventAccumulator(str(tb_run), size_guidance={"scalars": 0})
     events.Reload()
     tags = set(events.Tags()["scalars"])
-    metric = next((m for m in CURVE_METRICS if f"eval/{m}" in tags), None)
-    if metric is None:
+    # eval/profit_per_day; runs written before the prefix was dropped say eval/eval_profit_per_day
+    found = [(m, t) for m in CURVE_METRICS for t in _curve_tags(m) if t in tags]
+    if not found:
         raise ConfigError(
             field_name,
             str(tb_run),
-            f"event files with one of {[f'eval/{m}' for m in CURVE_METRICS]} (none: the run"
-            " stopped before its first periodic evaluation, eval.every_steps)",
+            f"event files with one of {[_curve_tags(m)[0] for m in CURVE_METRICS]} (none: the"
+            " run stopped before its first periodic evaluation, eval.every_steps)",
         )
+    metric, tag = found[0]
     points: dict[int, float] = {}
-    for event in events.Scalars(f"eval/{metric}"):
+    for event in events.Scalars(tag):
         points[int(event.step)] = float(event.value)  # a resumed run may repeat a step
     steps = sorted(points)
     result = path / "result.json"

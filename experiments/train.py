@@ -35,7 +35,7 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
+from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecMonitor, VecNormalize
 
 import envs  # noqa: F401 - registers the ShelfLife ids
 from experiments.checkpoints import best_checkpoint, mark_best, newest_readable, save_checkpoint
@@ -70,7 +70,7 @@ def build_env(cfg: DictConfig, seed: int) -> VecEnv:
     if cfg.env.kind == "single":
         venv = DummyVecEnv([lambda: make_single_env(cfg) for _ in range(int(cfg.env.n_envs))])
         venv.seed(seed)
-        return venv
+        return VecMonitor(venv)  # episode returns: TensorBoard's rollout/ep_rew_mean
     if cfg.env.kind == "sku_agents":
         from policies.rl.vec_env import SkuAgentVecEnv
 
@@ -83,9 +83,11 @@ def build_env(cfg: DictConfig, seed: int) -> VecEnv:
             )
 
         kwargs = sku_agent_kwargs(cfg)
-        return SkuAgentVecEnv(
-            scenario=cfg.env.scenario, episode_days=cfg.env.episode_days, seed=seed, **kwargs
-        )
+        return VecMonitor(
+            SkuAgentVecEnv(
+                scenario=cfg.env.scenario, episode_days=cfg.env.episode_days, seed=seed, **kwargs
+            )
+        )  # each store-SKU's episode return: rollout/ep_rew_mean
     raise ConfigError("env.kind", cfg.env.kind, "single or sku_agents")
 
 
@@ -195,8 +197,8 @@ class EvalCheckpointCallback(BaseCallback):
         if self.num_timesteps >= self._next_eval:
             normalizer = self.model.get_vec_normalize_env()
             metrics = evaluate(self.cfg, self.model, normalizer, int(self.cfg.eval.periods))
-            for key, value in metrics.items():
-                self.logger.record(f"eval/{key}", value)
+            for key, value in metrics.items():  # eval/profit_per_day, not eval/eval_...
+                self.logger.record(f"eval/{key.removeprefix('eval_')}", value)
             self.tracker.log_metrics(metrics, step=self.num_timesteps)
             name, score = eval_score(metrics)
             if score > self._best:

@@ -133,3 +133,23 @@ def test_a_saved_model_and_its_normalisation_load_as_an_agent(tmp_path):
     agent = load_agent(result["model_path"], "stable_baselines3.PPO", stats)
     action, _ = agent.predict([0.0, 0.0])
     assert 0 <= int(action) <= 10
+
+
+def test_tensorboard_has_episode_returns_and_single_prefixed_eval_curves(tmp_path):
+    """rollout/ep_rew_mean is logged (the env is monitored) and the held-out evaluation is
+    eval/avg_cost_per_period, not eval/eval_avg_cost_per_period."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    train(
+        cfg_with(
+            *TINY, "total_timesteps=3072", "logger=mlflow",  # 8 envs x 384 > one 365-day year
+            f"logger.tracking_uri=sqlite:///{tmp_path}/mlflow.db",
+            f"logger.artifact_location={tmp_path}/artifacts", f"output_dir={tmp_path}/run",
+        )
+    )  # fmt: skip
+    (run,) = (tmp_path / "run" / "tb").iterdir()
+    events = EventAccumulator(str(run), size_guidance={"scalars": 0})
+    events.Reload()
+    tags = set(events.Tags()["scalars"])
+    assert "eval/avg_cost_per_period" in tags and not any(t.startswith("eval/eval_") for t in tags)
+    assert "rollout/ep_rew_mean" in tags
