@@ -68,7 +68,20 @@ def make_single_env(cfg: DictConfig) -> gym.Env:
 def build_env(cfg: DictConfig, seed: int) -> VecEnv:
     """The raw training vector env (not normalised)."""
     if cfg.env.kind == "single":
-        venv = DummyVecEnv([lambda: make_single_env(cfg) for _ in range(int(cfg.env.n_envs))])
+        n_envs = int(cfg.env.n_envs)
+        if not continuous_actions(cfg) and gym.spec(cfg.env.id).vector_entry_point is not None:
+            # the env's own batched vector env: the DummyVecEnv of single envs, to the bit,
+            # in one array step (PerishableInventory-v0)
+            from policies.rl.vec_env import VectorEnvAsVecEnv
+
+            kwargs = OmegaConf.to_container(cfg.env.kwargs, resolve=True)
+            venv = VectorEnvAsVecEnv(
+                gym.make_vec(
+                    cfg.env.id, num_envs=n_envs, vectorization_mode="vector_entry_point", **kwargs
+                )
+            )
+        else:
+            venv = DummyVecEnv([lambda: make_single_env(cfg) for _ in range(n_envs)])
         venv.seed(seed)
         return VecMonitor(venv)  # episode returns: TensorBoard's rollout/ep_rew_mean
     if cfg.env.kind == "sku_agents":

@@ -48,7 +48,13 @@ def test_named_experiment_composes():
 
 
 def test_both_env_kinds_build():
-    assert build_env(cfg_with("env=perishable"), 0).num_envs == 8
+    from policies.rl.vec_env import VectorEnvAsVecEnv
+
+    single = build_env(cfg_with("env=perishable"), 0)
+    assert single.num_envs == 8
+    assert isinstance(single.venv, VectorEnvAsVecEnv)  # the batched env, not 8 env objects
+    continuous = build_env(cfg_with("env=perishable", "algo=sac"), 0)
+    assert not isinstance(continuous.venv, VectorEnvAsVecEnv)  # SAC wraps single envs
     sku = build_env(cfg_with("env=sku_agents", "env.scenario=yogurt_trio"), 0)
     assert sku.num_envs == 3
 
