@@ -48,7 +48,6 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
 import hydra
 import numpy as np
 import torch
@@ -145,13 +144,9 @@ def train_cell(
     cfg: DictConfig, env_kwargs: dict[str, Any], out_dir: Path
 ) -> tuple[Any, VecNormalize, float]:
     """Train PPO on one cell; returns (model, frozen normaliser, training seconds)."""
-    batch = gym.make_vec(
-        cfg.env.id,
-        num_envs=int(cfg.env.n_envs),
-        vectorization_mode="vector_entry_point",
-        **env_kwargs,
-    )  # the registered 365-period time limit; SB3 bootstraps the truncated value
-    raw = VecMonitor(VectorEnvAsVecEnv(batch))  # episode returns for rollout/ep_rew_mean
+    # the registered 365-period time limit; SB3 bootstraps the truncated value
+    batch = VectorEnvAsVecEnv.batched(cfg.env.id, int(cfg.env.n_envs), **env_kwargs)
+    raw = VecMonitor(batch)  # episode returns for rollout/ep_rew_mean
     raw.seed(int(cfg.seed))
     model = new_model(cfg, raw, out_dir, _algo_kwargs(cfg))
     venv = model.get_vec_normalize_env()
@@ -178,14 +173,7 @@ def load_cell(
     if not (model_path.exists() and stats_path.exists()):
         raise ConfigError("evaluate_only", True, f"a trained cell at {out_dir} (train it first)")
     model = algo_class(cfg.algo.class_path).load(model_path, device="cpu")
-    raw = VectorEnvAsVecEnv(
-        gym.make_vec(
-            cfg.env.id,
-            num_envs=1,
-            vectorization_mode="vector_entry_point",
-            **cell_env_kwargs(cfg, cell),
-        )
-    )
+    raw = VectorEnvAsVecEnv.batched(cfg.env.id, 1, **cell_env_kwargs(cfg, cell))
     normalizer = VecNormalize.load(str(stats_path), raw)
     normalizer.training = False
     report = _report_dir(cfg) / "grid.json"

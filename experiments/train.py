@@ -75,11 +75,7 @@ def build_env(cfg: DictConfig, seed: int) -> VecEnv:
             from policies.rl.vec_env import VectorEnvAsVecEnv
 
             kwargs = OmegaConf.to_container(cfg.env.kwargs, resolve=True)
-            venv = VectorEnvAsVecEnv(
-                gym.make_vec(
-                    cfg.env.id, num_envs=n_envs, vectorization_mode="vector_entry_point", **kwargs
-                )
-            )
+            venv = VectorEnvAsVecEnv.batched(cfg.env.id, n_envs, **kwargs)
         else:
             venv = DummyVecEnv([lambda: make_single_env(cfg) for _ in range(n_envs)])
         venv.seed(seed)

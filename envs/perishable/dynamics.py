@@ -13,6 +13,7 @@ equal the simulator's to the unit and to the bit (``tests/envs/test_perishable_f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -47,6 +48,40 @@ class PeriodOutcome:
     waste_cost: np.ndarray
     holding_cost: np.ndarray
     cost: np.ndarray
+
+    def info(self, row: int | None = None) -> dict[str, Any]:
+        """The env's ``info`` entries (``envs.perishable.env``'s KPIs): arrays over the
+        replications, or with ``row`` that replication's as Python numbers (the single env's
+        hot path: no arrays built for one value)."""
+        entries: dict[str, Any] = {
+            "order_units": self.order_units,
+            "order_reduced_units": self.order_reduced_units,
+            "demand_units": self.demand_units,
+            "sold_units": self.sold_units,
+            "lost_units": self.lost_units,
+            "wasted_units": self.wasted_units,
+            "on_hand_units": self.carried_units,
+            "fill_rate": None,  # sold / demand, 1 without demand
+            "stockout": None,  # 1 if demand was lost
+            "order_cost": self.order_cost,
+            "lost_sales_cost": self.lost_sales_cost,
+            "waste_cost": self.waste_cost,
+            "holding_cost": self.holding_cost,
+            "cost": self.cost,
+        }
+        if row is None:
+            demand, sold = self.demand_units, self.sold_units
+            # where there is no demand nothing was sold: the maximum only avoids 0 / 0
+            entries["fill_rate"] = np.where(demand > 0, sold / np.maximum(demand, 1), 1.0)
+            entries["stockout"] = (self.lost_units > 0).astype(np.int64)
+            return entries
+        entries = {
+            key: None if value is None else value.item(row) for key, value in entries.items()
+        }
+        demand, sold = entries["demand_units"], entries["sold_units"]
+        entries["fill_rate"] = sold / demand if demand else 1.0
+        entries["stockout"] = int(entries["lost_units"] > 0)
+        return entries
 
 
 class PerishableBatch:

@@ -243,28 +243,9 @@ class PerishableInventoryEnv(gym.Env[np.ndarray, np.int64]):
     def _step_arrays(self, units: int):
         out = self._batch.step(np.array([units], dtype=np.int64), self._blocks.next_day())
         self._period += 1
-        demand = int(out.demand_units[0])
-        sold = int(out.sold_units[0])
-        lost = int(out.lost_units[0])
-        cost = float(out.cost[0])
-        info = {
-            "order_units": int(out.order_units[0]),
-            "order_reduced_units": int(out.order_reduced_units[0]),
-            "demand_units": demand,
-            "sold_units": sold,
-            "lost_units": lost,
-            "wasted_units": int(out.wasted_units[0]),
-            "on_hand_units": int(out.carried_units[0]),
-            "fill_rate": sold / demand if demand else 1.0,
-            "stockout": int(lost > 0),
-            "order_cost": float(out.order_cost[0]),
-            "lost_sales_cost": float(out.lost_sales_cost[0]),
-            "waste_cost": float(out.waste_cost[0]),
-            "holding_cost": float(out.holding_cost[0]),
-            "cost": cost,
-        }
+        info = out.info(row=0)  # Python numbers, as the simulator path gives
         self._last_info = info
-        return self._batch.observation()[0], -cost, False, False, info
+        return self._batch.observation()[0], -info["cost"], False, False, info
 
     def render(self) -> str | None:
         if self.render_mode != "ansi" or (self._sim is None and self._period is None):

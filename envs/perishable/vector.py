@@ -25,23 +25,6 @@ from envs.perishable.env import PerishableInventoryEnv
 from sim.errors import ConfigError
 from sim.validation import integer_value
 
-INFO_KEYS = (
-    "order_units",
-    "order_reduced_units",
-    "demand_units",
-    "sold_units",
-    "lost_units",
-    "wasted_units",
-    "on_hand_units",
-    "fill_rate",
-    "stockout",
-    "order_cost",
-    "lost_sales_cost",
-    "waste_cost",
-    "holding_cost",
-    "cost",
-)
-
 
 class PerishableInventoryVectorEnv(VectorEnv):
     """``R`` replications of ``PerishableInventory-v0`` stepped together.
@@ -110,34 +93,16 @@ class PerishableInventoryVectorEnv(VectorEnv):
         orders = validate_multidiscrete(actions, self.action_space, "actions")
         out = self._batch.step(orders, self._blocks.next_day())
         self._elapsed += 1
-        sold, demand = out.sold_units, out.demand_units
-        info: dict[str, Any] = {
-            "order_units": out.order_units,
-            "order_reduced_units": out.order_reduced_units,
-            "demand_units": demand,
-            "sold_units": sold,
-            "lost_units": out.lost_units,
-            "wasted_units": out.wasted_units,
-            "on_hand_units": out.carried_units,
-            "fill_rate": np.divide(
-                sold, demand, out=np.ones(self.num_envs), where=demand > 0, dtype=np.float64
-            ),
-            "stockout": (out.lost_units > 0).astype(np.int64),
-            "order_cost": out.order_cost,
-            "lost_sales_cost": out.lost_sales_cost,
-            "waste_cost": out.waste_cost,
-            "holding_cost": out.holding_cost,
-            "cost": out.cost,
-        }
+        info: dict[str, Any] = out.info()
         obs = self._batch.observation()
         truncated = self._elapsed >= self.max_episode_steps
         terminated = np.zeros(self.num_envs, dtype=bool)
         if truncated.any():
             rows = np.flatnonzero(truncated)
+            info["final_info"] = {key: value.copy() for key, value in info.items()}
+            info["_final_info"] = truncated.copy()
             info["final_obs"] = np.empty(self.num_envs, dtype=object)
             info["_final_obs"] = truncated.copy()
-            info["final_info"] = {key: info[key].copy() for key in INFO_KEYS}
-            info["_final_info"] = truncated.copy()
             for row in rows:
                 info["final_obs"][row] = obs[row].copy()
                 self._restart(int(row))

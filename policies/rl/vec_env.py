@@ -29,7 +29,35 @@ from envs.sku_agents import SkuAgents
 from sim.errors import ConfigError
 
 
-class VectorEnvAsVecEnv(VecEnv):
+class _OneBackendVecEnv(VecEnv):
+    """A ``VecEnv`` whose sub-envs are rows of one object (``_backend()``): attributes and
+    methods are the backend's, the same for every index; nothing is wrapped."""
+
+    def _backend(self) -> Any:
+        raise NotImplementedError
+
+    def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
+        return [getattr(self._backend(), attr_name)] * len(list(self._get_indices(indices)))
+
+    def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
+        setattr(self._backend(), attr_name, value)
+
+    def env_method(
+        self, method_name: str, *method_args, indices: VecEnvIndices = None, **method_kwargs
+    ) -> list[Any]:
+        result = getattr(self._backend(), method_name)(*method_args, **method_kwargs)
+        return [result] * len(list(self._get_indices(indices)))
+
+    def env_is_wrapped(
+        self, wrapper_class: type[gym.Wrapper], indices: VecEnvIndices = None
+    ) -> list[bool]:
+        return [False] * len(list(self._get_indices(indices)))
+
+    def get_images(self) -> Sequence[np.ndarray | None]:
+        return [None] * self.num_envs
+
+
+class VectorEnvAsVecEnv(_OneBackendVecEnv):
     """A Gymnasium ``VectorEnv`` with SAME_STEP autoreset as a stable-baselines3 ``VecEnv``.
 
     ``VecEnv.seed(s)`` (SB3's call) seeds sub-env ``i`` with ``s + i`` at the next reset.
@@ -52,6 +80,15 @@ class VectorEnvAsVecEnv(VecEnv):
         super().__init__(venv.num_envs, venv.single_observation_space, venv.single_action_space)
         self._actions: np.ndarray | None = None
         self._empty: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
+
+    @classmethod
+    def batched(cls, env_id: str, num_envs: int, **env_kwargs: Any) -> VectorEnvAsVecEnv:
+        """The registered id's own batched vector env (its ``vector_entry_point``), adapted."""
+        return cls(
+            gym.make_vec(
+                env_id, num_envs=num_envs, vectorization_mode="vector_entry_point", **env_kwargs
+            )
+        )
 
     def reset(self) -> np.ndarray:
         seeds = None if self._seeds[0] is None else [int(s) for s in self._seeds]
@@ -79,28 +116,11 @@ class VectorEnvAsVecEnv(VecEnv):
     def close(self) -> None:
         self.venv.close()
 
-    def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
-        return [getattr(self.venv, attr_name)] * len(list(self._get_indices(indices)))
-
-    def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
-        setattr(self.venv, attr_name, value)
-
-    def env_method(
-        self, method_name: str, *method_args, indices: VecEnvIndices = None, **method_kwargs
-    ) -> list[Any]:
-        result = getattr(self.venv, method_name)(*method_args, **method_kwargs)
-        return [result] * len(list(self._get_indices(indices)))
-
-    def env_is_wrapped(
-        self, wrapper_class: type[gym.Wrapper], indices: VecEnvIndices = None
-    ) -> list[bool]:
-        return [False] * len(list(self._get_indices(indices)))
-
-    def get_images(self) -> Sequence[np.ndarray | None]:
-        return [None] * self.num_envs
+    def _backend(self) -> Any:
+        return self.venv
 
 
-class SkuAgentVecEnv(VecEnv):
+class SkuAgentVecEnv(_OneBackendVecEnv):
     """stable-baselines3 ``VecEnv`` over ``envs.sku_agents.SkuAgents``.
 
     Args:
@@ -150,22 +170,5 @@ class SkuAgentVecEnv(VecEnv):
     def close(self) -> None:
         return None
 
-    def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
-        return [getattr(self.agents, attr_name)] * len(list(self._get_indices(indices)))
-
-    def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
-        setattr(self.agents, attr_name, value)
-
-    def env_method(
-        self, method_name: str, *method_args, indices: VecEnvIndices = None, **method_kwargs
-    ) -> list[Any]:
-        result = getattr(self.agents, method_name)(*method_args, **method_kwargs)
-        return [result] * len(list(self._get_indices(indices)))
-
-    def env_is_wrapped(
-        self, wrapper_class: type[gym.Wrapper], indices: VecEnvIndices = None
-    ) -> list[bool]:
-        return [False] * len(list(self._get_indices(indices)))
-
-    def get_images(self) -> Sequence[np.ndarray | None]:
-        return [None] * self.num_envs
+    def _backend(self) -> Any:
+        return self.agents
