@@ -9,6 +9,16 @@ EXTRAS := rl,lab,serve,dev
 
 venv: $(STAMP)
 
+# Browser tests drive Debian's chromium through Playwright (its own browser download is not
+# reachable from here): installed once when missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the browser tests"
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium
+
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -21,13 +31,13 @@ demo: $(STAMP)
 demo-sim: $(STAMP)
 	$(PY) -m scripts.demo
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest -q -n auto
 
-test-slow: $(STAMP)
+test-slow: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest -q -m slow
 
-test-all: $(STAMP)
+test-all: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest -q -m "slow or not slow"
 
 lint: $(STAMP)

@@ -17,6 +17,7 @@ training timestep it ran, and ``result.json`` (the final evaluation).
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 import json
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
+from experiments.stats import paired_difference
 from sim.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -366,6 +368,92 @@ def _ci_cell(v: dict[str, float]) -> str:
     return f"{_fmt(v['mean'])} [{_fmt(v['ci_low'])}, {_fmt(v['ci_high'])}]"
 
 
+def headline(outcome: dict, objective: str, higher_is_better: bool) -> str:
+    """One sentence naming who won on the objective, by how much, and how sure.
+
+    The winner is the best mean of the objective; it is compared with the runner-up on the
+    same seeds (a paired 95 % interval), per day where the study reports per-day profit.
+    """
+    summary, per_rep = outcome["summary"], outcome["per_replication"]
+    measure = (
+        "profit_per_day"
+        if objective == "profit" and "profit_per_day" in per_rep[next(iter(per_rep))]
+        else objective
+    )
+    means = {n: summary[n][measure]["mean"] for n in summary}
+    ranked = sorted(means, key=means.__getitem__, reverse=higher_is_better)
+    if len(ranked) < 2:
+        return f"Only **{ranked[0]}** was evaluated: {measure} {_fmt(means[ranked[0]])}."
+    best, second = ranked[:2]
+    diff = paired_difference(per_rep[best][measure], per_rep[second][measure])
+    gap = diff["mean"] if higher_is_better else -diff["mean"]
+    base = abs(means[second])
+    pct = f" ({gap / base * 100:+.1f} %)" if base > 0 else ""
+    unit = {"profit_per_day": "profit/day", "avg_cost_per_period": "cost/period"}.get(
+        measure, measure
+    )
+    interval = f"95 % CI of the paired difference [{_fmt(diff['ci_low'])}, {_fmt(diff['ci_high'])}]"
+    n = len(per_rep[best][measure])
+    verb = "beats" if diff["ci_low"] > 0 or diff["ci_high"] < 0 else "is ahead of"
+    sentence = (
+        f"**{best}** {verb} **{second}** by {_fmt(gap)} {unit}{pct}; {interval} over {n} seeds"
+    )
+    if verb == "is ahead of":
+        sentence += ", which includes zero: no significant difference"
+    return sentence + "."
+
+
+def study_inputs(cfg: DictConfig) -> list[tuple[str, Path]]:
+    """The files the study read besides its config: tuned parameters and trained models."""
+    from policies.configs import tuned_file
+
+    files: list[tuple[str, Path]] = []
+    if cfg.get("tuned"):
+        for name in cfg.policies:
+            path = tuned_file(name, cfg)
+            if path.exists():
+                files.append((f"{name} tuned parameters", path))
+    for name, model in (cfg.get("rl_models") or {}).items():
+        for key in ("model_path", "stats_path"):
+            if model.get(key):
+                files.append((f"{name} {key}", _resolve(model[key])))
+    return files
+
+
+def reproduce_section(cfg: DictConfig, out_dir: Path) -> list[str]:
+    """How to rerun exactly this study: its resolved config (written beside the report as
+    ``study.yaml``) and the checksums of the files it read."""
+    (out_dir / "study.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    where = out_dir.relative_to(REPO) if out_dir.is_relative_to(REPO) else out_dir
+    md = [
+        "",
+        "## Reproduce",
+        "",
+        "From the repository root, with the files below unchanged (same commit):",
+        "",
+        "```bash",
+        f"python -m experiments.evaluate --config-dir {where} --config-name study",
+        "```",
+        "",
+    ]
+    inputs = study_inputs(cfg)
+    if inputs:
+        md += ["| input | file | sha256 |", "|---|---|---|"]
+        for label, path in inputs:
+            shown = path.relative_to(REPO) if path.is_relative_to(REPO) else path
+            digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "missing"
+            md.append(f"| {label} | `{shown}` | `{digest[:16]}` |")
+        md.append("")
+    md += [
+        "Configuration (`study.yaml`):",
+        "",
+        "```yaml",
+        OmegaConf.to_yaml(cfg, resolve=True).rstrip(),
+        "```",
+    ]
+    return md
+
+
 def _png(fig) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
@@ -500,6 +588,8 @@ def write_report(
         f" the same demand for every policy), objective `{objective}`,"
         f" reference `{cfg.reference}`.",
         "",
+        headline(outcome, objective, higher_is_better=objective != "avg_cost_per_period"),
+        "",
         "## KPIs (mean [95 % interval])",
         "",
         "| KPI | " + " | ".join(names) + " | best |",
@@ -524,30 +614,7 @@ def write_report(
         md += _curve_section(learning_curves)
     if search_curves:
         md += _search_section(search_curves)
-    md += [
-        "",
-        "## Reproduce",
-        "",
-        "```bash",
-        "python -m experiments.evaluate --config-name evaluate "
-        + " ".join(
-            f"{k}={v}"
-            for k, v in (
-                ("scenario", cfg.scenario),
-                ("replications", cfg.replications),
-                ("first_seed", cfg.first_seed),
-                ("days", cfg.days),
-                ("warmup_days", cfg.warmup_days),
-            )
-        ),
-        "```",
-        "",
-        "Configuration:",
-        "",
-        "```yaml",
-        OmegaConf.to_yaml(cfg, resolve=True).rstrip(),
-        "```",
-    ]
+    md += reproduce_section(cfg, out_dir)
     text = "\n".join(md) + "\n"
     path = out_dir / "report.md"
     path.write_text(text)
@@ -583,41 +650,30 @@ def _curve_section(curves: Sequence[LearningCurve]) -> list[str]:
 
 
 def _html(markdown: str, plots: dict[str, bytes]) -> str:
-    """A minimal self-contained HTML rendering (tables and code kept as text, images inlined)."""
-    body = []
-    in_code = False
-    for line in markdown.splitlines():
-        if line.startswith("```"):
-            body.append("</pre>" if in_code else "<pre>")
-            in_code = not in_code
-        elif in_code:
-            body.append(html.escape(line))
-        elif line.startswith("# "):
-            body.append(f"<h1>{html.escape(line[2:])}</h1>")
-        elif line.startswith("## "):
-            body.append(f"<h2>{html.escape(line[3:])}</h2>")
-        elif line.startswith("!["):
-            key = line[2 : line.index("]")]
-            data = base64.b64encode(plots[key]).decode()
-            body.append(f'<p><img alt="{key}" src="data:image/png;base64,{data}"></p>')
-        elif line.startswith("|"):
-            if set(line.replace("|", "").strip()) <= {"-"}:
-                continue
-            cells = [html.escape(c.strip()) for c in line.strip("|").split("|")]
-            body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-        elif line.startswith("- "):
-            body.append(f"<li>{html.escape(line[2:])}</li>")
-        elif line:
-            body.append(f"<p>{html.escape(line)}</p>")
-    joined = "\n".join(body)
-    joined = joined.replace("</p>\n<tr>", "</p>\n<table>\n<tr>").replace(
-        "</tr>\n<p>", "</tr>\n</table>\n<p>"
-    )
-    joined = joined.replace("</tr>\n<h2>", "</tr>\n</table>\n<h2>")
+    """The report as one self-contained HTML page: markdown-it (CommonMark + GFM tables)
+    renders it; every plot's PNG is inlined as a data URI so the page travels alone."""
+    from markdown_it import MarkdownIt
+
+    renderer = MarkdownIt("commonmark", {"html": False}).enable("table")
+    tokens = renderer.parse(markdown)
+    for token in tokens:
+        for child in token.children or ():
+            src = child.attrGet("src") if child.type == "image" else None
+            key = str(src).removesuffix(".png") if src else None
+            if key in plots:
+                data = base64.b64encode(plots[key]).decode()
+                child.attrSet("src", f"data:image/png;base64,{data}")
+    body = renderer.renderer.render(tokens, renderer.options, {})
     style = (
-        "body{font-family:sans-serif;max-width:1100px;margin:auto}"
-        "td{border:1px solid #ccc;padding:2px 6px}"
-        "table{border-collapse:collapse;font-size:12px}pre{background:#f4f4f4;padding:6px}"
+        "body{font-family:sans-serif;max-width:1100px;margin:auto;padding:0 1em}"
+        "th,td{border:1px solid #ccc;padding:2px 6px;text-align:right}"
+        "th:first-child,td:first-child{text-align:left}"
+        "table{border-collapse:collapse;font-size:12px;margin:1em 0}"
+        "pre{background:#f4f4f4;padding:6px;overflow-x:auto}img{max-width:100%}"
     )
-    head = f"<!doctype html><html><head><meta charset='utf-8'><style>{style}</style></head>"
-    return f"{head}<body>\n{joined}\n</body></html>\n"
+    title = html.escape(markdown.splitlines()[0].lstrip("# ").replace("`", ""))
+    head = (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>{title}</title><style>{style}</style></head>"
+    )
+    return f"{head}<body>\n{body}</body></html>\n"
