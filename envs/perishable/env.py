@@ -110,6 +110,15 @@ class PerishableInventoryEnv(gym.Env[np.ndarray, np.int64]):
     same observations, rewards and ``info`` to the bit
     (``tests/envs/test_perishable_fast.py``); the simulator path is the reference.
 
+    ## Usage
+
+    From a fresh interpreter (Gymnasium imports the ``envs`` package, which
+    registers the ids)::
+
+        import gymnasium
+        env = gymnasium.make("envs:ShelfLife/PerishableInventory-v0", life_days=3, lead_time=2)
+        obs, info = env.reset(seed=0)
+
     ## Version History
 
     - v0: first version, on the ShelfLife simulator; the array engine added

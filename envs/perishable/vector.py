@@ -40,6 +40,12 @@ class PerishableInventoryVectorEnv(VectorEnv):
 
     Each ``info`` entry is an array over replications, as Gymnasium's vector
     envs report them.
+
+    Usage, from a fresh interpreter::
+
+        import gymnasium
+        envs = gymnasium.make_vec("envs:ShelfLife/PerishableInventory-v0", num_envs=1024,
+                                  vectorization_mode="vector_entry_point", life_days=3)
     """
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}  # noqa: RUF012

@@ -292,6 +292,15 @@ class StoreReplenishmentEnv(RetailEnv):
     ``lost_units``, ``wasted_units``, ``fill_rate``, and ``kpis``: every chain
     KPI of the episode so far (``sim.kpis``).
 
+    ## Usage
+
+    From a fresh interpreter (Gymnasium imports the ``envs`` package, which
+    registers the ids)::
+
+        import gymnasium
+        env = gymnasium.make("envs:ShelfLife/StoreReplenishment-v0", scenario="city_fresh")
+        obs, info = env.reset(seed=0)
+
     ## Version History
 
     - v0: first version.
@@ -345,6 +354,15 @@ class CityTransferEnv(RetailEnv):
     As ``StoreReplenishment-v0``, plus ``transfer_units`` of the step; the
     episode's ``transfers_*`` and ``courier_utilisation`` in ``info["kpis"]``.
 
+    ## Usage
+
+    From a fresh interpreter (Gymnasium imports the ``envs`` package, which
+    registers the ids)::
+
+        import gymnasium
+        env = gymnasium.make("envs:ShelfLife/CityTransfer-v0", scenario="city_fresh")
+        obs, info = env.reset(seed=0)
+
     ## Version History
 
     - v0: first version.
@@ -396,6 +414,15 @@ class RetailNetworkEnv(RetailEnv):
     ## KPIs
 
     As ``CityTransfer-v0``.
+
+    ## Usage
+
+    From a fresh interpreter (Gymnasium imports the ``envs`` package, which
+    registers the ids)::
+
+        import gymnasium
+        env = gymnasium.make("envs:ShelfLife/RetailNetwork-v0", scenario="city_fresh")
+        obs, info = env.reset(seed=0)
 
     ## Version History
 
