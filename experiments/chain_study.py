@@ -41,6 +41,7 @@ from experiments.cmaes import optimise
 from experiments.evaluate import evaluate
 from experiments.replicate import linear_residual_model, sku_agent_model
 from experiments.report import read_learning_curve
+from experiments.tracking import NullTracker, flatten, make_tracker
 from experiments.tune_baselines import tune_baselines
 from sim.errors import ConfigError
 
@@ -56,10 +57,70 @@ def run_chain_study(
 ) -> dict[str, Any]:
     """Run the stages of the study described in the module docstring.
 
+    MLflow: one run for the study (``run_name``); every stage's run is its child (the rules'
+    tuning with a child per rule and per trial, the PPO training, the CMA-ES searches, the
+    what-if with a child per policy), and the learned policy, exported, is logged as an
+    MLflow model and registered as ``shelflife-<scenario>`` (``experiments.model_registry``).
+
     Args:
         train: ``experiments.train.train`` (passed in: ``experiments.train`` runs this study,
             so importing it here would make a circle).
     """
+    with make_tracker(cfg.logger, str(cfg.run_name)) as tracker:
+        tracker.set_tags({"kind": "study", "scenario": str(cfg.env.scenario)})
+        tracker.log_params(flatten({"chain": cfg.chain, "seed": cfg.seed}))
+        result = _stages(cfg, train)
+        learned = result["paired_differences"][result["learned"]]["profit_per_day"]
+        tracker.log_metrics(
+            {
+                "learned_vs_reference.profit_per_day": learned["mean"],
+                "learned_vs_reference.profit_per_day.ci_low": learned["ci_low"],
+                "learned_vs_reference.profit_per_day.ci_high": learned["ci_high"],
+            }
+        )
+        if cfg.logger.kind != "none":
+            result["registered_model"] = register_learned(cfg, tracker, result["learned_transfers"])
+        result["mlflow_study_run_id"] = tracker.run_id
+    return result
+
+
+def register_learned(cfg: DictConfig, tracker: NullTracker, transfers: str) -> dict[str, Any]:
+    """Export the learned policy (PPO orders + the chosen transfer planner) and log it as an
+    MLflow model, registered as ``shelflife-<scenario>``."""
+    import shutil
+
+    from experiments.model_registry import log_policy_model
+    from policies.export.exporter import export_run_dir
+    from policies.export.states import example_state_table
+
+    out = Path(cfg.output_dir)
+    planner = out / transfers / "transfers.json"  # the chosen search's learned planner
+    policy_dir = out / "policy"
+    shutil.rmtree(policy_dir, ignore_errors=True)  # this study's own earlier export
+    export_run_dir(out / "ppo", policy_dir, transfers=planner)
+    scenario = str(cfg.env.scenario)
+    logged = log_policy_model(policy_dir, scenario, example_state_table(scenario, 7))
+    tracker.set_tags({"registered_model": f"{logged.registered_model}/{logged.version}"})
+    return {
+        "policy_dir": str(policy_dir),
+        "model_uri": logged.model_uri,
+        "name": logged.registered_model,
+        "version": logged.version,
+    }
+
+
+def logger_overrides(cfg: DictConfig) -> list[str]:
+    """The study's logger as overrides of each stage's config (the same store and experiment)."""
+    if cfg.logger.kind == "none":
+        return ["logger=none"]
+    return ["logger=mlflow"] + [
+        f"logger.{key}={'null' if value is None else value}"
+        for key, value in OmegaConf.to_container(cfg.logger, resolve=True).items()
+        if key != "kind"
+    ]
+
+
+def _stages(cfg: DictConfig, train: Callable[[DictConfig], dict[str, Any]]) -> dict[str, Any]:
     study = cfg.chain
     scenario = str(cfg.env.scenario)
     out = Path(cfg.output_dir)
@@ -69,7 +130,7 @@ def run_chain_study(
             "chain.rules/base_rule", (rules, study.base_rule), "rules with transfer_rules and "
             "the base rule (the learned policies start from both)"
         )  # fmt: skip
-    logger = "logger=none" if cfg.logger.kind == "none" else "logger=mlflow"
+    logger = logger_overrides(cfg)
     t0 = time.perf_counter()
     tuning = tune_baselines(
         scenario,
@@ -79,6 +140,7 @@ def run_chain_study(
         warmup_days=int(study.warmup_days),
         policies=rules,
         out=out / "tuning",
+        logger=cfg.logger if cfg.logger.kind != "none" else None,
     )
     tuned_dir = str(out / "tuning")
     train_profit = {
@@ -106,7 +168,7 @@ def run_chain_study(
     }
     searches: dict[str, dict[str, Any]] = {}
     common = [
-        logger,
+        *logger,
         f"seed={int(cfg.seed)}",
         f"train_seeds={list(study.train_seeds)}",
         f"env.scenario={scenario}",
@@ -169,7 +231,7 @@ def run_chain_study(
     ev_cfg = compose(
         config_name="evaluate",
         overrides=[
-            logger,
+            *logger,
             f"study={cfg.run_name}",
             f"scenario={scenario}",
             f"policies={rules}",
@@ -213,7 +275,7 @@ def _train_ppo(
     cfg: DictConfig,
     train: Callable[[DictConfig], dict[str, Any]],
     out: Path,
-    logger: str,
+    logger: list[str],
     base_rule: dict,
     transfers: dict,
 ) -> dict[str, Any]:
@@ -224,7 +286,7 @@ def _train_ppo(
         compose(
             config_name="train",
             overrides=[
-                logger,
+                *logger,
                 f"experiment={study.ppo_experiment}",
                 f"run_name={cfg.run_name}_ppo",
                 f"output_dir={out}",

@@ -44,7 +44,7 @@ from experiments.report import (
     write_report,
 )
 from experiments.stats import mean_ci, paired_difference, win_shares
-from experiments.tracking import flatten, git_commit, make_tracker
+from experiments.tracking import flatten, git_commit, make_tracker, training_run_id
 from policies.configs import policy_config, tuned_file
 from sim.errors import ConfigError
 
@@ -251,6 +251,8 @@ def log_study(
         "replications": str(cfg.replications),
     }
     children: dict[str, str | None] = {}
+    rl = OmegaConf.to_container(cfg.rl_models, resolve=True) or {}
+    trained_by = {n: training_run_id(m["model_path"]) for n, m in rl.items() if "model_path" in m}
     tracker = make_tracker(cfg.logger, cfg.study)
     with tracker:
         tracker.log_params(flatten(cfg))
@@ -271,6 +273,7 @@ def log_study(
                         "reference": str(cfg.reference),
                         "is_reference": str(name == cfg.reference),
                         "tuned_from": tuned_from.get(name, ""),
+                        "training_run_id": trained_by.get(name, ""),
                     }
                 )
                 child.log_metrics(child_metrics(name, outcome, objective))

@@ -7,14 +7,26 @@ keeps the same interface when tracking is off (tests, quick runs).
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
 REPO = Path(__file__).resolve().parents[1]
+# the MLflow UI opens an experiment in its ML (not GenAI) view when this tag says so
+EXPERIMENT_KIND = "mlflow.experimentKind"
+MODEL_DEVELOPMENT = "custom_model_development"
+RUN_ID_FILE = "mlflow_run_id"  # in a training output folder: the MLflow run that trained it
+
+
+def training_run_id(model_path: str | Path) -> str:
+    """The MLflow run that trained ``<output_dir>/checkpoints/<name>.zip`` ("" if unknown)."""
+    found = Path(model_path).resolve().parent.parent / RUN_ID_FILE
+    return found.read_text().strip() if found.is_file() else ""
 
 
 def git_commit() -> str:
@@ -43,6 +55,16 @@ def flatten(cfg: Mapping[str, Any] | DictConfig, prefix: str = "") -> dict[str, 
     return out
 
 
+@dataclass(frozen=True)
+class ChildRun:
+    """A finished run to log under a parent: its name, params, metrics and tags."""
+
+    name: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    metrics: Mapping[str, float | None] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
 class NullTracker(AbstractContextManager):
     run_id: str | None = None
 
@@ -62,6 +84,11 @@ class NullTracker(AbstractContextManager):
         returns their ids."""
         return []
 
+    def log_child_runs(self, children: Sequence[ChildRun]) -> list[str]:
+        """Finished child runs of this run, one per entry (e.g. the trials of a search),
+        written in batches; returns their ids."""
+        return []
+
 
 class MlflowTracker(NullTracker):
     """One MLflow run (optionally nested under a parent run)."""
@@ -77,6 +104,8 @@ class MlflowTracker(NullTracker):
         import mlflow
 
         self._mlflow = mlflow
+        self._where = (tracking_uri, experiment)
+        self._artifact_location = artifact_location
         if tracking_uri.startswith("sqlite:///"):
             (REPO / tracking_uri.removeprefix("sqlite:///")).parent.mkdir(
                 parents=True, exist_ok=True
@@ -93,8 +122,16 @@ class MlflowTracker(NullTracker):
                 )
                 path.mkdir(parents=True, exist_ok=True)
                 location = path.as_uri()
-            mlflow.create_experiment(experiment, artifact_location=location)
-        mlflow.set_experiment(experiment)
+            mlflow.create_experiment(
+                experiment, artifact_location=location, tags={EXPERIMENT_KIND: MODEL_DEVELOPMENT}
+            )
+        found = mlflow.set_experiment(experiment)
+        if found.tags.get(EXPERIMENT_KIND) is None:  # made by an older version or by hand
+            mlflow.MlflowClient().set_experiment_tag(
+                found.experiment_id, EXPERIMENT_KIND, MODEL_DEVELOPMENT
+            )
+        # inside another run of this process (a study's stage), a run is its child
+        nested = nested or mlflow.active_run() is not None
         self._run = mlflow.start_run(run_name=run_name, nested=nested)
         self.run_id = self._run.info.run_id
 
@@ -107,6 +144,10 @@ class MlflowTracker(NullTracker):
         else:
             status = "FAILED"
         self._mlflow.end_run(status=status)
+
+    def child(self, run_name: str) -> MlflowTracker:
+        """A run nested under this one (which must be the active run)."""
+        return MlflowTracker(*self._where, run_name, self._artifact_location, nested=True)
 
     def log_params(self, params: Mapping[str, Any]) -> None:
         self._mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
@@ -139,6 +180,37 @@ class MlflowTracker(NullTracker):
             )
             client.set_terminated(run_id, status="KILLED")
         return closed
+
+    def log_child_runs(self, children: Sequence[ChildRun]) -> list[str]:
+        from mlflow.entities import Metric, Param
+
+        client = self._mlflow.MlflowClient()
+        ids = []
+        for child in children:
+            run = client.create_run(
+                self._run.info.experiment_id,
+                run_name=child.name,
+                tags={"mlflow.parentRunId": self.run_id, **child.tags},
+            )
+            client.log_batch(
+                run.info.run_id,
+                metrics=[
+                    Metric(k, float(v), int(time.time() * 1000), 0)
+                    for k, v in child.metrics.items()
+                    if v is not None
+                ],
+                params=[Param(k, str(v)[:500]) for k, v in child.params.items()],
+            )
+            client.set_terminated(run.info.run_id, status="FINISHED")
+            ids.append(run.info.run_id)
+        return ids
+
+
+def make_child(parent: NullTracker, run_name: str) -> NullTracker:
+    """A run nested under ``parent`` (the active run) when it tracks, else nothing."""
+    if isinstance(parent, MlflowTracker):
+        return parent.child(run_name)
+    return NullTracker()
 
 
 def make_tracker(logger_cfg: DictConfig, run_name: str, *, nested: bool = False) -> NullTracker:

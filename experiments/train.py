@@ -40,7 +40,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecMonitor, Ve
 import envs  # noqa: F401 - registers the ShelfLife ids
 from experiments.checkpoints import best_checkpoint, mark_best, newest_readable, save_checkpoint
 from experiments.replicate import sku_agent_episode
-from experiments.tracking import NullTracker, flatten, git_commit, make_tracker
+from experiments.tracking import RUN_ID_FILE, NullTracker, flatten, git_commit, make_tracker
 from policies.rl.agent import SB3Agent
 from policies.rl.algos import algo_class
 from policies.tuning import mean_cost_in_env
@@ -318,12 +318,13 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         if optimum is not None:
             result["optimal_avg_cost_per_period"] = optimum
             result["gap_pct"] = 100.0 * (result["eval_avg_cost_per_period"] - optimum) / optimum
-        tracker.log_metrics(
+        tracker.log_metrics(  # at the step it evaluates, beside the periodic evaluations
             {
                 k: v
                 for k, v in result.items()
                 if isinstance(v, int | float) and not isinstance(v, bool)
-            }
+            },
+            step=int(model.num_timesteps),
         )
         (output_dir / "result.json").write_text(json.dumps(result, indent=2) + "\n")
         for path in (final, output_dir / "config.yaml", output_dir / "result.json"):
@@ -331,6 +332,8 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         if stats_path.exists():
             tracker.log_artifact(stats_path, "model")
         result["mlflow_run_id"] = tracker.run_id
+        if tracker.run_id:  # what-ifs of this model link their runs to this one
+            (output_dir / RUN_ID_FILE).write_text(tracker.run_id + "\n")
     return result
 
 

@@ -34,7 +34,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from omegaconf import DictConfig
 
+from experiments.tracking import ChildRun, NullTracker, flatten, make_child, make_tracker
 from policies.composite import TieredAlertsPolicy, TransferRulesPolicy
 from policies.configs import config_target
 from policies.forecast import HoltWinters, MovingAverage, SeasonalNaive, accuracy_by_category
@@ -269,6 +271,7 @@ def tune_baselines(
     out: str | Path = "reports/tuning",
     command: str | None = None,
     overrides: Sequence[str] = (),
+    logger: DictConfig | None = None,
 ) -> dict[str, Any]:
     """Tune ``policies`` on ``scenario``, evaluate them, write the results; returns the summary.
 
@@ -284,6 +287,10 @@ def tune_baselines(
             equivalent ``scripts/tune_baselines.py`` command).
         overrides: Hydra overrides of the scenario (a variant), e.g.
             ``["demand.base_rate_generator.store_scale.median=1.3"]``.
+        logger: a ``configs/logger`` config: one MLflow run ``tune_<scenario>`` (a child of
+            the run active in this process, if any) with a child run per policy (its best
+            parameters, training profit and held-out KPIs) and under it one per trial
+            (``track_tuning``). None: not tracked.
 
     Returns:
         ``{"scenario", "policies": {name: {...}}, "forecast_accuracy", "wall_s"}``.
@@ -391,7 +398,48 @@ def tune_baselines(
         "forecast_accuracy": accuracy,
         "wall_s": round(time.perf_counter() - t0, 1),
     }
+    if logger is not None:
+        with make_tracker(logger, f"tune_{scenario}") as tracker:
+            line["mlflow_run_id"] = tracker.run_id
+            track_tuning(tracker, line, out_dir, train=train, evals=evals)
     return line
+
+
+def track_tuning(
+    tracker: NullTracker,
+    line: Mapping[str, Any],
+    out_dir: Path,
+    *,
+    train: Sequence[int],
+    evals: Sequence[int],
+) -> None:
+    """The tuning as MLflow runs: this run, a child per policy, a grandchild per trial."""
+    tracker.set_tags(
+        {"kind": "tuning", "scenario": str(line["scenario"]), "train_seeds": str(list(train))}
+    )
+    tracker.log_artifact(out_dir / "summary.md")
+    for name, res in line["policies"].items():
+        saved = json.loads((out_dir / f"{name}.json").read_text())
+        held_out = {f"{k}.mean": v["mean"] for k, v in res.get("eval", {}).items()}
+        with make_child(tracker, name) as child:
+            child.set_tags({"kind": "tuning policy", "policy": name, "eval_seeds": str(evals)})
+            child.log_params(flatten(saved["best_params"]))
+            child.log_metrics({"train_profit_per_day": res["train_profit_per_day"], **held_out})
+            child.log_artifact(out_dir / f"{name}.json")
+            child.log_child_runs(
+                [
+                    ChildRun(
+                        name=f"{name} trial {i}",
+                        params={k: v for k, v in row.items() if k not in TRIAL_METRICS},
+                        metrics={k: row.get(k) for k in TRIAL_METRICS},
+                        tags={"kind": "tuning trial", "policy": name},
+                    )
+                    for i, row in enumerate(saved["table"])
+                ]
+            )
+
+
+TRIAL_METRICS = ("profit_per_day", "fill_rate", "waste_rate")
 
 
 def _result_line(res: TuningResult) -> dict[str, Any]:

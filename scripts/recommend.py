@@ -24,15 +24,12 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from policies.serving import Recommender, ServingError
-
-SCALAR_COLUMNS = ("weekday", "day")
-
+from policies.serving.tables import suggestions_table, table_to_columns
 
 TABLE_SUFFIXES = (".parquet", ".csv")
 
@@ -60,34 +57,6 @@ def write_table(table: pd.DataFrame, path: Path, option: str) -> None:
     else:
         table.to_csv(tmp, index=False)
     tmp.replace(path)
-
-
-def table_to_columns(table: pd.DataFrame) -> dict:
-    """The table as ``parse_state`` columns (one state for the whole chain)."""
-    columns: dict = {}
-    age_cols = sorted(
-        (c for c in table.columns if c.startswith("on_hand_age_")),
-        key=lambda c: int(c.rsplit("_", 1)[1]),
-    )
-    for name in table.columns:
-        if name in age_cols:
-            continue
-        if name in SCALAR_COLUMNS:
-            values = table[name].unique()
-            if len(values) != 1:
-                raise SystemExit(f"column {name}: one value for every row; got {values[:5]}")
-            columns[name] = int(values[0])
-        elif name == "store_id":
-            columns["store_ids"] = table[name].astype(str).to_numpy()
-        elif name == "sku_id":
-            columns["sku_ids"] = table[name].astype(str).to_numpy()
-        elif name == "on_hand_by_age":
-            columns[name] = np.stack(table[name].to_numpy())
-        else:
-            columns[name] = table[name].to_numpy()
-    if age_cols:
-        columns["on_hand_by_age"] = table[age_cols].to_numpy(dtype=np.float64)
-    return columns
 
 
 def example_state(scenario: str, out: Path, days: int = 7) -> None:
@@ -122,24 +91,7 @@ def main(argv: list[str] | None = None) -> dict | None:
     except ServingError as err:
         p.exit(2, f"recommend: {err}\n")
     t_rec = time.perf_counter()
-    cols = result.to_columns()
-    suggestions = pd.DataFrame(
-        {
-            "store_id": cols["store_ids"],
-            "sku_id": cols["sku_ids"],
-            "order_units": cols["order_units"],
-            "order_packs": cols["order_packs"],
-            "alert": cols["alerts"],
-            "alert_response": cols["alert_responses"],
-            "rules": [";".join(r) for r in cols["rules"]],
-            "reason": cols["reasons"],
-            **{
-                name: cols[name]
-                for name in ("transfer_units", "transfer_to", "transfer_reasons")
-                if name in cols
-            },
-        }
-    )
+    suggestions = suggestions_table(result)
     write_table(suggestions, args.out, "--out")
     summary = {
         "rows": result.n,

@@ -46,8 +46,7 @@ def sku_ppo_run(tmp_path_factory) -> Path:
                 "logger.tensorboard=false",
             ],
         )
-    result = train(cfg)
-    (out / "mlflow_run_id").write_text(result["mlflow_run_id"])
+    train(cfg)  # writes <out>/mlflow_run_id itself
     (out / "tracking_uri").write_text(f"sqlite:///{mlruns}/mlflow.db")
     return out
 

@@ -39,6 +39,7 @@ def test_a_parent_run_holds_the_report_and_a_child_run_per_policy(study):
     uri, result = study
     client = MlflowClient(tracking_uri=uri)
     experiment = client.get_experiment_by_name("whatif_test")
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"  # the ML view
     runs = client.search_runs([experiment.experiment_id])
     parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
     assert [p.info.run_id for p in parents] == [result["mlflow_run_id"]]

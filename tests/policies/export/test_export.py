@@ -102,7 +102,7 @@ def test_export_refuses_an_existing_folder_and_unservable_policies(tmp_path, ppo
 
 
 def test_export_cli_from_an_mlflow_run(sku_ppo_run, tmp_path):
-    run_id = (sku_ppo_run / "mlflow_run_id").read_text()
+    run_id = (sku_ppo_run / "mlflow_run_id").read_text().strip()
     uri = (sku_ppo_run / "tracking_uri").read_text()
     out = subprocess.run(
         [
