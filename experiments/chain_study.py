@@ -73,9 +73,9 @@ def run_chain_study(
         learned = result["paired_differences"][result["learned"]]["profit_per_day"]
         tracker.log_metrics(
             {
-                "learned_vs_reference.profit_per_day": learned["mean"],
-                "learned_vs_reference.profit_per_day.ci_low": learned["ci_low"],
-                "learned_vs_reference.profit_per_day.ci_high": learned["ci_high"],
+                "learned_vs_reference/profit_per_day": learned["mean"],
+                "learned_vs_reference/profit_per_day.ci_low": learned["ci_low"],
+                "learned_vs_reference/profit_per_day.ci_high": learned["ci_high"],
             }
         )
         if cfg.logger.kind != "none":
@@ -266,7 +266,7 @@ def _stages(cfg: DictConfig, train: Callable[[DictConfig], dict[str, Any]]) -> d
         "learned_train_profit_per_day": {
             name: s["best_profit_per_day_train"] for name, s in searches.items()
         }
-        | {"ppo_orders_validation": ppo.get("eval_profit_per_day")},
+        | {"ppo_orders_validation": ppo.get("eval/profit_per_day")},
         "study": OmegaConf.to_container(study, resolve=True),
     }
 

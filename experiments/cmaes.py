@@ -199,10 +199,11 @@ def _search(
                 "sigma": float(es.sigma),
             }
             history.append(row)
-            for key in ("best", "mean", "best_so_far", "sigma"):
-                board.add_scalar(f"cmaes/{key}", row[key], generation + 1)
-            tracker.log_metrics({f"cmaes/{k}": v for k, v in row.items() if k != "generation"},
-                                step=generation + 1)  # fmt: skip
+            # profit_per_day.best / .mean / .best_so_far of the generation, and its sigma
+            metrics = {search_metric(k): v for k, v in row.items() if k != "generation"}
+            for key, value in metrics.items():
+                board.add_scalar(key, value, generation + 1)
+            tracker.log_metrics(metrics, step=generation + 1)
             print(json.dumps(row), flush=True)
     best = decode(search, best_theta, transfers_base)
     if search == "orders":
@@ -225,10 +226,19 @@ def _search(
         "history": history,
     }
     (out / "result.json").write_text(json.dumps(result, indent=1) + "\n")
-    tracker.log_metrics({"train_profit_per_day": best_value, "neutral_profit_per_day": neutral})
+    tracker.log_metrics(
+        {"train/profit_per_day": best_value, "neutral/profit_per_day": neutral},
+        step=len(history),
+    )
     tracker.log_artifact(saved)
     tracker.log_artifact(out / "result.json")
     return result
+
+
+def search_metric(key: str) -> str:
+    """A generation's figure as a metric: ``cmaes/profit_per_day.best`` (a KPI statistic) or
+    ``cmaes/sigma`` (the search's own step size)."""
+    return "cmaes/sigma" if key == "sigma" else f"cmaes/profit_per_day.{key}"
 
 
 @hydra.main(config_path="../configs", config_name="cmaes", version_base="1.3")

@@ -221,9 +221,9 @@ def child_metrics(name: str, outcome: dict[str, Any], objective: str) -> dict[st
         metrics[f"{kpi}.ci_high"] = ci["ci_high"]
     diff = outcome["paired_differences"].get(name, {}).get(objective)
     if diff is not None:
-        metrics[f"vs_reference.{objective}"] = diff["mean"]
-        metrics[f"vs_reference.{objective}.ci_low"] = diff["ci_low"]
-        metrics[f"vs_reference.{objective}.ci_high"] = diff["ci_high"]
+        metrics[f"vs_reference/{objective}"] = diff["mean"]
+        metrics[f"vs_reference/{objective}.ci_low"] = diff["ci_low"]
+        metrics[f"vs_reference/{objective}.ci_high"] = diff["ci_high"]
     metrics["win_share"] = outcome["win_share"][name]
     return metrics
 
@@ -257,9 +257,9 @@ def log_study(
     with tracker:
         tracker.log_params(flatten(cfg))
         tracker.set_tags({**common_tags, "kind": "what-if", "reference": str(cfg.reference)})
-        tracker.log_metrics(
-            {f"{n}.{objective}": k[objective]["mean"] for n, k in outcome["summary"].items()}
-            | {f"{n}.win_share": share for n, share in outcome["win_share"].items()}
+        tracker.log_metrics(  # <policy>/<kpi>: the children hold every KPI
+            {f"{n}/{objective}": k[objective]["mean"] for n, k in outcome["summary"].items()}
+            | {f"{n}/win_share": share for n, share in outcome["win_share"].items()}
         )
         for name in outcome["summary"]:
             # nested: MLflow records the parent in the child's mlflow.parentRunId tag

@@ -240,7 +240,6 @@ def replicate_perishable(
 
 def _result(sim: Simulation, traj: dict[str, list]) -> dict[str, Any]:
     k = dict(sim.kpis().chain)
-    k["profit_per_day"] = k["profit"] / max(k["period_days"], 1e-9)
     transfer_flows = sim.counters_view().network.transfer_flows
     flows = {f"{o}->{d}": units for (o, d), units in transfer_flows.items()}
     return {"kpis": k, "trajectory": traj, "transfer_flows": flows}

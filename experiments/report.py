@@ -93,16 +93,21 @@ PERISHABLE_COSTS = (
 )
 
 
-# metric of train.py's periodic evaluation -> (the same KPI in a replication's result,
-# higher is better)
+def _legacy_name(metric: str) -> str:
+    """What runs of earlier versions called ``eval/<kpi>``: ``eval_<kpi>`` (result.json)."""
+    return "eval_" + metric.removeprefix("eval/")
+
+
 def _curve_tags(metric: str) -> tuple[str, str]:
     """The TensorBoard tags a metric's curve may have: today's, then the older doubled one."""
-    return f"eval/{metric.removeprefix('eval_')}", f"eval/{metric}"
+    return metric, "eval/" + _legacy_name(metric)
 
 
+# metric of train.py's periodic evaluation (TensorBoard tag, MLflow metric, result.json key)
+# -> (the same KPI in a replication's result, higher is better)
 CURVE_METRICS = {
-    "eval_profit_per_day": ("profit_per_day", True),
-    "eval_avg_cost_per_period": ("avg_cost_per_period", False),
+    "eval/profit_per_day": ("profit_per_day", True),
+    "eval/avg_cost_per_period": ("avg_cost_per_period", False),
 }
 
 
@@ -113,7 +118,7 @@ class LearningCurve:
     Attributes:
         name: the label in the report (the ``learning_curves`` key).
         train_dir: the run's ``output_dir``.
-        metric: ``eval_profit_per_day`` (SKU-agent env) or ``eval_avg_cost_per_period``.
+        metric: ``eval/profit_per_day`` (SKU-agent env) or ``eval/avg_cost_per_period``.
         timesteps, values: one point per periodic evaluation, in training order.
         train_cfg: the run's ``config.yaml`` (env, evaluation seeds, episode length).
         final: (timesteps, value) of the final evaluation in ``result.json``, if any.
@@ -206,7 +211,7 @@ def read_learning_curve(name: str, train_dir: str | Path) -> LearningCurve:
     events = EventAccumulator(str(tb_run), size_guidance={"scalars": 0})
     events.Reload()
     tags = set(events.Tags()["scalars"])
-    # eval/profit_per_day; runs written before the prefix was dropped say eval/eval_profit_per_day
+    # eval/profit_per_day; runs of earlier versions say eval/eval_profit_per_day
     found = [(m, t) for m in CURVE_METRICS for t in _curve_tags(m) if t in tags]
     if not found:
         raise ConfigError(
@@ -224,8 +229,9 @@ def read_learning_curve(name: str, train_dir: str | Path) -> LearningCurve:
     final = None
     if result.exists():
         data = json.loads(result.read_text())
-        if metric in data:
-            final = (int(data["timesteps"]), float(data[metric]))
+        key = next((k for k in (metric, _legacy_name(metric)) if k in data), None)
+        if key is not None:
+            final = (int(data["timesteps"]), float(data[key]))
     return LearningCurve(
         name=name,
         train_dir=path,
@@ -258,7 +264,7 @@ def _curve_plot(curve: LearningCurve) -> bytes:
         )
     ax.set_xlabel("training timesteps")
     ax.set_ylabel(
-        curve.metric.removeprefix("eval_").replace("_", " ")
+        curve.kpi.replace("_", " ")
         + (" (higher is better)" if curve.higher_is_better else " (lower is better)")
     )
     ax.set_title(f"Learning curve of {curve.name}: held-out evaluation during training")

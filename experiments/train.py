@@ -105,6 +105,11 @@ def sku_agent_kwargs(cfg: DictConfig) -> dict[str, Any]:
     return instantiate(cfg.env.kwargs, _convert_="all")
 
 
+# the held-out evaluation's metrics: TensorBoard tags, MLflow metrics and result keys alike
+EVAL_PROFIT = "eval/profit_per_day"  # SKU-agent env (with eval/fill_rate, eval/waste_rate)
+EVAL_COST = "eval/avg_cost_per_period"  # PerishableInventory-v0 (with its .ci_half)
+
+
 def evaluate(
     cfg: DictConfig, model: Any, normalizer: VecNormalize | None, periods: int
 ) -> dict[str, float]:
@@ -115,7 +120,7 @@ def evaluate(
             lambda: make_single_env(cfg), lambda e: SB3Agent(model, normalizer), seeds, periods
         )
         half = 1.96 * costs.std(ddof=1) / math.sqrt(len(costs)) if len(costs) > 1 else 0.0
-        return {"eval_avg_cost_per_period": float(costs.mean()), "eval_ci_half_width": float(half)}
+        return {EVAL_COST: float(costs.mean()), f"{EVAL_COST}.ci_half": float(half)}
     return evaluate_sku_agents(cfg, model, normalizer, seeds)
 
 
@@ -135,9 +140,9 @@ def evaluate_sku_agents(
         fills.append(k["fill_rate"])
         wastes.append(k["waste_rate"])
     return {
-        "eval_profit_per_day": float(np.mean(profits)),
-        "eval_fill_rate": float(np.mean(fills)),
-        "eval_waste_rate": float(np.mean(wastes)),
+        EVAL_PROFIT: float(np.mean(profits)),
+        "eval/fill_rate": float(np.mean(fills)),
+        "eval/waste_rate": float(np.mean(wastes)),
     }
 
 
@@ -173,9 +178,9 @@ def checkpoint_paths(output_dir: Path, tag: str) -> tuple[Path, Path]:
 def eval_score(metrics: dict[str, float]) -> tuple[str, float]:
     """The evaluation's figure to keep the best checkpoint by: (its name, a score where
     higher is better: the profit, or minus the cost)."""
-    if "eval_profit_per_day" in metrics:
-        return "eval_profit_per_day", float(metrics["eval_profit_per_day"])
-    return "eval_avg_cost_per_period", -float(metrics["eval_avg_cost_per_period"])
+    if EVAL_PROFIT in metrics:
+        return EVAL_PROFIT, float(metrics[EVAL_PROFIT])
+    return EVAL_COST, -float(metrics[EVAL_COST])
 
 
 class EvalCheckpointCallback(BaseCallback):
@@ -206,8 +211,8 @@ class EvalCheckpointCallback(BaseCallback):
         if self.num_timesteps >= self._next_eval:
             normalizer = self.model.get_vec_normalize_env()
             metrics = evaluate(self.cfg, self.model, normalizer, int(self.cfg.eval.periods))
-            for key, value in metrics.items():  # eval/profit_per_day, not eval/eval_...
-                self.logger.record(f"eval/{key.removeprefix('eval_')}", value)
+            for key, value in metrics.items():  # the same names as in MLflow
+                self.logger.record(key, value)
             self.tracker.log_metrics(metrics, step=self.num_timesteps)
             name, score = eval_score(metrics)
             if score > self._best:
@@ -316,8 +321,8 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         result.update(evaluate(cfg, model, normalizer, int(cfg.eval.final_periods)))
         optimum = optimum_for(cfg)
         if optimum is not None:
-            result["optimal_avg_cost_per_period"] = optimum
-            result["gap_pct"] = 100.0 * (result["eval_avg_cost_per_period"] - optimum) / optimum
+            result["optimal/avg_cost_per_period"] = optimum
+            result["gap_pct"] = 100.0 * (result[EVAL_COST] - optimum) / optimum
         tracker.log_metrics(  # at the step it evaluates, beside the periodic evaluations
             {
                 k: v
@@ -368,9 +373,9 @@ def main(cfg: DictConfig) -> float:
         return -float(result["policies"][result["learned"]]["profit_per_day"]["mean"] - ref)
     result = train(cfg)
     print(json.dumps(result))
-    if "eval_avg_cost_per_period" in result:
-        return float(result["eval_avg_cost_per_period"])
-    return -float(result["eval_profit_per_day"])
+    if EVAL_COST in result:
+        return float(result[EVAL_COST])
+    return -float(result[EVAL_PROFIT])
 
 
 if __name__ == "__main__":

@@ -420,11 +420,15 @@ def track_tuning(
     tracker.log_artifact(out_dir / "summary.md")
     for name, res in line["policies"].items():
         saved = json.loads((out_dir / f"{name}.json").read_text())
-        held_out = {f"{k}.mean": v["mean"] for k, v in res.get("eval", {}).items()}
+        held_out = {
+            f"eval/{kpi}{suffix}": ci[stat]
+            for kpi, ci in res.get("eval", {}).items()
+            for stat, suffix in (("mean", ""), ("ci_low", ".ci_low"), ("ci_high", ".ci_high"))
+        }
         with make_child(tracker, name) as child:
             child.set_tags({"kind": "tuning policy", "policy": name, "eval_seeds": str(evals)})
             child.log_params(flatten(saved["best_params"]))
-            child.log_metrics({"train_profit_per_day": res["train_profit_per_day"], **held_out})
+            child.log_metrics({"train/profit_per_day": res["train_profit_per_day"], **held_out})
             child.log_artifact(out_dir / f"{name}.json")
             child.log_child_runs(
                 [

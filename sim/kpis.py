@@ -25,6 +25,16 @@ Definitions over the reporting period (since the start or ``reset_kpis``):
 * ``order_response_hours``: unit-weighted mean time from a store order to the
   truck delivery that brought it.
 * ``courier_utilisation`` = courier busy hours / (pool size × period hours).
+* ``profit_per_day`` = ``profit`` / ``period_days``.
+
+Single-item periodic systems (``PerishableInventory-v0``) report per period:
+``avg_cost_per_period`` and its terms ``avg_order_cost_per_period``,
+``avg_lost_sales_cost_per_period``, ``avg_waste_cost_per_period``,
+``avg_holding_cost_per_period``, with ``fill_rate`` and the unit counts.
+
+Every metric a run logs (MLflow, TensorBoard, reports, JSON lines) that reports a KPI is
+named ``[<scope>/]<kpi>[.<statistic>]`` (``eval/profit_per_day``, ``profit.ci_low``,
+``vs_reference/profit.ci_high``): ``kpi_of_metric`` reads the KPI back.
 """
 
 from __future__ import annotations
@@ -51,6 +61,41 @@ STORE_SKU_KPIS = (
     "revenue",
     "profit",
 )
+
+
+# the chain-level KPIs, as compute_kpis names them (KpiReport.chain's keys)
+CHAIN_KPIS = (
+    "fill_rate", "stockout_rate", "lost_sales", "inventory_turnover", "days_of_inventory",
+    "waste_rate", "waste_value", "sell_through_rate", "revenue", "profit", "profit_per_day",
+    "slow_moving_share", "lost_sales_value", "cost_of_goods_sold", "holding_cost",
+    "disposal_cost", "damaged_value", "truck_cost", "courier_cost", "transfers_count",
+    "transfers_units", "transfers_km", "transfers_co2_kg", "transfers_no_shows",
+    "order_response_hours", "courier_utilisation", "demand_units", "sold_units",
+    "wasted_units", "damaged_units", "received_units", "period_days",
+)  # fmt: skip
+PERIOD_KPIS = (
+    "avg_cost_per_period",
+    "avg_order_cost_per_period",
+    "avg_lost_sales_cost_per_period",
+    "avg_waste_cost_per_period",
+    "avg_holding_cost_per_period",
+    "fill_rate",
+    "demand_units",
+    "sold_units",
+    "wasted_units",
+)
+KPI_NAMES = frozenset(CHAIN_KPIS) | frozenset(PERIOD_KPIS)
+# statistics of a KPI over replications, seeds or a search's population
+STATISTICS = frozenset({"mean", "ci_low", "ci_high", "ci_half", "best", "best_so_far"})
+
+
+def kpi_of_metric(name: str) -> str | None:
+    """The KPI a metric named ``[<scope>/]<kpi>[.<statistic>]`` reports, or None when the
+    metric is not a KPI (a run's timesteps, a win share, a search's step size)."""
+    kpi, _, statistic = name.rsplit("/", 1)[-1].partition(".")
+    if statistic and statistic not in STATISTICS:
+        return None
+    return kpi if kpi in KPI_NAMES else None
 
 
 def _ratio(num: np.ndarray | float, den: np.ndarray | float, empty: float) -> np.ndarray:
@@ -227,6 +272,7 @@ def compute_kpis(ctx: SimContext, *, slow_mover_threshold: float = 0.3) -> KpiRe
         damaged_units=float(s.damaged_units.sum()),
         received_units=float(s.received_units.sum()),
         period_days=period_days,
+        profit_per_day=float(chain_profit / period_days) if period_days > 0 else float("nan"),
     )
     return KpiReport(
         chain=chain,

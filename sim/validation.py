@@ -405,9 +405,7 @@ def enum_value(enum_cls: type[E], value: Any, field: str) -> E:
         raise ConfigError(field, value, str(err)) from None
 
 
-def integer_value(
-    value: Any, field: str, low: int | None = None, high: int | None = None
-) -> int:
+def integer_value(value: Any, field: str, low: int | None = None, high: int | None = None) -> int:
     """The integer rule outside a model (env, solver arguments); ``ConfigError`` names it."""
     try:
         return check_integer(value, low, high)

@@ -169,7 +169,7 @@ def export_sb3(
             "config_digest": hashlib.sha256(config_yaml.encode()).hexdigest(),
             "source": source or {"model_path": str(model_path)},
         },
-        "evaluation": {k: v for k, v in result.items() if k.startswith("eval_")},
+        "evaluation": {k: v for k, v in result.items() if k.startswith("eval/")},
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     files = {ONNX_FILE: export_onnx(model), CATALOG_FILE: catalog_bytes(catalog)}

@@ -82,7 +82,7 @@ def _check_the_mlflow_tree(tmp_path, result):
     )
     assert len(trials) == len(saved["table"]) > 1
     best = max(t.data.metrics["profit_per_day"] for t in trials)
-    assert best == rules["perishable_base_stock"].data.metrics["train_profit_per_day"]
+    assert best == rules["perishable_base_stock"].data.metrics["train/profit_per_day"]
     whatif = by_id[result["mlflow_run_id"]]
     assert whatif.data.tags["mlflow.parentRunId"] == study.info.run_id
     policies = {r.info.run_name: r for r in children(whatif)}
@@ -90,7 +90,7 @@ def _check_the_mlflow_tree(tmp_path, result):
     ppo_run = stages["chain_test_ppo"].info.run_id  # the comparison links to its training
     assert policies["learned"].data.tags["training_run_id"] == ppo_run
     # the final evaluation is logged at the training step it ran, not at 0
-    final = client.get_metric_history(ppo_run, "eval_profit_per_day")
+    final = client.get_metric_history(ppo_run, "eval/profit_per_day")
     assert max(m.step for m in final) >= 1000
     registered = result["registered_model"]
     assert (registered["name"], registered["version"]) == ("shelflife-city_fresh", 1)

@@ -144,7 +144,7 @@ def test_resume_takes_the_newest_readable_checkpoint_and_says_which(tmp_path, ca
     assert "resuming from" in capsys.readouterr().err
     assert resumed["timesteps"] == 1024 and newest_readable(ckpt).timesteps == 1024
     best = best_checkpoint(ckpt)  # the held-out evaluations every 512 steps keep the best
-    assert best["metric"] == "eval_avg_cost_per_period" and (ckpt / best["folder"]).is_dir()
+    assert best["metric"] == "eval/avg_cost_per_period" and (ckpt / best["folder"]).is_dir()
 
 
 def test_a_run_left_running_by_a_killed_process_is_closed_and_sigterm_ends_as_killed(tmp_path):

@@ -67,8 +67,8 @@ def test_a_parent_run_holds_the_report_and_a_child_run_per_policy(study):
     transfer = by_policy["transfer_rules"].data.params
     assert transfer["transfers._target_"] == "policies.transfers.TransferRules"
     assert "replenishment._target_" in transfer
-    assert "vs_reference.profit" in by_policy["transfer_rules"].data.metrics
-    assert "vs_reference.profit" not in by_policy["base_stock"].data.metrics  # the reference
+    assert "vs_reference/profit" in by_policy["transfer_rules"].data.metrics
+    assert "vs_reference/profit" not in by_policy["base_stock"].data.metrics  # the reference
 
     # the report and its plots are artifacts of the parent, not of the children
     listed = {a.path for a in client.list_artifacts(parent.info.run_id, "report")}

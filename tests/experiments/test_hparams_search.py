@@ -145,4 +145,4 @@ def test_a_real_optuna_sweep_of_ppo_through_the_training_entry_point(tmp_path):
     assert results.n_complete == 2 and math.isfinite(results.best_value)
     assert 1e-5 <= results.best_params["algo.kwargs.learning_rate"] <= 3e-3
     trial = json.loads((tmp_path / str(results.best_trial) / "result.json").read_text())
-    assert trial["eval_avg_cost_per_period"] == results.best_value
+    assert trial["eval/avg_cost_per_period"] == results.best_value

@@ -51,11 +51,11 @@ def run_dir(tmp_path_factory):
 def test_the_curve_holds_every_periodic_evaluation_of_the_run(run_dir):
     curve = read_learning_curve("ppo", run_dir)
     result = json.loads((run_dir / "result.json").read_text())
-    assert curve.metric == "eval_profit_per_day" and curve.higher_is_better
+    assert curve.metric == "eval/profit_per_day" and curve.higher_is_better
     assert len(curve.timesteps) == 4  # every 150 of ~600 timesteps
     assert curve.timesteps == sorted(curve.timesteps) and curve.timesteps[-1] <= result["timesteps"]
     assert all(np.isfinite(curve.values))
-    assert curve.final == (result["timesteps"], pytest.approx(result["eval_profit_per_day"]))
+    assert curve.final == (result["timesteps"], pytest.approx(result["eval/profit_per_day"]))
     assert curve.eval_seeds == EVAL_SEEDS
 
 
@@ -76,7 +76,7 @@ def test_the_report_plots_the_curve_against_the_baselines_on_the_same_evaluation
     )
     result = evaluate(cfg)
     curve = result["learning_curves"]["ppo"]
-    assert curve["metric"] == "eval_profit_per_day" and curve["points"] == 4
+    assert curve["metric"] == "eval/profit_per_day" and curve["points"] == 4
     # each baseline is the heuristic run as train.py evaluates: same seeds, warm-up, days
     conf = policy_config("base_stock", cfg, scenario="yogurt_trio")
     by_hand = np.mean(

@@ -69,5 +69,5 @@ def test_sac_trains_and_evaluates_on_the_perishable_env(tmp_path):
     )
     result = train(cfg)
     assert result["timesteps"] >= 512
-    assert math.isfinite(result["eval_avg_cost_per_period"])
+    assert math.isfinite(result["eval/avg_cost_per_period"])
     assert result["gap_pct"] > -5.0  # no policy beats the exact optimum by more than noise

@@ -30,7 +30,7 @@ def test_recurrent_ppo_trains_evaluates_and_reloads_on_the_perishable_env(tmp_pa
     from policies.rl.agent import load_agent
 
     result = train(cfg_with(*TINY, "algo=recurrent_ppo", f"output_dir={tmp_path}/run"))
-    assert result["timesteps"] == 1024 and math.isfinite(result["eval_avg_cost_per_period"])
+    assert result["timesteps"] == 1024 and math.isfinite(result["eval/avg_cost_per_period"])
     stats = str(Path(result["model_path"]).with_name("latest_vecnormalize.pkl"))
     agent = load_agent(result["model_path"], "sb3_contrib.RecurrentPPO", stats)
     action, _ = agent.predict([0.0, 0.0])

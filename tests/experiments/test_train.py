@@ -78,8 +78,8 @@ def test_smoke_training_through_the_real_entry_point(tmp_path):
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["timesteps"] == 1024
     for key in (
-        "eval_avg_cost_per_period",
-        "optimal_avg_cost_per_period",
+        "eval/avg_cost_per_period",
+        "optimal/avg_cost_per_period",
         "gap_pct",
         "train_seconds",
     ):
@@ -91,7 +91,7 @@ def test_smoke_training_through_the_real_entry_point(tmp_path):
 def test_same_seed_same_evaluation_numbers(tmp_path):
     a = train(cfg_with(*TINY, "logger=none", f"output_dir={tmp_path}/a"))
     b = train(cfg_with(*TINY, "logger=none", f"output_dir={tmp_path}/b"))
-    assert a["eval_avg_cost_per_period"] == b["eval_avg_cost_per_period"]
+    assert a["eval/avg_cost_per_period"] == b["eval/avg_cost_per_period"]
 
 
 def test_resumed_run_ends_where_an_uninterrupted_one_does(tmp_path):

@@ -31,7 +31,7 @@ def test_exported_folder_lists_every_file_with_its_hash(ppo_policy_dir):
     assert len(norm["mean"]) == len(norm["var"]) == N_OBSERVATION
     assert manifest["action"]["n"] == manifest["env"]["max_order_packs"] + 1
     assert len(manifest["training"]["config_digest"]) == 64
-    assert "eval_profit_per_day" in manifest["evaluation"]
+    assert "eval/profit_per_day" in manifest["evaluation"]
     for section in ("rules", "catalog", "created_at", "env"):
         assert section in manifest
 

@@ -53,9 +53,7 @@ def test_life2_case_optimal_cost():
         PerishableProblem(3, 0, IssuingRule.LIFO, GAMMA_4, 10, 3.0, 5.0, 7.0, 1.0),
         PerishableProblem(3, 2, IssuingRule.FIFO, GAMMA_4, 6, 3.0, 9.0, 2.0, 0.5),
         PerishableProblem(1, 2, IssuingRule.FIFO, GAMMA_4, 8, 1.0, 5.0, 7.0, 1.0),
-        PerishableProblem(
-            0, 2, IssuingRule.FIFO, POISSON_3, 6, 2.0, 8.0, 0.0, 1.0, max_stock=14
-        ),
+        PerishableProblem(0, 2, IssuingRule.FIFO, POISSON_3, 6, 2.0, 8.0, 0.0, 1.0, max_stock=14),
     ],
     ids=["m2L1fifo", "m3L0lifo", "m3L2fifo", "m1L2", "noneL2cap14"],
 )

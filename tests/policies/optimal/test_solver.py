@@ -451,9 +451,7 @@ def test_problem_round_trips_through_json_dict():
     "pb",
     [
         problem(life=5, lead=2, q=10, demand=ENV_DEMAND),
-        problem(
-            life=0, lead=4, q=10, demand=StationaryDemandSpec(DemandDistribution.POISSON, 5.0)
-        ),
+        problem(life=0, lead=4, q=10, demand=StationaryDemandSpec(DemandDistribution.POISSON, 5.0)),
     ],
     ids=["m5L2", "noneL4"],
 )
