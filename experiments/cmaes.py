@@ -50,6 +50,7 @@ from policies.learned_transfers import (
 )
 from policies.linear_residual import LinearResidualPolicy
 from sim.errors import ConfigError
+from sim.progress import progress
 
 SEARCHES = ("orders", "transfer_rules", "pair_scorer")
 _WORKER: dict[str, Any] = {}
@@ -181,6 +182,7 @@ def _search(
             initializer=_init_worker,
             initargs=(env_kwargs, search, order_policy, base_cfg),
         ) as pool,
+        progress(int(cfg.generations), f"CMA-ES {search}", unit="generation") as bar,
     ):
         neutral = _mean_profit(pool, [x0], seeds)[0]
         best_theta, best_value = x0, neutral
@@ -205,6 +207,7 @@ def _search(
                 board.add_scalar(key, value, generation + 1)
             tracker.log_metrics(metrics, step=generation + 1)
             print(json.dumps(row), flush=True)
+            bar.update()
     best = decode(search, best_theta, transfers_base)
     if search == "orders":
         saved = out / "policy.json"

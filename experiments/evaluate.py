@@ -29,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ from experiments.stats import mean_ci, paired_difference, win_shares
 from experiments.tracking import flatten, git_commit, make_tracker, training_run_id
 from policies.configs import policy_config, tuned_file
 from sim.errors import ConfigError
+from sim.progress import progress
 
 
 def _jobs(cfg: DictConfig) -> list[tuple[str, int, Any, tuple]]:
@@ -96,13 +97,23 @@ def _jobs(cfg: DictConfig) -> list[tuple[str, int, Any, tuple]]:
     return jobs
 
 
-def run_jobs(jobs: list, n_jobs: int) -> dict[str, list[dict]]:
+def run_jobs(jobs: list, n_jobs: int, desc: str = "what-if") -> dict[str, list[dict]]:
+    """Run the (policy, seed) replications, ``n_jobs`` at a time, with a progress bar;
+    results by policy in seed order."""
     out: dict[str, list[dict]] = {}
-    if n_jobs <= 1:
-        results = [_call(job) for job in jobs]
-    else:
-        with ProcessPoolExecutor(max_workers=n_jobs) as pool:
-            results = list(pool.map(_call, jobs))
+    with progress(len(jobs), desc, unit="replication") as bar:
+        if n_jobs <= 1:
+            results = []
+            for job in jobs:
+                results.append(_call(job))
+                bar.update()
+        else:
+            with ProcessPoolExecutor(max_workers=n_jobs) as pool:
+                futures = [pool.submit(_call, job) for job in jobs]
+                for future in as_completed(futures):
+                    future.result()  # a failure stops the study now, with its task note
+                    bar.update()
+                results = [f.result() for f in futures]
     for (name, _, _, _), result in zip(jobs, results, strict=True):
         out.setdefault(name, []).append(result)
     return out
@@ -204,7 +215,7 @@ def with_baselines(cfg: DictConfig, curve: LearningCurve) -> LearningCurve:
     jobs, note = curve_baseline_jobs(cfg, curve)
     if not jobs:
         return dataclasses.replace(curve, note=note)
-    results = run_jobs(jobs, int(cfg.n_jobs))
+    results = run_jobs(jobs, int(cfg.n_jobs), desc=f"baselines of {curve.name}")
     levels = {
         name: float(sum(r["kpis"][curve.kpi] for r in runs) / len(runs))
         for name, runs in results.items()

@@ -34,7 +34,7 @@ import numpy as np
 import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
-from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecMonitor, VecNormalize
 
 import envs  # noqa: F401 - registers the ShelfLife ids
@@ -45,6 +45,7 @@ from policies.rl.agent import SB3Agent
 from policies.rl.algos import algo_class
 from policies.tuning import mean_cost_in_env
 from sim.errors import ConfigError
+from sim.progress import progress
 from sim.validation import integer_value
 
 REPO = Path(__file__).resolve().parents[1]
@@ -225,6 +226,36 @@ class EvalCheckpointCallback(BaseCallback):
         return True
 
 
+class TrainingProgress(BaseCallback):
+    """Training timesteps as a progress bar (``sim.progress``: the lab's one style) that ends
+    at ``total_timesteps``: the algorithm collects whole rollouts, so its own count passes the
+    budget by up to one rollout, which SB3's bar showed as more than 100 %."""
+
+    def __init__(self, total_timesteps: int, run_name: str, show: bool) -> None:
+        super().__init__()
+        self.total = total_timesteps
+        self.run_name = run_name
+        self.show = bool(show)
+
+        self.steps_shown = 0  # what the bar says (also when it is not drawn)
+
+    def _on_training_start(self) -> None:
+        self.bar = progress(self.total, f"train {self.run_name}", unit="step", show=self.show)
+        self._show(self.model.num_timesteps)  # a resumed run's steps
+
+    def _on_step(self) -> bool:
+        self._show(self.num_timesteps)
+        return True
+
+    def _show(self, timesteps: int) -> None:
+        done = min(timesteps, self.total)
+        self.bar.update(done - self.steps_shown)
+        self.steps_shown = done
+
+    def _on_training_end(self) -> None:
+        self.bar.close()
+
+
 def check_train_config(cfg: DictConfig) -> None:
     """Budgets and intervals by name before anything runs (a negative budget used to exit 0,
     a zero interval to divide by zero)."""
@@ -296,11 +327,14 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         remaining = int(cfg.total_timesteps) - int(model.num_timesteps)
         t0 = time.perf_counter()
         if remaining > 0:
+            callbacks = [
+                EvalCheckpointCallback(cfg, output_dir, tracker),
+                TrainingProgress(int(cfg.total_timesteps), str(cfg.run_name), cfg.progress_bar),
+            ]
             model.learn(
                 total_timesteps=remaining,
-                callback=EvalCheckpointCallback(cfg, output_dir, tracker),
+                callback=CallbackList(callbacks),
                 reset_num_timesteps=not resumed,
-                progress_bar=bool(cfg.progress_bar),
                 tb_log_name="train",
             )
         train_seconds = time.perf_counter() - t0

@@ -29,6 +29,7 @@ from envs.retail.core import FORECAST_SMOOTHING
 from policies.runner import ReplenishmentRule, run_rule
 from sim.engine import Simulation
 from sim.errors import ConfigError
+from sim.progress import progress
 from sim.scenario import Scenario, build_demand_source, load_scenario
 
 TRAIN_SEEDS = tuple(range(1000, 1010))
@@ -188,6 +189,7 @@ def grid_search(
     *,
     score: str = "profit_per_day",
     refine_rounds: int = 0,
+    label: str = "grid search",
 ) -> SearchOutcome:
     """Exhaustive search over a grid, then ``refine_rounds`` finer grids around the best.
 
@@ -203,6 +205,7 @@ def grid_search(
         grid: parameter -> values of the coarse grid.
         score: the metric maximised.
         refine_rounds: how many coarse-to-fine stages follow the coarse grid.
+        label: names the progress bar of each stage (e.g. the rule being tuned).
     """
     keys = list(grid)
     seen: set[tuple] = set()
@@ -210,17 +213,20 @@ def grid_search(
     invalid: list[dict[str, Any]] = []
 
     def run_stage(stage_grid: Mapping[str, Sequence[Any]], stage: int) -> None:
+        points = []
         for values in itertools.product(*(stage_grid[k] for k in keys)):
-            point = dict(zip(keys, values, strict=True))
             key = tuple(_hashable(v) for v in values)
-            if key in seen:
-                continue
-            seen.add(key)
-            metrics = evaluate_point(point)
-            if metrics is None:
-                invalid.append({**point, "stage": stage})
-            else:
-                table.append({**point, **metrics, "stage": stage})
+            if key not in seen:
+                seen.add(key)
+                points.append(dict(zip(keys, values, strict=True)))
+        with progress(len(points), f"{label} stage {stage}", unit="trial") as bar:
+            for point in points:
+                metrics = evaluate_point(point)
+                if metrics is None:
+                    invalid.append({**point, "stage": stage})
+                else:
+                    table.append({**point, **metrics, "stage": stage})
+                bar.update()
 
     run_stage(grid, 0)
     if not table:
@@ -382,7 +388,7 @@ def tune_grid(
             "waste_rate": ev.mean("waste_rate"),
         }
 
-    outcome = grid_search(evaluate_point, grid, refine_rounds=refine_rounds)
+    outcome = grid_search(evaluate_point, grid, refine_rounds=refine_rounds, label=f"tune {name}")
     best_point = outcome.best | fixed
     return TuningResult(
         policy=name,
