@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,11 @@ from experiments.tracking import flatten, git_commit, make_tracker, training_run
 from policies.configs import policy_config, tuned_file
 from sim.errors import ConfigError
 from sim.progress import progress
+from sim.validation import integer_value
+
+
+class StudyWarning(UserWarning):
+    """A what-if whose numbers need a caveat (named in the report and the JSON line)."""
 
 
 def _jobs(cfg: DictConfig) -> list[tuple[str, int, Any, tuple]]:
@@ -308,9 +314,58 @@ def tuned_sources(cfg: DictConfig) -> dict[str, str]:
     }
 
 
+def resolve_window(cfg: DictConfig) -> None:
+    """Fill ``days`` / ``warmup_days`` left null from the scenario's study window (its
+    network config's ``study:``), in place, so the report and ``study.yaml`` hold numbers."""
+    if cfg.days is not None and cfg.warmup_days is not None:
+        return
+    if cfg.scenario == "perishable":
+        days, warmup = 14, 7  # not used by the periodic system; kept for the record
+    else:
+        from sim.scenario import load_scenario
+
+        net = load_scenario(cfg.scenario, tuple(cfg.scenario_overrides)).network
+        days, warmup = net.study_days, net.study_warmup_days
+    if cfg.days is None:
+        cfg.days = days
+    if cfg.warmup_days is None:
+        cfg.warmup_days = warmup
+    integer_value(cfg.days, "days", 1, 100_000)
+    integer_value(cfg.warmup_days, "warmup_days", 0, 100_000)
+
+
+def study_warnings(cfg: DictConfig, outcome: dict[str, Any]) -> list[str]:
+    """What the reader must know before trusting the numbers: policies that sold nothing in
+    the reported days (a window the scenario cannot fill), and tuned parameters applied to a
+    modified scenario."""
+    notes = []
+    for name, kpis in outcome["summary"].items():
+        sold = kpis.get("sold_units", {}).get("mean")
+        demand = kpis.get("demand_units", {}).get("mean")
+        if sold == 0 and demand:
+            notes.append(
+                f"{name} sold nothing in the {cfg.days} reported days (after {cfg.warmup_days}"
+                f" warm-up days) although {demand:,.0f} units were demanded: the window may"
+                " outlive the scenario's stock; see its network config's `study:` window"
+            )
+    variant = list(cfg.scenario_overrides)
+    for name, path in tuned_sources(cfg).items():
+        tuned_on = json.loads(Path(path).read_text()).get("scenario_overrides", []) if path else []
+        if path and tuned_on != variant:
+            shown = f"the variant {tuned_on}" if tuned_on else f"the unmodified {cfg.scenario!r}"
+            notes.append(
+                f"{name}'s tuned parameters ({path}) were tuned on {shown} and are applied to"
+                f" {f'the variant {variant}' if variant else f'the unmodified {cfg.scenario!r}'}:"
+                " re-tune with the same overrides (experiments.tune_baselines) for a fair"
+                " comparison"
+            )
+    return notes
+
+
 def evaluate(cfg: DictConfig) -> dict[str, Any]:
     """Run the study, write the report, log to MLflow; returns the study's outcome."""
     t0 = time.perf_counter()
+    resolve_window(cfg)
     # read the learning curves first: a wrong path fails now, not after the study
     wanted = cfg.get("learning_curves")
     wanted = OmegaConf.to_container(wanted, resolve=True) if wanted else {}
@@ -325,8 +380,18 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     outcome = summarise(results, cfg.reference, objective, higher_is_better=not perishable)
     seeds = [int(cfg.first_seed) + r for r in range(int(cfg.replications))]
     curves = [with_baselines(cfg, c) for c in curves]
+    notes = study_warnings(cfg, outcome)
+    for note in notes:
+        warnings.warn(note, StudyWarning, stacklevel=2)
     report = write_report(
-        cfg, results, outcome, objective, seeds, learning_curves=curves, search_curves=searches
+        cfg,
+        results,
+        outcome,
+        objective,
+        seeds,
+        learning_curves=curves,
+        search_curves=searches,
+        warnings=notes,
     )
     parent, children = log_study(
         cfg, outcome, objective, seeds, report, policy_params(cfg), tuned_sources(cfg)
@@ -343,6 +408,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
             c.name: {"metric": c.metric, "points": len(c.values), "baselines": c.baselines}
             for c in curves
         },
+        "warnings": notes,
         "mlflow_run_id": parent,
         "mlflow_child_run_ids": children,
         "wall_s": round(time.perf_counter() - t0, 1),

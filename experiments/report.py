@@ -565,12 +565,14 @@ def write_report(
     seeds: list[int],
     learning_curves: Sequence[LearningCurve] = (),
     search_curves: Sequence[SearchCurve] = (),
+    warnings: Sequence[str] = (),
 ) -> Path:
     """Write report.md, report.html and the PNGs; returns the path of report.md.
 
     Args:
         learning_curves: RL runs whose periodic evaluation is plotted against training
             timesteps, with their ``baselines`` as horizontal lines.
+        warnings: caveats shown under the headline (``experiments.evaluate.study_warnings``).
     """
     out_dir = Path(cfg.report_dir)
     out_dir = out_dir if out_dir.is_absolute() else REPO / out_dir
@@ -596,6 +598,7 @@ def write_report(
         "",
         headline(outcome, objective, higher_is_better=objective != "avg_cost_per_period"),
         "",
+        *[f"> **Warning:** {w}\n" for w in warnings],
         "## KPIs (mean [95 % interval])",
         "",
         "| KPI | " + " | ".join(names) + " | best |",

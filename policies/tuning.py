@@ -309,6 +309,7 @@ class TuningResult:
         grid: the coarse grid; ``tried``: every value evaluated per parameter.
         edges: parameters whose best value is at the end of the values tried.
         baseline: for composite policies, the replenishment rule they sit on.
+        scenario_overrides: the variant tuned on (Hydra overrides; empty: as shipped).
     """
 
     policy: str
@@ -325,6 +326,7 @@ class TuningResult:
     days: int | None = None
     warmup_days: int | None = None
     baseline: dict[str, Any] | None = None
+    scenario_overrides: list[str] = field(default_factory=list)
 
     @property
     def grid_edges(self) -> list[dict[str, Any]]:
@@ -393,6 +395,7 @@ def tune_grid(
     return TuningResult(
         policy=name,
         scenario=sc.name,
+        scenario_overrides=list(sc.overrides),
         best_params=to_params(best_point) if to_params else dict(best_point),
         best_profit_per_day=outcome.best_row["profit_per_day"],
         table=outcome.table,

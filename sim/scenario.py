@@ -51,6 +51,7 @@ class Scenario:
         config_dir: the config directory it was composed from. Relative paths in
             the demand config (sales tables) start from its parent, the project
             root (``data/sales.csv``, not ``../data/sales.csv``).
+        overrides: the Hydra overrides it was composed with (a variant; empty: as shipped).
     """
 
     name: str
@@ -59,6 +60,7 @@ class Scenario:
     seed: int = 0
     days: int = 14
     config_dir: Path | None = None
+    overrides: tuple[str, ...] = ()
 
 
 def compose_sim_config(
@@ -119,6 +121,7 @@ def load_scenario(
         seed=int(cfg.get("seed", 0)),
         days=int(cfg.get("days", 14)),
         config_dir=directory,
+        overrides=tuple(overrides),
     )
 
 

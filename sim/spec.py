@@ -287,6 +287,7 @@ class NetworkSpec:
         couriers: the same-city courier pool, or None (no transfers).
         store_sku: per-(store, SKU) parameters and starting stock.
         dc_initial_on_hand: starting DC stock, age 0.              [dcs, skus] int64
+        study_days, study_warmup_days: the what-if's default window for this network.
     """
 
     name: str
@@ -297,6 +298,8 @@ class NetworkSpec:
     couriers: CourierPoolSpec | None
     store_sku: StoreSkuSpec
     dc_initial_on_hand: np.ndarray
+    study_days: int = 14
+    study_warmup_days: int = 7
 
     def __post_init__(self) -> None:
         arr = _frozen_array(self.dc_initial_on_hand, np.int64)

@@ -482,6 +482,15 @@ Skus = Annotated[
 ]
 
 
+class StudyBlock(Block):
+    """The what-if's default window for this scenario (``experiments.evaluate`` uses it when
+    ``days`` / ``warmup_days`` are not given): a scenario built around a few days' stock asks
+    for a short window and no warm-up, so that the reported days are not empty."""
+
+    days: PositiveInt = 14
+    warmup_days: NonNegativeInt = 7
+
+
 class NetworkConfig(Block):
     """The whole network config; ids are resolved by ``sim.config.network``."""
 
@@ -494,3 +503,4 @@ class NetworkConfig(Block):
     couriers: CourierBlock | None = None
     store_sku: StoreSkuBlock = StoreSkuBlock()
     dc_initial: DcInitialBlock = DcInitialBlock()
+    study: StudyBlock = StudyBlock()

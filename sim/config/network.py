@@ -102,6 +102,8 @@ def build_network(cfg: Mapping[str, Any], *, name: str | None = None) -> Network
         couriers=None if config.couriers is None else config.couriers.spec(),
         store_sku=_finish_store_sku(draft, stores, skus),
         dc_initial_on_hand=dc_initial,
+        study_days=config.study.days,
+        study_warmup_days=config.study.warmup_days,
     )
 
 

@@ -5,7 +5,9 @@ the move to pydantic (``sim.validation``): a change of a digest means the
 shipped scenarios changed, which must be deliberate. Recompute one with
 ``network_digest(load_network(name))``. Recomputed once since, when ``DcSpec``
 gained ``replenishment_basis`` and ``order_rate_smoothing`` (the arrays were
-unchanged), and for ``city_fresh`` when its DC became pull-based.
+unchanged), for ``city_fresh`` when its DC became pull-based, and when ``NetworkSpec``
+gained the study window ``study_days``/``study_warmup_days`` (the digests without those two
+fields were checked equal to the previous ones: the arrays were unchanged).
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ from sim.scenario import list_scenarios, load_network
 from sim.spec import NetworkSpec
 
 DIGESTS = {
-    "city_fresh": "3a72ec855697e12871f65d21d29c04bc9febda5e33be62fdc2f8cf5060b17d56",
-    "regional_chain": "05f00b38f2159ee689fb5509ab8e6e76984ca8907472114d71c1b706b3884f9d",
-    "single_sku": "01d23ed6f90dc08f814166e1a3c64d4fb24c37033c96302b3e0779686464fe62",
-    "yogurt_trio": "52dc7ffe4ee2f097715e8f1c69e1f7479e7218aecdd735c5f36a87d72716b928",
+    "city_fresh": "5eeb5b3309af0ea7c3c44114031f7016a4613efe0095c812a4446e4e0948cda3",
+    "regional_chain": "c2dd5dc61f26ceab97ce0b5b8549aebf4010d85bfcdee0c3530b5378294d8674",
+    "single_sku": "3c239630d73fee4a1f004e5f019909bf1e63c628c7db3225fd27584b2a7d7840",
+    "yogurt_trio": "8e19272af1187f5e353728a06329dbb764462382a4832463808b29645536cb39",
 }
 
 
