@@ -35,12 +35,24 @@ DEFAULT_TRACKING_URI = f"sqlite:///{REPO / 'mlruns' / 'mlflow.db'}"
 
 
 def parse_args(argv: list[str]) -> dict[str, str]:
+    """The ``key=value`` arguments, read with Hydra's override grammar (quoting as in every
+    other command of the lab: ``out='outputs/my policy'``)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import OverrideParseException
+
     args: dict[str, str] = {}
+    parser = OverridesParser.create()
     for item in argv:
-        key, sep, value = item.partition("=")
-        if not sep or key not in KEYS:
+        try:
+            (override,) = parser.parse_overrides([item])
+        except OverrideParseException as err:
+            raise ConfigError("argument", item, f"key=value with key in {sorted(KEYS)}") from err
+        value = override.value()
+        if override.key_or_group not in KEYS or override.is_add() or override.is_delete():
             raise ConfigError("argument", item, f"key=value with key in {sorted(KEYS)}")
-        args[key] = value
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise ConfigError(item.partition("=")[0], value, "one plain value (a path, a name)")
+        args[override.key_or_group] = str(value)
     sources = [k for k in ("run_id", "path", "policy") if k in args]
     if len(sources) != 1:
         raise ConfigError("source", sources, "exactly one of run_id=, path=, policy=")

@@ -182,3 +182,21 @@ def test_transfer_rules_export_plans_the_same_transfers_and_orders_as_the_lab(
         sim.submit_store_orders(orders.reshape(n_st, n_sku))
         transferred += int(units.sum())
     assert transferred > 0  # the week had surplus to move: the comparison means something
+
+
+@pytest.mark.parametrize(
+    "argument",
+    ["novalue", "+out=/tmp/p", "~out", "out=[a,b]", "out={a: 1}"],
+)
+def test_export_cli_reads_hydras_grammar_and_refuses_what_is_not_one_value(argument):
+    from scripts.export_policy import parse_args
+
+    with pytest.raises(ConfigError):
+        parse_args(["policy=base_stock", "scenario=city_fresh", argument])
+
+
+def test_export_cli_takes_a_quoted_path_with_spaces():
+    from scripts.export_policy import parse_args
+
+    args = parse_args(["policy=base_stock", "scenario=city_fresh", "out='outputs/my policy'"])
+    assert args["out"] == "outputs/my policy"
