@@ -19,6 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from omegaconf import DictConfig, OmegaConf
+
 from experiments.tune_baselines import COMPOSITES, GRIDS, TuningError, tune_baselines
 
 
@@ -34,7 +36,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--policies", nargs="*", default=[*list(GRIDS), *list(COMPOSITES)])
     parser.add_argument("--out", default="reports/tuning")
+    parser.add_argument(
+        "--tracking-uri",
+        default="sqlite:///mlruns/mlflow.db",
+        help="MLflow store: one run, a child per rule and a grandchild per trial",
+    )
+    parser.add_argument("--experiment", default="shelflife", help="MLflow experiment")
+    parser.add_argument("--no-mlflow", action="store_true", help="do not track the tuning")
     return parser
+
+
+def logger_config(args: argparse.Namespace) -> DictConfig | None:
+    """The ``configs/logger/mlflow.yaml`` shape for the options given (None: not tracked)."""
+    if args.no_mlflow:
+        return None
+    return OmegaConf.create(
+        {
+            "kind": "mlflow",
+            "tracking_uri": args.tracking_uri,
+            # beside the database (mlruns/artifacts for the default store); a server keeps its own
+            "artifact_location": (
+                str(Path(args.tracking_uri.removeprefix("sqlite:///")).parent / "artifacts")
+                if args.tracking_uri.startswith("sqlite:///")
+                else None
+            ),
+            "experiment": args.experiment,
+        }
+    )
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -54,6 +82,7 @@ def main(argv: list[str] | None = None) -> dict:
             policies=args.policies,
             out=args.out,
             command=command,
+            logger=logger_config(args),
         )
     except TuningError as err:
         parser.error(str(err))

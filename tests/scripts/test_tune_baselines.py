@@ -32,6 +32,8 @@ def test_tune_baselines_writes_tuned_parameters_and_a_summary(tmp_path):
             "transfer_rules",
             "--out",
             str(tmp_path),
+            "--tracking-uri",
+            f"sqlite:///{tmp_path}/mlflow.db",
         ],
         cwd=REPO,
         capture_output=True,
@@ -48,6 +50,28 @@ def test_tune_baselines_writes_tuned_parameters_and_a_summary(tmp_path):
     assert "Tuned values at the end of their grid" in summary
     for result in line["policies"].values():
         assert isinstance(result["edges"], list)
+    _check_the_runs(tmp_path, line)
+
+
+def _check_the_runs(tmp_path, line):
+    """One run for the tuning, a child per rule, a grandchild per trial of its grid."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient(f"sqlite:///{tmp_path}/mlflow.db")
+    runs = client.search_runs([client.get_experiment_by_name("shelflife").experiment_id])
+    (top,) = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    assert top.info.run_id == line["mlflow_run_id"] and top.data.tags["kind"] == "tuning"
+    rules = {
+        r.info.run_name: r for r in runs if r.data.tags.get("mlflow.parentRunId") == top.info.run_id
+    }
+    assert set(rules) == {"base_stock", "transfer_rules"}
+    saved = json.loads((tmp_path / "yogurt_trio" / "base_stock.json").read_text())
+    trials = [
+        r for r in runs if r.data.tags.get("mlflow.parentRunId") == rules["base_stock"].info.run_id
+    ]
+    assert len(trials) == len(saved["table"])
+    assert rules["base_stock"].data.metrics["train/profit_per_day"] == saved["best_profit_per_day"]
+    assert (tmp_path / "artifacts").is_dir()  # beside its database, not in the repository
 
 
 def test_unknown_policies_are_a_usage_error(capsys):
