@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ from experiments.cmaes import optimise
 from experiments.evaluate import evaluate
 from experiments.replicate import linear_residual_model, sku_agent_model
 from experiments.report import read_learning_curve
-from experiments.tracking import NullTracker, flatten, make_tracker
+from experiments.tracking import NullTracker, flatten, make_tracker, sigterm_as_exit
 from experiments.tune_baselines import tune_baselines
 from sim.errors import ConfigError
 
@@ -66,8 +67,12 @@ def run_chain_study(
         train: ``experiments.train.train`` (passed in: ``experiments.train`` runs this study,
             so importing it here would make a circle).
     """
-    with make_tracker(cfg.logger, str(cfg.run_name)) as tracker:
-        tracker.set_tags({"kind": "study", "scenario": str(cfg.env.scenario)})
+    output_dir = str(Path(cfg.output_dir).resolve())
+    with make_tracker(cfg.logger, str(cfg.run_name)) as tracker, sigterm_as_exit():
+        tracker.set_tags(
+            {"kind": "study", "scenario": str(cfg.env.scenario), "output_dir": output_dir}
+        )
+        tracker.close_abandoned("output_dir", output_dir)  # a study a SIGKILL left RUNNING
         tracker.log_params(flatten({"chain": cfg.chain, "seed": cfg.seed}))
         result = _stages(cfg, train)
         learned = result["paired_differences"][result["learned"]]["profit_per_day"]
@@ -79,7 +84,15 @@ def run_chain_study(
             }
         )
         if cfg.logger.kind != "none":
-            result["registered_model"] = register_learned(cfg, tracker, result["learned_transfers"])
+            try:  # the study's results stand without the registry (e.g. a store without one)
+                result["registered_model"] = register_learned(
+                    cfg, tracker, result["learned_transfers"]
+                )
+            except Exception as err:  # reported in the result, the tags and a warning
+                why = f"{type(err).__name__}: {err}"
+                warnings.warn(f"the learned policy was not registered: {why}", stacklevel=2)
+                tracker.set_tags({"registered_model": f"not registered: {why}"[:500]})
+                result["registered_model"] = {"error": why}
         result["mlflow_study_run_id"] = tracker.run_id
     return result
 
@@ -113,8 +126,8 @@ def logger_overrides(cfg: DictConfig) -> list[str]:
     """The study's logger as overrides of each stage's config (the same store and experiment)."""
     if cfg.logger.kind == "none":
         return ["logger=none"]
-    return ["logger=mlflow"] + [
-        f"logger.{key}={'null' if value is None else value}"
+    return ["logger=mlflow"] + [  # quoted: a path or name with , [ ( stays one value
+        f"logger.{key}=" + ("null" if value is None else json.dumps(value))
         for key, value in OmegaConf.to_container(cfg.logger, resolve=True).items()
         if key != "kind"
     ]

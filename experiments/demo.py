@@ -51,7 +51,7 @@ PLAN = (
     ("2. learn the orders", "PPO, 1M steps on the residual action", "~65 s"),
     ("3. the control", "CMA-ES on a linear residual, 6 generations × 8", "~25 s"),
     ("4. learn the transfers", "CMA-ES: the rules' parameters, then the pair scorer", "~50 s"),
-    ("5. the what-if", f"6 policies × {REPLICATIONS} held-out seeds, report, MLflow", "~40 s"),
+    ("5. the what-if", f"7 policies × {REPLICATIONS} held-out seeds, report, MLflow", "~40 s"),
     ("6. export", "the winner for serving; the learned policy as an MLflow model", "~10 s"),
 )
 

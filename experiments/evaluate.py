@@ -10,7 +10,8 @@ A report is written to ``report_dir`` and the last printed line is one JSON
 object ``{"scenario": ..., "policies": {name: {kpi: {"mean", "ci_low", "ci_high"}}}, ...}``.
 
 MLflow: one parent run for the study (the flattened config, the report and its
-plots as artifacts, the objective and win share per policy) and one child run
+plots as artifacts, ``<policy>/<objective>`` and ``<policy>/win_share``; itself a child
+of the run active in this process, e.g. a chain study's) and one child run
 per policy, nested under it (params: the policy's configuration with its tuned
 parameters; metrics: every KPI's mean and 95 % interval bounds, the paired
 difference of the objective against the reference, the win share; tags: the
@@ -117,7 +118,9 @@ def run_jobs(jobs: list, n_jobs: int, desc: str = "what-if") -> dict[str, list[d
             with ProcessPoolExecutor(max_workers=n_jobs) as pool:
                 futures = [pool.submit(_call, job) for job in jobs]
                 for future in as_completed(futures):
-                    future.result()  # a failure stops the study now, with its task note
+                    if future.exception() is not None:  # stop now: queued work is cancelled
+                        pool.shutdown(wait=False, cancel_futures=True)
+                        future.result()  # raises it, with its task note
                     bar.update()
                 results = [f.result() for f in futures]
     for (name, _, _, _), result in zip(jobs, results, strict=True):
@@ -318,8 +321,8 @@ def resolve_window(cfg: DictConfig) -> None:
     """Fill ``days`` / ``warmup_days`` left null from the scenario's study window (its
     network config's ``study:``), in place, so the report and ``study.yaml`` hold numbers."""
     if cfg.days is not None and cfg.warmup_days is not None:
-        return
-    if cfg.scenario == "perishable":
+        days, warmup = cfg.days, cfg.warmup_days
+    elif cfg.scenario == "perishable":
         days, warmup = 14, 7  # not used by the periodic system; kept for the record
     else:
         from sim.scenario import load_scenario
@@ -350,14 +353,27 @@ def study_warnings(cfg: DictConfig, outcome: dict[str, Any]) -> list[str]:
             )
     variant = list(cfg.scenario_overrides)
     for name, path in tuned_sources(cfg).items():
-        tuned_on = json.loads(Path(path).read_text()).get("scenario_overrides", []) if path else []
-        if path and tuned_on != variant:
+        if not path:
+            continue
+        tuned = json.loads(Path(path).read_text())
+        tuned_on = tuned.get("scenario_overrides", [])
+        if tuned_on != variant:
             shown = f"the variant {tuned_on}" if tuned_on else f"the unmodified {cfg.scenario!r}"
+            here = f"the variant {variant}" if variant else f"the unmodified {cfg.scenario!r}"
+            command = " ".join(
+                ["scripts/tune_baselines.py", "--scenario", str(cfg.scenario)]
+                + [f"--override {o}" for o in variant]
+            )
             notes.append(
                 f"{name}'s tuned parameters ({path}) were tuned on {shown} and are applied to"
-                f" {f'the variant {variant}' if variant else f'the unmodified {cfg.scenario!r}'}:"
-                " re-tune with the same overrides (experiments.tune_baselines) for a fair"
-                " comparison"
+                f" {here}: re-tune for a fair comparison ({command})"
+            )
+        window = (tuned.get("days"), tuned.get("warmup_days"))
+        if None not in window and window != (cfg.days, cfg.warmup_days):
+            notes.append(
+                f"{name}'s tuned parameters ({path}) were tuned on {window[0]} reported days"
+                f" after {window[1]} warm-up days; this study reports {cfg.days} after"
+                f" {cfg.warmup_days}"
             )
     return notes
 

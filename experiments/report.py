@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.stats import paired_difference
+from experiments.stats import mean_ci
 from sim.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -377,36 +377,44 @@ def _ci_cell(v: dict[str, float]) -> str:
 def headline(outcome: dict, objective: str, higher_is_better: bool) -> str:
     """One sentence naming who won on the objective, by how much, and how sure.
 
-    The winner is the best mean of the objective; it is compared with the runner-up on the
-    same seeds (a paired 95 % interval), per day where the study reports per-day profit.
+    The winner is the best finite mean of the objective; it is compared with the runner-up on
+    the same seeds (a paired 95 % interval of the winner's advantage, so gap and interval
+    carry the same sign), per day where the study reports per-day profit.
     """
     summary, per_rep = outcome["summary"], outcome["per_replication"]
-    measure = (
-        "profit_per_day"
-        if objective == "profit" and "profit_per_day" in per_rep[next(iter(per_rep))]
-        else objective
-    )
-    means = {n: summary[n][measure]["mean"] for n in summary}
-    ranked = sorted(means, key=means.__getitem__, reverse=higher_is_better)
-    if len(ranked) < 2:
-        return f"Only **{ranked[0]}** was evaluated: {measure} {_fmt(means[ranked[0]])}."
-    best, second = ranked[:2]
-    diff = paired_difference(per_rep[best][measure], per_rep[second][measure])
-    gap = diff["mean"] if higher_is_better else -diff["mean"]
-    base = abs(means[second])
-    pct = f" ({gap / base * 100:+.1f} %)" if base > 0 else ""
+    first = per_rep[next(iter(per_rep))]
+    measure = "profit_per_day" if objective == "profit" and "profit_per_day" in first else objective
     unit = {"profit_per_day": "profit/day", "avg_cost_per_period": "cost/period"}.get(
         measure, measure
     )
+    means = {n: summary[n][measure]["mean"] for n in summary}
+    finite = {n: m for n, m in means.items() if np.isfinite(m)}
+    left_out = sorted(set(means) - set(finite))
+    aside = f" ({', '.join(left_out)}: no finite {measure}, not ranked)" if left_out else ""
+    if not finite:
+        return f"No policy has a finite {measure}{aside}."
+    ranked = sorted(finite, key=finite.__getitem__, reverse=higher_is_better)
+    if len(ranked) < 2:
+        return f"Only **{ranked[0]}** was ranked: {measure} {_fmt(finite[ranked[0]])}{aside}."
+    best, second = ranked[:2]
+    if np.isclose(finite[best], finite[second], rtol=1e-9, atol=1e-9):
+        return f"**{best}** and **{second}** tie on {measure} ({_fmt(finite[best])}){aside}."
+    sign = 1.0 if higher_is_better else -1.0  # the winner's advantage: more profit, less cost
+    advantage = sign * (np.asarray(per_rep[best][measure]) - np.asarray(per_rep[second][measure]))
+    diff = mean_ci(advantage)
+    base = abs(finite[second])
+    pct = f" ({diff['mean'] / base * 100:+.1f} %)" if base > 0 else ""
+    gap = f"{_fmt(diff['mean'])} {unit}{'' if higher_is_better else ' less'}{pct}"
+    n = len(advantage)
+    if n < 2:
+        return f"**{best}** leads **{second}** by {gap} on 1 seed: no interval{aside}."
     interval = f"95 % CI of the paired difference [{_fmt(diff['ci_low'])}, {_fmt(diff['ci_high'])}]"
-    n = len(per_rep[best][measure])
-    verb = "beats" if diff["ci_low"] > 0 or diff["ci_high"] < 0 else "is ahead of"
-    sentence = (
-        f"**{best}** {verb} **{second}** by {_fmt(gap)} {unit}{pct}; {interval} over {n} seeds"
+    if diff["ci_low"] > 0:
+        return f"**{best}** beats **{second}** by {gap}; {interval} over {n} seeds{aside}."
+    return (
+        f"**{best}** is ahead of **{second}** by {gap}; {interval} over {n} seeds, which"
+        f" includes zero: no significant difference{aside}."
     )
-    if verb == "is ahead of":
-        sentence += ", which includes zero: no significant difference"
-    return sentence + "."
 
 
 def study_inputs(cfg: DictConfig) -> list[tuple[str, Path]]:
@@ -419,11 +427,44 @@ def study_inputs(cfg: DictConfig) -> list[tuple[str, Path]]:
             path = tuned_file(name, cfg)
             if path.exists():
                 files.append((f"{name} tuned parameters", path))
-    for name, model in (cfg.get("rl_models") or {}).items():
-        for key in ("model_path", "stats_path"):
-            if model.get(key):
-                files.append((f"{name} {key}", _resolve(model[key])))
+    models = OmegaConf.to_container(cfg.rl_models, resolve=True) if cfg.get("rl_models") else {}
+    for name, model in models.items():
+        files += [(f"{name} {where}", path) for where, path in _paths_in(model)]
+        # rules the model's env builds from a tuning result (tuned_rule, tuned_transfers)
+        files += [(f"{name} {where}", path) for where, path in _tuned_files_in(model)]
     return files
+
+
+def _paths_in(node: Any, where: str = "") -> list[tuple[str, Path]]:
+    """Every ``*path`` value under ``node`` that names a file: (its dotted key, the file)."""
+    found: list[tuple[str, Path]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            dotted = f"{where}.{key}" if where else str(key)
+            if isinstance(value, str) and str(key).endswith("path") and _resolve(value).is_file():
+                found.append((dotted, _resolve(value)))
+            else:
+                found += _paths_in(value, dotted)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += _paths_in(value, f"{where}[{i}]")
+    return found
+
+
+def _tuned_files_in(node: Any, where: str = "") -> list[tuple[str, Path]]:
+    """Tuning results a ``policies.configs.tuned_rule``/``tuned_transfers`` entry reads."""
+    found: list[tuple[str, Path]] = []
+    if isinstance(node, dict):
+        target = str(node.get("_target_", ""))
+        if target in ("policies.configs.tuned_rule", "policies.configs.tuned_transfers"):
+            name = node.get("name", "transfer_rules")
+            tuned_dir = _resolve(node.get("tuned_dir") or "reports/baseline")
+            path = tuned_dir / str(node.get("scenario", "")) / f"{name}.json"
+            if path.is_file():
+                found.append((where or "tuned", path))
+        for key, value in node.items():
+            found += _tuned_files_in(value, f"{where}.{key}" if where else str(key))
+    return found
 
 
 def reproduce_section(cfg: DictConfig, out_dir: Path) -> list[str]:
@@ -448,7 +489,7 @@ def reproduce_section(cfg: DictConfig, out_dir: Path) -> list[str]:
         for label, path in inputs:
             shown = path.relative_to(REPO) if path.is_relative_to(REPO) else path
             digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "missing"
-            md.append(f"| {label} | `{shown}` | `{digest[:16]}` |")
+            md.append(f"| {label} | `{shown}` | `{digest}` |")
         md.append("")
     md += [
         "Configuration (`study.yaml`):",
@@ -567,7 +608,8 @@ def write_report(
     search_curves: Sequence[SearchCurve] = (),
     warnings: Sequence[str] = (),
 ) -> Path:
-    """Write report.md, report.html and the PNGs; returns the path of report.md.
+    """Write report.md, report.html, the PNGs and ``study.yaml`` (the resolved config the
+    Reproduce block reruns); returns the path of report.md.
 
     Args:
         learning_curves: RL runs whose periodic evaluation is plotted against training

@@ -6,9 +6,13 @@ keeps the same interface when tracking is off (tests, quick runs).
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import subprocess
+import sys
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +28,13 @@ RUN_ID_FILE = "mlflow_run_id"  # in a training output folder: the MLflow run tha
 
 
 def training_run_id(model_path: str | Path) -> str:
-    """The MLflow run that trained ``<output_dir>/checkpoints/<name>.zip`` ("" if unknown)."""
-    found = Path(model_path).resolve().parent.parent / RUN_ID_FILE
-    return found.read_text().strip() if found.is_file() else ""
+    """The MLflow run that trained ``<output_dir>/checkpoints/<name>.zip`` or
+    ``<output_dir>/checkpoints/step_<n>/model.zip`` ("" if unknown)."""
+    for folder in Path(model_path).resolve().parents[1:3]:
+        found = folder / RUN_ID_FILE
+        if found.is_file():
+            return found.read_text().strip()
+    return ""
 
 
 def git_commit() -> str:
@@ -192,18 +200,37 @@ class MlflowTracker(NullTracker):
                 run_name=child.name,
                 tags={"mlflow.parentRunId": self.run_id, **child.tags},
             )
-            client.log_batch(
-                run.info.run_id,
-                metrics=[
-                    Metric(k, float(v), int(time.time() * 1000), 0)
-                    for k, v in child.metrics.items()
-                    if v is not None
-                ],
-                params=[Param(k, str(v)[:500]) for k, v in child.params.items()],
-            )
-            client.set_terminated(run.info.run_id, status="FINISHED")
+            status = "FAILED"
+            try:
+                client.log_batch(
+                    run.info.run_id,
+                    metrics=[
+                        Metric(k, float(v), int(time.time() * 1000), 0)
+                        for k, v in child.metrics.items()
+                        if v is not None
+                    ],
+                    params=[Param(k, str(v)[:500]) for k, v in child.params.items()],
+                )
+                status = "FINISHED"
+            finally:  # never left RUNNING
+                client.set_terminated(run.info.run_id, status=status)
             ids.append(run.info.run_id)
         return ids
+
+
+@contextlib.contextmanager
+def sigterm_as_exit() -> Iterator[None]:
+    """SIGTERM (a scheduler stopping the job) raises SystemExit, so the MLflow runs open in
+    this process end as KILLED instead of staying RUNNING; SIGKILL cannot be caught: the
+    next run on the same output folder closes them (``close_abandoned``)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def make_child(parent: NullTracker, run_name: str) -> NullTracker:

@@ -17,14 +17,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import signal
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +36,14 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecMonitor, Ve
 import envs  # noqa: F401 - registers the ShelfLife ids
 from experiments.checkpoints import best_checkpoint, mark_best, newest_readable, save_checkpoint
 from experiments.replicate import sku_agent_episode
-from experiments.tracking import RUN_ID_FILE, NullTracker, flatten, git_commit, make_tracker
+from experiments.tracking import (
+    RUN_ID_FILE,
+    NullTracker,
+    flatten,
+    git_commit,
+    make_tracker,
+    sigterm_as_exit,
+)
 from policies.rl.agent import SB3Agent
 from policies.rl.algos import algo_class
 from policies.tuning import mean_cost_in_env
@@ -311,7 +314,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
             cfg, raw, output_dir, OmegaConf.to_container(cfg.algo.kwargs, resolve=True)
         )
     tracker = make_tracker(cfg.logger, cfg.run_name)
-    with tracker, _sigterm_as_exit():
+    with tracker, sigterm_as_exit():
         tracker.log_params(flatten(cfg))
         tracker.set_tags(
             {
@@ -373,22 +376,9 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         result["mlflow_run_id"] = tracker.run_id
         if tracker.run_id:  # what-ifs of this model link their runs to this one
             (output_dir / RUN_ID_FILE).write_text(tracker.run_id + "\n")
+        else:  # an untracked run: an earlier run's id would link to the wrong training
+            (output_dir / RUN_ID_FILE).unlink(missing_ok=True)
     return result
-
-
-@contextlib.contextmanager
-def _sigterm_as_exit() -> Iterator[None]:
-    """SIGTERM (a scheduler stopping the job) raises SystemExit, so the MLflow run ends as
-    KILLED instead of staying RUNNING; SIGKILL cannot be caught: the next run on the same
-    output folder closes it (``close_abandoned``)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 @hydra.main(config_path="../configs", config_name="train", version_base="1.3")

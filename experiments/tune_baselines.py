@@ -185,9 +185,14 @@ def forecast_accuracy(
 
 
 def saved_result(
-    path: Path, seeds: Sequence[int], days: int, warmup_days: int
+    path: Path,
+    seeds: Sequence[int],
+    days: int,
+    warmup_days: int,
+    overrides: Sequence[str] = (),
 ) -> TuningResult | None:
-    """A result saved by an earlier run, if it was tuned on the same seeds and days."""
+    """A result saved by an earlier run, if it was tuned on the same seeds, days and variant
+    (scenario overrides)."""
     if not path.exists():
         return None
     data = json.loads(path.read_text())
@@ -195,6 +200,7 @@ def saved_result(
         data.get("train_seeds") == list(seeds)
         and data.get("days") == days
         and data.get("warmup_days") == warmup_days
+        and data.get("scenario_overrides", []) == list(overrides)
     )
     if not same:
         return None
@@ -251,11 +257,14 @@ def command_line(
     refine_rounds: int,
     policies: Sequence[str],
     out: str | Path,
+    overrides: Sequence[str] = (),
 ) -> str:
     """The ``scripts/tune_baselines.py`` command that runs the same tuning."""
     argv = ["--scenario", scenario, "--seeds", str(seeds), "--eval-seeds", str(eval_seeds)]
     argv += ["--days", str(days), "--warmup-days", str(warmup_days)]
     argv += ["--refine-rounds", str(refine_rounds), "--policies", *policies, "--out", str(out)]
+    for override in overrides:
+        argv += ["--override", override]
     return "python scripts/tune_baselines.py " + shlex.join(argv)
 
 
@@ -293,7 +302,8 @@ def tune_baselines(
             (``track_tuning``). None: not tracked.
 
     Returns:
-        ``{"scenario", "policies": {name: {...}}, "forecast_accuracy", "wall_s"}``.
+        ``{"scenario", "policies": {name: {...}}, "forecast_accuracy", "wall_s"}``, plus
+        ``mlflow_run_id`` when ``logger`` tracks.
 
     Raises:
         TuningError: an unknown policy, or composites without a tuned replenishment rule.
@@ -311,6 +321,7 @@ def tune_baselines(
             refine_rounds=refine_rounds,
             policies=policies,
             out=out,
+            overrides=overrides,
         )
     t0 = time.perf_counter()
     loaded = load_scenario(scenario, list(overrides))  # a variant: Hydra overrides of the scenario
@@ -340,7 +351,9 @@ def tune_baselines(
         # rules not re-tuned now may come from an earlier run with the same seeds and days
         for name in GRIDS:
             if name not in replenishment:
-                saved = saved_result(out_dir / f"{name}.json", train, days, warmup_days)
+                saved = saved_result(
+                    out_dir / f"{name}.json", train, days, warmup_days, list(overrides)
+                )
                 if saved is not None:
                     replenishment[name] = saved
         if not replenishment:

@@ -43,16 +43,23 @@ def parse_args(argv: list[str]) -> dict[str, str]:
     args: dict[str, str] = {}
     parser = OverridesParser.create()
     for item in argv:
+        allowed = (
+            f"key=value with key in {sorted(KEYS)}; quote a value with = or ~ in it"
+            " (out='outputs/lr=0.1')"
+        )
         try:
             (override,) = parser.parse_overrides([item])
         except OverrideParseException as err:
-            raise ConfigError("argument", item, f"key=value with key in {sorted(KEYS)}") from err
+            raise ConfigError("argument", item, allowed) from err
         value = override.value()
         if override.key_or_group not in KEYS or override.is_add() or override.is_delete():
-            raise ConfigError("argument", item, f"key=value with key in {sorted(KEYS)}")
+            raise ConfigError("argument", item, allowed)
         if not isinstance(value, str | int | float) or isinstance(value, bool):
             raise ConfigError(item.partition("=")[0], value, "one plain value (a path, a name)")
-        args[override.key_or_group] = str(value)
+        # the text as typed (2024.10 stays 2024.10, not the float 2024.1), unquoted
+        raw = item.partition("=")[2]
+        quoted = len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\""
+        args[override.key_or_group] = value if quoted else raw
     sources = [k for k in ("run_id", "path", "policy") if k in args]
     if len(sources) != 1:
         raise ConfigError("source", sources, "exactly one of run_id=, path=, policy=")

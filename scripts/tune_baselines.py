@@ -37,6 +37,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--policies", nargs="*", default=[*list(GRIDS), *list(COMPOSITES)])
     parser.add_argument("--out", default="reports/tuning")
     parser.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a Hydra override of the scenario (a variant), repeatable:"
+        " --override demand.base_rate_generator.store_scale.median=1.3",
+    )
+    parser.add_argument(
         "--tracking-uri",
         default="sqlite:///mlruns/mlflow.db",
         help="MLflow store: one run, a child per rule and a grandchild per trial",
@@ -82,6 +90,7 @@ def main(argv: list[str] | None = None) -> dict:
             policies=args.policies,
             out=args.out,
             command=command,
+            overrides=args.override,
             logger=logger_config(args),
         )
     except TuningError as err:

@@ -32,8 +32,9 @@ Single-item periodic systems (``PerishableInventory-v0``) report per period:
 ``avg_lost_sales_cost_per_period``, ``avg_waste_cost_per_period``,
 ``avg_holding_cost_per_period``, with ``fill_rate`` and the unit counts.
 
-Every metric a run logs (MLflow, TensorBoard, reports, JSON lines) that reports a KPI is
-named ``[<scope>/]<kpi>[.<statistic>]`` (``eval/profit_per_day``, ``profit.ci_low``,
+Every metric a run logs to MLflow or TensorBoard that reports a KPI, the KPI rows of a
+report and the KPI keys of ``experiments.evaluate``'s and ``experiments.train``'s JSON lines
+are named ``[<scope>/]<kpi>[.<statistic>]`` (``eval/profit_per_day``, ``profit.ci_low``,
 ``vs_reference/profit.ci_high``): ``kpi_of_metric`` reads the KPI back.
 """
 

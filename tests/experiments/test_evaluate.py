@@ -84,3 +84,28 @@ def test_the_exact_optimum_is_reproduced_within_the_simulations_interval(tmp_pat
     assert sim["ci_low"] <= solver <= sim["ci_high"], (sim, solver)
     # and the optimum beats the best base stock on the same demand
     assert result["paired_differences"]["optimal"]["avg_cost_per_period"]["mean"] < 0
+
+
+def _touch_then_wait(path: str) -> dict:
+    import time
+
+    Path(path).touch()
+    time.sleep(0.5)
+    return {}
+
+
+def _fail(message: str) -> dict:
+    raise ValueError(message)
+
+
+def test_a_failed_replication_stops_the_study_without_running_the_queued_ones(tmp_path):
+    """The first failure cancels what is still queued (it used to run every replication
+    before the error surfaced)."""
+    from experiments.evaluate import run_jobs
+
+    jobs = [("bad", 0, _fail, ("broken on purpose",))]
+    jobs += [("ok", s, _touch_then_wait, (str(tmp_path / f"{s}"),)) for s in range(40)]
+    with pytest.raises(ValueError, match="broken on purpose") as caught:
+        run_jobs(jobs, n_jobs=2)
+    assert "in the replication of policy 'bad' on seed 0" in caught.value.__notes__[0]
+    assert len(list(tmp_path.iterdir())) < 40  # the rest was cancelled, not run

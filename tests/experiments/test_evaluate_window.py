@@ -32,7 +32,8 @@ def cfg_with(tmp_path, *overrides):
 def test_a_scenario_states_its_window_and_the_defaults_take_it(tmp_path):
     net = load_scenario("yogurt_trio").network
     assert (net.study_days, net.study_warmup_days) == (3, 0)
-    assert (load_scenario("city_fresh").network.study_days, 14) == (14, 14)
+    city = load_scenario("city_fresh").network
+    assert (city.study_days, city.study_warmup_days) == (14, 7)
     result = evaluate(cfg_with(tmp_path, "scenario=yogurt_trio"))
     assert result["warnings"] == []
     for name in ("base_stock", "transfer_rules"):
@@ -54,10 +55,14 @@ def test_tuned_parameters_on_a_variant_are_called_out(tmp_path):
         result = evaluate(
             cfg_with(tmp_path, "scenario=city_fresh", "days=2", "warmup_days=1", variant)
         )
-    assert sum("re-tune with the same overrides" in w for w in result["warnings"]) == 2
+    again = "(scripts/tune_baselines.py --scenario city_fresh --override demand.base_rate"
+    assert sum(again in w for w in result["warnings"]) == 2
 
 
 @pytest.mark.parametrize(("key", "value"), [("days", 0), ("warmup_days", -1), ("days", 2.5)])
-def test_a_bad_window_is_refused_by_name(tmp_path, key, value):
+@pytest.mark.parametrize("other_given", [False, True])
+def test_a_bad_window_is_refused_by_name(tmp_path, key, value, other_given):
+    other = {"days": "warmup_days=1", "warmup_days": "days=2"}[key]
+    extra = [other] if other_given else []
     with pytest.raises(ConfigError, match=rf"^{key}: got"):
-        evaluate(cfg_with(tmp_path, "scenario=yogurt_trio", f"{key}={value}"))
+        evaluate(cfg_with(tmp_path, "scenario=yogurt_trio", f"{key}={value}", *extra))

@@ -141,3 +141,44 @@ def test_a_search_curve_that_is_not_a_cmaes_result_is_refused_by_name(tmp_path):
     (tmp_path / "result.json").write_text('{"history": []}')
     with pytest.raises(ConfigError, match=r"search_curves\.orders"):
         read_search_curve("orders", tmp_path)
+
+
+def _outcome(per_rep: dict[str, list[float]], measure: str = "profit_per_day") -> dict:
+    from experiments.stats import mean_ci
+
+    return {
+        "summary": {n: {measure: mean_ci(v)} for n, v in per_rep.items()},
+        "per_replication": {n: {measure: v} for n, v in per_rep.items()},
+    }
+
+
+def test_the_headline_names_the_winner_its_gap_and_the_paired_interval():
+    from experiments.report import headline
+
+    # a − b per seed: 2, 4, 6 → mean 4, sd 2, t(0.975, 2) = 4.3027: 4 ± 4.3027 × 2 / √3 = 4 ± 4.968
+    text = headline(_outcome({"b": [10, 10, 10], "a": [12, 14, 16]}), "profit", True)
+    assert text.startswith("**a** is ahead of **b** by 4.000 profit/day (+40.0 %)")
+    assert "[-0.968, 8.968]" in text and "includes zero" in text
+    text = headline(_outcome({"b": [10, 10, 10], "a": [13, 14, 15]}), "profit", True)
+    assert text.startswith("**a** beats **b** by 4.000 profit/day (+40.0 %); 95 % CI")
+
+
+def test_the_headline_for_a_cost_speaks_of_less_cost_with_a_positive_interval():
+    from experiments.report import headline
+
+    per = {"opt": [4.0, 4.1, 3.9], "bs": [5.0, 5.2, 4.9]}
+    text = headline(_outcome(per, "avg_cost_per_period"), "avg_cost_per_period", False)
+    assert text.startswith("**opt** beats **bs** by 1.033 cost/period less (+20.5 %)")
+    low, high = (float(x) for x in text.split("[", 1)[1].split("]")[0].split(", "))
+    assert 0 < low < high
+
+
+def test_the_headline_with_one_seed_a_tie_or_a_nan_policy_claims_nothing_it_cannot():
+    from experiments.report import headline
+
+    assert "on 1 seed: no interval" in headline(_outcome({"a": [3.0], "b": [1.0]}), "profit", True)
+    assert headline(_outcome({"a": [2.0, 2.0], "b": [2.0, 2.0]}), "profit", True).startswith(
+        "**a** and **b** tie"
+    )
+    text = headline(_outcome({"x": [float("nan")] * 2, "a": [2, 3], "b": [1, 1]}), "profit", True)
+    assert text.startswith("**a**") and "x: no finite profit_per_day, not ranked" in text

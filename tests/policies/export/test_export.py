@@ -200,3 +200,5 @@ def test_export_cli_takes_a_quoted_path_with_spaces():
 
     args = parse_args(["policy=base_stock", "scenario=city_fresh", "out='outputs/my policy'"])
     assert args["out"] == "outputs/my policy"
+    assert parse_args(["policy=a", "scenario=b", "out=outputs/2024.10"])["out"] == "outputs/2024.10"
+    assert parse_args(["policy=a", "scenario=b", "out=2024.10"])["out"] == "2024.10"
