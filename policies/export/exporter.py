@@ -28,6 +28,7 @@ from policies.serving.rule_policy import RULES, build_rule
 from policies.serving.transfer_plan import NETWORK_FILE, build_rules, network_bytes
 from sim.errors import ConfigError
 from sim.features import OBSERVATION, OBSERVATION_VERSION
+from sim.progress import progress
 
 CATALOG_FILE = "catalog.npz"
 ONNX_FILE = "policy.onnx"
@@ -107,6 +108,8 @@ def export_sb3(
             cfg.env.kind,
             "sku_agents (a per-store-SKU policy; other envs are not served)",
         )
+    bar = progress(4, f"export {Path(out).name}", unit="stage")
+    bar.set_postfix_str("load the model")
     env_kwargs = OmegaConf.to_container(cfg.env.kwargs, resolve=True)
     decision_hour = float(env_kwargs.get("decision_hour", 9.0))
     max_packs = int(env_kwargs.get("max_order_packs", 8))
@@ -139,6 +142,8 @@ def export_sb3(
             "clip_obs": float(agent.normalizer.clip_obs),
         }
     serve_scenario = scenario or str(cfg.env.scenario)
+    bar.update()
+    bar.set_postfix_str(f"the catalog of {serve_scenario}")
     catalog = catalog_from_scenario(serve_scenario, decision_hour)
     config_yaml = OmegaConf.to_yaml(cfg, resolve=True)
     result = json.loads(Path(result_path).read_text()) if result_path else {}
@@ -172,12 +177,19 @@ def export_sb3(
         "evaluation": {k: v for k, v in result.items() if k.startswith("eval/")},
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    bar.update()
+    bar.set_postfix_str("ONNX, checked against the model")
     files = {ONNX_FILE: export_onnx(model), CATALOG_FILE: catalog_bytes(catalog)}
     files["training_config.yaml"] = config_yaml.encode()
     planner = transfers if transfers is not None else env_kwargs.get("transfer_policy")
     if planner is not None:
         _add_transfers(manifest, files, serve_scenario, _planner_params(planner))
-    return _write_folder(Path(out), manifest, files)
+    bar.update()
+    bar.set_postfix_str("write the folder and its manifest")
+    written = _write_folder(Path(out), manifest, files)
+    bar.update()
+    bar.close()
+    return written
 
 
 def _residual_action(env_kwargs: dict[str, Any], model: Any) -> dict[str, Any]:
