@@ -45,6 +45,7 @@ from experiments.report import (
     read_search_curve,
     write_report,
 )
+from experiments.scenario_choice import select_scenario
 from experiments.stats import mean_ci, paired_difference, win_shares
 from experiments.tracking import flatten, git_commit, make_tracker, training_run_id
 from policies.configs import policy_config, tuned_file
@@ -381,6 +382,7 @@ def study_warnings(cfg: DictConfig, outcome: dict[str, Any]) -> list[str]:
 def evaluate(cfg: DictConfig) -> dict[str, Any]:
     """Run the study, write the report, log to MLflow; returns the study's outcome."""
     t0 = time.perf_counter()
+    select_scenario(cfg)  # the composed scenario group -> its name + the overrides it carries
     resolve_window(cfg)
     # read the learning curves first: a wrong path fails now, not after the study
     wanted = cfg.get("learning_curves")

@@ -30,11 +30,10 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from experiments.scenario_choice import PERISHABLE, select_scenario
 from policies.tuning import TRAIN_SEEDS, evaluate_rule, mean_cost_in_env
 from sim.errors import ConfigError
 from sim.scenario import load_scenario
-
-PERISHABLE = "perishable"
 
 
 def training_seeds(n_seeds: int) -> tuple[int, ...]:
@@ -56,6 +55,7 @@ def tune_objective(cfg: DictConfig) -> float:
     Raises:
         ConfigError: a bad ``n_seeds`` or policy parameter (e.g. ``s_days > S_days``).
     """
+    select_scenario(cfg)  # the composed scenario group -> its name + the overrides it carries
     rule = instantiate(cfg.policy)
     seeds = training_seeds(int(cfg.n_seeds))
     if cfg.scenario == PERISHABLE:
