@@ -26,6 +26,7 @@ PIP_REQUIREMENTS = [
     "mlflow==3.17.2",
     "numpy==2.4.6",
     "pandas==3.1.1",
+    "scipy==1.17.1",  # policies.heuristics (newsvendor), which the served rules import
     "onnxruntime==1.31.1",
     "pydantic==2.14.4",
 ]

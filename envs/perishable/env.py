@@ -105,7 +105,7 @@ class PerishableInventoryEnv(gym.Env[np.ndarray, np.int64]):
     ## Engines
 
     ``engine="arrays"`` (the default) runs the period as numpy arithmetic
-    (``envs.perishable.dynamics``), about 20 times faster; ``engine="simpy"``
+    (``envs.perishable.dynamics``), about 12 times faster (``scripts/bench_envs.py``); ``engine="simpy"``
     runs it on the ShelfLife simulator. Both draw the same demand and give the
     same observations, rewards and ``info`` to the bit
     (``tests/envs/test_perishable_fast.py``); the simulator path is the reference.

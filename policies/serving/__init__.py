@@ -1,8 +1,9 @@
 """Serve an exported policy: verified loading, recommendations, review feedback, HTTP.
 
-Imports only numpy, onnxruntime and (for HTTP) fastapi / uvicorn / pydantic,
-plus the project's pure-numpy rule and feature modules; never torch,
-stable-baselines3 or simpy (a test holds this), and nothing here unpickles.
+Imports numpy, scipy, pydantic, onnxruntime, pandas (tables) and (for HTTP) fastapi /
+uvicorn, plus the project's rule, alert, transfer and feature modules; never torch,
+stable-baselines3, simpy, gymnasium, ``envs`` or ``sim.engine`` (an import-linter contract
+and a test hold this), and nothing here unpickles.
 """
 
 from policies.serving.errors import (
