@@ -114,12 +114,21 @@ class MlflowTracker(NullTracker):
         self._mlflow = mlflow
         self._where = (tracking_uri, experiment)
         self._artifact_location = artifact_location
+        database = None
         if tracking_uri.startswith("sqlite:///"):
-            (REPO / tracking_uri.removeprefix("sqlite:///")).parent.mkdir(
-                parents=True, exist_ok=True
-            )
-            tracking_uri = "sqlite:///" + str(REPO / tracking_uri.removeprefix("sqlite:///"))
+            database = REPO / tracking_uri.removeprefix("sqlite:///")
+            database.parent.mkdir(parents=True, exist_ok=True)
+            tracking_uri = "sqlite:///" + str(database)
         mlflow.set_tracking_uri(tracking_uri)
+        with _store_lock(database):
+            self._use_experiment(experiment, artifact_location)
+        # inside another run of this process (a study's stage), a run is its child
+        nested = nested or mlflow.active_run() is not None
+        self._run = mlflow.start_run(run_name=run_name, nested=nested)
+        self.run_id = self._run.info.run_id
+
+    def _use_experiment(self, experiment: str, artifact_location: str | None) -> None:
+        mlflow = self._mlflow
         if mlflow.get_experiment_by_name(experiment) is None:
             location = None
             if artifact_location:
@@ -138,10 +147,6 @@ class MlflowTracker(NullTracker):
             mlflow.MlflowClient().set_experiment_tag(
                 found.experiment_id, EXPERIMENT_KIND, MODEL_DEVELOPMENT
             )
-        # inside another run of this process (a study's stage), a run is its child
-        nested = nested or mlflow.active_run() is not None
-        self._run = mlflow.start_run(run_name=run_name, nested=nested)
-        self.run_id = self._run.info.run_id
 
     def __exit__(self, *exc: object) -> None:
         kind = exc[0] if exc else None
@@ -231,6 +236,55 @@ def sigterm_as_exit() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def join_sweep(logger_cfg: DictConfig) -> dict[str, str]:
+    """Group the jobs of a Hydra ``--multirun`` sweep in MLflow; returns tags for the job's run.
+
+    Jobs that run in this process one after another (Hydra's basic launcher, under the
+    Optuna sweeper or a grid) share one parent run named after the sweep folder: the first
+    job starts it and leaves it open, every job's run is its child (``MlflowTracker`` nests
+    under the active run), and MLflow ends it when the process exits. Jobs in worker
+    processes (``hydra/launcher=joblib``) are not nested; the ``sweep_dir`` tag groups them.
+    Outside a sweep nothing happens.
+    """
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.MULTIRUN:
+        return {}
+    hydra_cfg = HydraConfig.get()
+    tags = {
+        "sweep_dir": str(Path(hydra_cfg.sweep.dir).resolve()),
+        "sweep_job": str(hydra_cfg.job.num),  # the job's folder under sweep_dir
+    }
+    in_process = hydra_cfg.launcher._target_.endswith("BasicLauncher")
+    if logger_cfg.kind == "none" or not in_process:
+        return tags
+    import mlflow
+
+    if mlflow.active_run() is None:
+        parent = make_tracker(logger_cfg, f"sweep {Path(hydra_cfg.sweep.dir).name}")
+        parent.set_tags({**tags, "kind": "sweep", "sweeper": str(hydra_cfg.sweeper._target_)})
+    return tags
+
+
+@contextlib.contextmanager
+def _store_lock(database: Path | None) -> Iterator[None]:
+    """One process at a time creates a sqlite store and its experiment: jobs of a parallel
+    sweep starting together otherwise migrate the same new database at once and fail
+    (sqlite: "duplicate column name")."""
+    if database is None:
+        yield
+        return
+    import fcntl
+
+    with open(database.with_name(database.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def make_child(parent: NullTracker, run_name: str) -> NullTracker:

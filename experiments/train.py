@@ -41,6 +41,7 @@ from experiments.tracking import (
     NullTracker,
     flatten,
     git_commit,
+    join_sweep,
     make_tracker,
     sigterm_as_exit,
 )
@@ -313,11 +314,13 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         model = new_model(
             cfg, raw, output_dir, OmegaConf.to_container(cfg.algo.kwargs, resolve=True)
         )
+    sweep = join_sweep(cfg.logger)  # a --multirun job: a child of the sweep's run
     tracker = make_tracker(cfg.logger, cfg.run_name)
     with tracker, sigterm_as_exit():
         tracker.log_params(flatten(cfg))
         tracker.set_tags(
             {
+                **sweep,
                 "git_commit": git_commit(),
                 "seed": str(cfg.seed),
                 "eval_seeds": str(list(cfg.eval.seeds)),

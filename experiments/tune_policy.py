@@ -31,6 +31,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from experiments.scenario_choice import PERISHABLE, select_scenario
+from experiments.tracking import flatten, join_sweep, make_tracker
 from policies.tuning import TRAIN_SEEDS, evaluate_rule, mean_cost_in_env
 from sim.errors import ConfigError
 from sim.scenario import load_scenario
@@ -84,14 +85,21 @@ def policy_params(cfg: DictConfig) -> dict[str, Any]:
 @hydra.main(config_path="../configs", config_name="tune_policy", version_base="1.3")
 def main(cfg: DictConfig) -> float:
     output_dir = Path(HydraConfig.get().runtime.output_dir)
-    value = tune_objective(cfg)
-    result = {
-        "policy": cfg.policy._target_,
-        "params": policy_params(cfg),
-        "scenario": cfg.scenario,
-        "train_seeds": list(training_seeds(int(cfg.n_seeds))),
-        "objective": value,
-    }
+    sweep = join_sweep(cfg.logger)  # a --multirun trial: a child of the sweep's run
+    with make_tracker(cfg.logger, f"{cfg.policy._target_.rsplit('.', 1)[-1]} trial") as tracker:
+        value = tune_objective(cfg)
+        result = {
+            "policy": cfg.policy._target_,
+            "params": policy_params(cfg),
+            "scenario": cfg.scenario,
+            "scenario_overrides": list(cfg.scenario_overrides),
+            "train_seeds": list(training_seeds(int(cfg.n_seeds))),
+            "objective": value,
+        }
+        tracker.set_tags({**sweep, "kind": "tuning trial", "scenario": str(cfg.scenario)})
+        tracker.log_params(flatten(result["params"]) | {"scenario": cfg.scenario})
+        kpi = "avg_cost_per_period" if cfg.scenario == PERISHABLE else "profit_per_day"
+        tracker.log_metrics({f"train/{kpi}": value if kpi == "avg_cost_per_period" else -value})
     (output_dir / "result.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result))
     return value

@@ -90,6 +90,37 @@ def test_every_search_space_composes_and_names_real_config_keys(search):
         assert not set(trial.eval.seeds) & set(EVAL_SEEDS)
 
 
+def tmp_logger(tmp_path):
+    return [
+        f"logger.tracking_uri=sqlite:///{tmp_path}/mlflow.db",
+        f"logger.artifact_location={tmp_path}/artifacts",
+        "logger.experiment=sweep_test",
+    ]
+
+
+def mlflow_runs(tmp_path):
+    from mlflow import MlflowClient
+
+    client = MlflowClient(f"sqlite:///{tmp_path}/mlflow.db")
+    return client.search_runs([client.get_experiment_by_name("sweep_test").experiment_id])
+
+
+def test_a_sweep_in_one_process_is_one_mlflow_run_with_a_child_per_trial(tmp_path):
+    subprocess.run(
+        [sys.executable, "-m", "experiments.tune_policy", "--multirun", "policy=s_S,R_s_S",
+         *FAST, f"hydra.sweep.dir={tmp_path}", *tmp_logger(tmp_path)],
+        cwd=REPO, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    runs = mlflow_runs(tmp_path)
+    (parent,) = [r for r in runs if r.data.tags.get("kind") == "sweep"]
+    assert parent.info.run_name == f"sweep {tmp_path.name}" and parent.info.status == "FINISHED"
+    trials = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
+    assert sorted(t.info.run_name for t in trials) == ["RSS trial", "SS trial"]
+    for trial in trials:
+        result = json.loads((tmp_path / trial.data.tags["sweep_job"] / "result.json").read_text())
+        assert trial.data.metrics["train/profit_per_day"] == -result["objective"]
+
+
 def test_a_two_job_joblib_multirun_over_policies(tmp_path):
     out = subprocess.run(
         [
@@ -102,6 +133,7 @@ def test_a_two_job_joblib_multirun_over_policies(tmp_path):
             "policy=s_S,R_s_S",
             *FAST,
             f"hydra.sweep.dir={tmp_path}",
+            *tmp_logger(tmp_path),
         ],
         cwd=REPO,
         capture_output=True,
@@ -109,6 +141,9 @@ def test_a_two_job_joblib_multirun_over_policies(tmp_path):
         check=True,
     )
     assert "Joblib.Parallel(n_jobs=2" in out.stdout + out.stderr
+    runs = mlflow_runs(tmp_path)  # worker processes: not nested, grouped by their sweep_dir
+    assert len(runs) == 2 and all("mlflow.parentRunId" not in r.data.tags for r in runs)
+    assert {r.data.tags["sweep_dir"] for r in runs} == {str(tmp_path.resolve())}
     assert "Warning" not in out.stderr
     results = [json.loads((tmp_path / j / "result.json").read_text()) for j in ("0", "1")]
     assert [r["policy"] for r in results] == ["policies.heuristics.SS", "policies.heuristics.RSS"]
