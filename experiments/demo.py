@@ -47,17 +47,17 @@ BUDGET = [  # the chain study's stages, small
 
 # the stages and what each took in a measured run on an idle 2-core machine (README)
 PLAN = (
-    ("1. tune the rules", f"{len(BASELINES)} rules on 2 training seeds (grid search)", "~40 s"),
-    ("2. learn the orders", "PPO, 1M steps on the residual action", "~65 s"),
-    ("3. the control", "CMA-ES on a linear residual, 6 generations × 8", "~25 s"),
-    ("4. learn the transfers", "CMA-ES: the rules' parameters, then the pair scorer", "~50 s"),
-    ("5. the what-if", f"7 policies × {REPLICATIONS} held-out seeds, report, MLflow", "~40 s"),
+    ("1. tune the rules", f"{len(BASELINES)} rules on 2 training seeds (grid search)", "~35 s"),
+    ("2. learn the orders", "PPO, 1M steps on the residual action", "~55 s"),
+    ("3. the control", "CMA-ES on a linear residual, 6 generations × 8", "~20 s"),
+    ("4. learn the transfers", "CMA-ES: the rules' parameters, then the pair scorer", "~40 s"),
+    ("5. the what-if", f"7 policies × {REPLICATIONS} held-out seeds, report, MLflow", "~35 s"),
     ("6. export", "the winner for serving; the learned policy as an MLflow model", "~10 s"),
 )
 
 
 def plan_table() -> Table:
-    table = Table(title="plan (about 4 minutes once installed)", title_justify="left")
+    table = Table(title="plan (about 3½ minutes once installed; 4½ with the install on a fresh clone)", title_justify="left")
     for col in ("stage", "what", "expected"):
         table.add_column(col)
     for row in PLAN:
