@@ -57,7 +57,10 @@ PLAN = (
 
 
 def plan_table() -> Table:
-    table = Table(title="plan (about 3½ minutes once installed; 4½ with the install on a fresh clone)", title_justify="left")
+    table = Table(
+        title="plan (about 3½ minutes once installed; 4½ with the install on a fresh clone)",
+        title_justify="left",
+    )
     for col in ("stage", "what", "expected"):
         table.add_column(col)
     for row in PLAN:
