@@ -13,6 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 import pytest
 
 import sim.errors as errors
+from experiments.evaluate import StudyWarning
 from experiments.tune_baselines import TuningError
 from policies.serving import errors as serving_errors
 from policies.serving.http import _KeyError, _TooBig
@@ -22,6 +23,7 @@ from sim.demand.sales_table import RejectedRowsWarning
 from sim.features import ObservationContractError
 
 EXAMPLES = [
+    StudyWarning("base_stock sold nothing in the 14 reported days"),
     errors.ShelfLifeError("boom"),
     errors.FieldError("stores[3].dc", 7, "0..2"),
     errors.ConfigError("demand.mean", -1.0, "a finite number > 0"),
