@@ -45,7 +45,7 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
-	$(PY) scripts/bench_sim.py --scenario regional_chain --days 7 --json
+	$(PY) scripts/bench_all.py   # every benchmark in one run -> reports/bench.md (+ bench/*.json)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
