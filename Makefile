@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-EXTRAS := rl,lab,serve,dev
+EXTRAS := rl,lab,serve,scale,dev
 
 .PHONY: demo demo-sim test test-slow test-all lint bench venv clean
 

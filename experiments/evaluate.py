@@ -105,10 +105,23 @@ def _jobs(cfg: DictConfig) -> list[tuple[str, int, Any, tuple]]:
     return jobs
 
 
-def run_jobs(jobs: list, n_jobs: int, desc: str = "what-if") -> dict[str, list[dict]]:
-    """Run the (policy, seed) replications, ``n_jobs`` at a time, with a progress bar;
-    results by policy in seed order."""
+def run_jobs(
+    jobs: list, n_jobs: int, desc: str = "what-if", ray_cfg: DictConfig | None = None
+) -> dict[str, list[dict]]:
+    """Run the (policy, seed) replications, ``n_jobs`` local processes at a time or as Ray
+    tasks (``ray_cfg``: ``address``, ``num_cpus``), with a progress bar; results by policy
+    in seed order, the same to the bit either way."""
     out: dict[str, list[dict]] = {}
+    if ray_cfg is not None:
+        from experiments.ray_executor import ray_map
+
+        address, cpus = ray_cfg.get("address"), ray_cfg.get("num_cpus")
+        results = ray_map(
+            _call, jobs, address=address, num_cpus=cpus, desc=desc, unit="replication"
+        )
+        for (name, _, _, _), result in zip(jobs, results, strict=True):
+            out.setdefault(name, []).append(result)
+        return out
     with progress(len(jobs), desc, unit="replication") as bar:
         if n_jobs <= 1:
             results = []
@@ -127,6 +140,19 @@ def run_jobs(jobs: list, n_jobs: int, desc: str = "what-if") -> dict[str, list[d
     for (name, _, _, _), result in zip(jobs, results, strict=True):
         out.setdefault(name, []).append(result)
     return out
+
+
+EXECUTORS = ("local", "ray")
+
+
+def ray_settings(cfg: DictConfig) -> DictConfig | None:
+    """``cfg.ray`` when ``executor=ray``, None for local processes; anything else refused."""
+    executor = cfg.get("executor", "local")
+    if executor not in EXECUTORS:
+        raise ConfigError("executor", executor, f"one of {list(EXECUTORS)}")
+    if executor == "local":
+        return None
+    return cfg.get("ray") or OmegaConf.create({})
 
 
 def _call(job: tuple) -> dict:
@@ -225,7 +251,9 @@ def with_baselines(cfg: DictConfig, curve: LearningCurve) -> LearningCurve:
     jobs, note = curve_baseline_jobs(cfg, curve)
     if not jobs:
         return dataclasses.replace(curve, note=note)
-    results = run_jobs(jobs, int(cfg.n_jobs), desc=f"baselines of {curve.name}")
+    results = run_jobs(
+        jobs, int(cfg.n_jobs), desc=f"baselines of {curve.name}", ray_cfg=ray_settings(cfg)
+    )
     levels = {
         name: float(sum(r["kpis"][curve.kpi] for r in runs) / len(runs))
         for name, runs in results.items()
@@ -392,7 +420,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     searched = OmegaConf.to_container(searched, resolve=True) if searched else {}
     searches = [read_search_curve(name, path) for name, path in searched.items()]
     jobs = _jobs(cfg)
-    results = run_jobs(jobs, int(cfg.n_jobs))
+    results = run_jobs(jobs, int(cfg.n_jobs), ray_cfg=ray_settings(cfg))
     perishable = cfg.scenario == "perishable"
     objective = "avg_cost_per_period" if perishable else "profit"
     outcome = summarise(results, cfg.reference, objective, higher_is_better=not perishable)
