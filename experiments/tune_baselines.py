@@ -281,6 +281,8 @@ def tune_baselines(
     command: str | None = None,
     overrides: Sequence[str] = (),
     logger: DictConfig | None = None,
+    executor: str = "local",
+    ray_address: str | None = None,
 ) -> dict[str, Any]:
     """Tune ``policies`` on ``scenario``, evaluate them, write the results; returns the summary.
 
@@ -300,6 +302,9 @@ def tune_baselines(
             the run active in this process, if any) with a child run per policy (its best
             parameters, training profit and held-out KPIs) and under it one per trial
             (``track_tuning``). None: not tracked.
+        executor: ``local`` evaluates the grid points here, one after another; ``ray`` runs
+            each stage's points as Ray tasks, on ``ray_address`` (None: a local cluster on
+            127.0.0.1; ``auto``: a running one). The results are the same either way.
 
     Returns:
         ``{"scenario", "policies": {name: {...}}, "forecast_accuracy", "wall_s"}``, plus
@@ -308,6 +313,8 @@ def tune_baselines(
     Raises:
         TuningError: an unknown policy, or composites without a tuned replenishment rule.
     """
+    if executor not in ("local", "ray"):
+        raise TuningError(f"executor: got {executor!r}; allowed: 'local' or 'ray'")
     unknown = [p for p in policies if p not in GRIDS and p not in COMPOSITES]
     if unknown:
         raise TuningError(f"unknown policies {unknown}; allowed: {[*sorted(GRIDS), *COMPOSITES]}")
@@ -334,6 +341,7 @@ def tune_baselines(
         "days": days,
         "warmup_days": warmup_days,
         "refine_rounds": refine_rounds,
+        "map_points": ray_points(ray_address) if executor == "ray" else None,
     }
     results: dict[str, dict] = {}
     tuned: dict[str, Any] = {}
@@ -416,6 +424,16 @@ def tune_baselines(
             line["mlflow_run_id"] = tracker.run_id
             track_tuning(tracker, line, out_dir, train=train, evals=evals)
     return line
+
+
+def ray_points(address: str | None) -> Any:
+    """A ``grid_search`` point mapper that evaluates a stage's points as Ray tasks."""
+    from experiments.ray_executor import ray_map
+
+    def map_points(evaluate_point: Any, points: list[dict[str, Any]]) -> list[Any]:
+        return ray_map(evaluate_point, points, address=address, desc="tune", unit="trial")
+
+    return map_points
 
 
 def track_tuning(

@@ -183,6 +183,12 @@ class SearchOutcome:
     invalid: list[dict[str, Any]]
 
 
+PointMapper = Callable[
+    [Callable[[dict[str, Any]], Mapping[str, float] | None], list[dict[str, Any]]],
+    Sequence[Mapping[str, float] | None],
+]
+
+
 def grid_search(
     evaluate_point: Callable[[dict[str, Any]], Mapping[str, float] | None],
     grid: Mapping[str, Sequence[Any]],
@@ -190,6 +196,7 @@ def grid_search(
     score: str = "profit_per_day",
     refine_rounds: int = 0,
     label: str = "grid search",
+    map_points: PointMapper | None = None,
 ) -> SearchOutcome:
     """Exhaustive search over a grid, then ``refine_rounds`` finer grids around the best.
 
@@ -206,6 +213,9 @@ def grid_search(
         score: the metric maximised.
         refine_rounds: how many coarse-to-fine stages follow the coarse grid.
         label: names the progress bar of each stage (e.g. the rule being tuned).
+        map_points: ``(evaluate_point, points) -> metrics in order``, to evaluate a stage's
+            points elsewhere (e.g. as Ray tasks, ``experiments.ray_executor``); the points
+            are independent, so the outcome is the same as evaluating them here in order.
     """
     keys = list(grid)
     seen: set[tuple] = set()
@@ -219,14 +229,19 @@ def grid_search(
             if key not in seen:
                 seen.add(key)
                 points.append(dict(zip(keys, values, strict=True)))
-        with progress(len(points), f"{label} stage {stage}", unit="trial") as bar:
-            for point in points:
-                metrics = evaluate_point(point)
-                if metrics is None:
-                    invalid.append({**point, "stage": stage})
-                else:
-                    table.append({**point, **metrics, "stage": stage})
-                bar.update()
+        if map_points is not None:
+            evaluated = list(map_points(evaluate_point, points))
+        else:
+            evaluated = []
+            with progress(len(points), f"{label} stage {stage}", unit="trial") as bar:
+                for point in points:
+                    evaluated.append(evaluate_point(point))
+                    bar.update()
+        for point, metrics in zip(points, evaluated, strict=True):
+            if metrics is None:
+                invalid.append({**point, "stage": stage})
+            else:
+                table.append({**point, **metrics, "stage": stage})
 
     run_stage(grid, 0)
     if not table:
@@ -353,6 +368,7 @@ def tune_grid(
     refine_rounds: int = 0,
     to_params: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     baseline: Mapping[str, Any] | None = None,
+    map_points: PointMapper | None = None,
 ) -> TuningResult:
     """Grid search (optionally coarse-then-fine) on training seeds, by mean profit per day.
 
@@ -365,6 +381,7 @@ def tune_grid(
         refine_rounds: coarse-to-fine stages after the coarse grid (see ``grid_search``).
         to_params: best point -> configuration (composites); identity by default.
         baseline: recorded as is (the replenishment rule a composite sits on).
+        map_points: where a stage's points are evaluated (see ``grid_search``).
     """
     if set(seeds) & set(EVAL_SEEDS):
         raise ValueError("tune_grid: seeds overlap EVAL_SEEDS; allowed: training seeds only")
@@ -390,7 +407,10 @@ def tune_grid(
             "waste_rate": ev.mean("waste_rate"),
         }
 
-    outcome = grid_search(evaluate_point, grid, refine_rounds=refine_rounds, label=f"tune {name}")
+    outcome = grid_search(
+        evaluate_point, grid, refine_rounds=refine_rounds, label=f"tune {name}",
+        map_points=map_points,
+    )  # fmt: skip
     best_point = outcome.best | fixed
     return TuningResult(
         policy=name,

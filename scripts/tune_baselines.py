@@ -51,6 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--experiment", default="shelflife", help="MLflow experiment")
     parser.add_argument("--no-mlflow", action="store_true", help="do not track the tuning")
+    parser.add_argument(
+        "--executor",
+        choices=("local", "ray"),
+        default="local",
+        help="ray: each grid stage's trials as Ray tasks (the same results)",
+    )
+    parser.add_argument("--ray-address", default=None, help="a Ray cluster (auto); default local")
     return parser
 
 
@@ -92,6 +99,8 @@ def main(argv: list[str] | None = None) -> dict:
             command=command,
             overrides=args.override,
             logger=logger_config(args),
+            executor=args.executor,
+            ray_address=args.ray_address,
         )
     except TuningError as err:
         parser.error(str(err))

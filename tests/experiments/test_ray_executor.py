@@ -2,6 +2,7 @@
 in local processes for the same seeds, and a failed task arrives as its own error."""
 
 import functools
+import json
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,19 @@ def test_an_unknown_executor_is_refused_by_name(tmp_path):
     ):
         evaluate(cfg_with("scenario=yogurt_trio", "executor=dask", "logger=none",
                           f"report_dir={tmp_path}"))  # fmt: skip
+
+
+@pytest.mark.slow  # Ray's workers import the lab first
+def test_tuning_on_ray_finds_the_same_grid_as_here(ray_cluster, tmp_path):
+    from experiments.tune_baselines import tune_baselines
+
+    kwargs = {"seeds": 1, "eval_seeds": 1, "days": 2, "warmup_days": 0, "refine_rounds": 0,
+              "policies": ["base_stock"]}  # fmt: skip
+    here = tune_baselines("yogurt_trio", out=tmp_path / "here", **kwargs)
+    there = tune_baselines("yogurt_trio", out=tmp_path / "ray", executor="ray", **kwargs)
+    tables = [
+        json.loads((tmp_path / d / "yogurt_trio" / "base_stock.json").read_text())["table"]
+        for d in ("here", "ray")
+    ]
+    assert tables[0] == tables[1] and len(tables[0]) > 1
+    assert here["policies"]["base_stock"]["params"] == there["policies"]["base_stock"]["params"]
