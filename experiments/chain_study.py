@@ -42,7 +42,7 @@ from experiments.cmaes import optimise
 from experiments.evaluate import evaluate
 from experiments.replicate import linear_residual_model, sku_agent_model
 from experiments.report import read_learning_curve
-from experiments.tracking import NullTracker, flatten, make_tracker, sigterm_as_exit
+from experiments.tracking import NullTracker, ci_metrics, flatten, make_tracker, sigterm_as_exit
 from experiments.tune_baselines import tune_baselines
 from sim.errors import ConfigError
 
@@ -76,13 +76,7 @@ def run_chain_study(
         tracker.log_params(flatten({"chain": cfg.chain, "seed": cfg.seed}))
         result = _stages(cfg, train)
         learned = result["paired_differences"][result["learned"]]["profit_per_day"]
-        tracker.log_metrics(
-            {
-                "learned_vs_reference/profit_per_day": learned["mean"],
-                "learned_vs_reference/profit_per_day.ci_low": learned["ci_low"],
-                "learned_vs_reference/profit_per_day.ci_high": learned["ci_high"],
-            }
-        )
+        tracker.log_metrics(ci_metrics("learned_vs_reference/profit_per_day", learned))
         if cfg.logger.kind != "none":
             try:  # the study's results stand without the registry (e.g. a store without one)
                 result["registered_model"] = register_learned(

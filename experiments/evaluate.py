@@ -47,7 +47,7 @@ from experiments.report import (
 )
 from experiments.scenario_choice import select_scenario
 from experiments.stats import mean_ci, paired_difference, win_shares
-from experiments.tracking import flatten, git_commit, make_tracker, training_run_id
+from experiments.tracking import ci_metrics, flatten, git_commit, make_tracker, training_run_id
 from policies.configs import policy_config, tuned_file
 from sim.errors import ConfigError
 from sim.progress import progress
@@ -265,14 +265,10 @@ def child_metrics(name: str, outcome: dict[str, Any], objective: str) -> dict[st
     """A policy's KPI means and 95 % bounds, its paired difference and its win share."""
     metrics: dict[str, float] = {}
     for kpi, ci in outcome["summary"][name].items():
-        metrics[kpi] = ci["mean"]
-        metrics[f"{kpi}.ci_low"] = ci["ci_low"]
-        metrics[f"{kpi}.ci_high"] = ci["ci_high"]
+        metrics |= ci_metrics(kpi, ci)
     diff = outcome["paired_differences"].get(name, {}).get(objective)
     if diff is not None:
-        metrics[f"vs_reference/{objective}"] = diff["mean"]
-        metrics[f"vs_reference/{objective}.ci_low"] = diff["ci_low"]
-        metrics[f"vs_reference/{objective}.ci_high"] = diff["ci_high"]
+        metrics |= ci_metrics(f"vs_reference/{objective}", diff)
     metrics["win_share"] = outcome["win_share"][name]
     return metrics
 

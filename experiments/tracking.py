@@ -50,6 +50,11 @@ def git_commit() -> str:
         return "unknown"
 
 
+def ci_metrics(name: str, ci: Mapping[str, float]) -> dict[str, float]:
+    """A mean with its 95 % bounds as metrics: ``name``, ``name.ci_low``, ``name.ci_high``."""
+    return {name: ci["mean"], f"{name}.ci_low": ci["ci_low"], f"{name}.ci_high": ci["ci_high"]}
+
+
 def flatten(cfg: Mapping[str, Any] | DictConfig, prefix: str = "") -> dict[str, str]:
     """Dotted keys -> string values (MLflow params)."""
     data = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else cfg

@@ -36,7 +36,14 @@ from typing import Any
 import numpy as np
 from omegaconf import DictConfig
 
-from experiments.tracking import ChildRun, NullTracker, flatten, make_child, make_tracker
+from experiments.tracking import (
+    ChildRun,
+    NullTracker,
+    ci_metrics,
+    flatten,
+    make_child,
+    make_tracker,
+)
 from policies.composite import TieredAlertsPolicy, TransferRulesPolicy
 from policies.configs import config_target
 from policies.forecast import HoltWinters, MovingAverage, SeasonalNaive, accuracy_by_category
@@ -451,11 +458,9 @@ def track_tuning(
     tracker.log_artifact(out_dir / "summary.md")
     for name, res in line["policies"].items():
         saved = json.loads((out_dir / f"{name}.json").read_text())
-        held_out = {
-            f"eval/{kpi}{suffix}": ci[stat]
-            for kpi, ci in res.get("eval", {}).items()
-            for stat, suffix in (("mean", ""), ("ci_low", ".ci_low"), ("ci_high", ".ci_high"))
-        }
+        held_out: dict[str, float] = {}
+        for kpi, ci in res.get("eval", {}).items():
+            held_out |= ci_metrics(f"eval/{kpi}", ci)
         with make_child(tracker, name) as child:
             child.set_tags({"kind": "tuning policy", "policy": name, "eval_seeds": str(evals)})
             child.log_params(flatten(saved["best_params"]))
