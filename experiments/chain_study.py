@@ -45,6 +45,7 @@ from experiments.report import read_learning_curve
 from experiments.tracking import NullTracker, ci_metrics, flatten, make_tracker, sigterm_as_exit
 from experiments.tune_baselines import tune_baselines
 from sim.errors import ConfigError
+from sim.scenario import override_value
 
 LEARNED = "learned"
 LEARNED_FILE = "learned.json"  # the learned policy's rl_models entry (experiments.variants)
@@ -120,8 +121,8 @@ def logger_overrides(cfg: DictConfig) -> list[str]:
     """The study's logger as overrides of each stage's config (the same store and experiment)."""
     if cfg.logger.kind == "none":
         return ["logger=none"]
-    return ["logger=mlflow"] + [  # quoted: a path or name with , [ ( stays one value
-        f"logger.{key}=" + ("null" if value is None else json.dumps(value))
+    return ["logger=mlflow"] + [  # quoted where needed: a path with , [ ( stays one value
+        f"logger.{key}={override_value(value)}"
         for key, value in OmegaConf.to_container(cfg.logger, resolve=True).items()
         if key != "kind"
     ]

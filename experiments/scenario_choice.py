@@ -10,12 +10,11 @@ into exactly that, the overrides being the values that differ from the shipped c
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from sim.scenario import compose_sim_config
+from sim.scenario import compose_sim_config, override_value
 
 PERISHABLE = "perishable"  # PerishableInventory-v0: no network, no demand config
 
@@ -48,7 +47,7 @@ def changed(path: str, shipped: Any, chosen: Any) -> list[str]:
         out = [f"~{path}.{key}" for key in shipped if key not in chosen]
         for key, value in chosen.items():
             if key not in shipped:
-                out.append(f"+{path}.{key}={hydra_value(value)}")
+                out.append(f"+{path}.{key}={override_value(value)}")
             else:
                 out += changed(f"{path}.{key}", shipped[key], value)
         return out
@@ -56,21 +55,4 @@ def changed(path: str, shipped: Any, chosen: Any) -> list[str]:
         return [o for i, (a, b) in enumerate(zip(shipped, chosen, strict=True))
                 for o in changed(f"{path}.{i}", a, b)]  # fmt: skip
     same = type(shipped) is type(chosen) and shipped == chosen
-    return [] if same else [f"{path}={hydra_value(chosen)}"]
-
-
-def hydra_value(value: Any) -> str:
-    """``value`` in Hydra's override grammar (strings quoted, so ``,`` ``[`` ``=`` stay text)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return json.dumps(value) if value == value and abs(value) != float("inf") else str(value)
-    if isinstance(value, str):
-        return "'" + value.replace("'", "\\'") + "'"
-    if isinstance(value, list):
-        return "[" + ",".join(hydra_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{k}:{hydra_value(v)}" for k, v in value.items()) + "}"
-    raise TypeError(f"no Hydra literal for {type(value).__name__}")
+    return [] if same else [f"{path}={override_value(chosen)}"]

@@ -11,6 +11,7 @@ A scenario ``name`` is ``configs/network/<name>.yaml`` together with
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,3 +157,27 @@ def _as_dict(value: Any) -> dict:
     if not isinstance(value, dict):
         raise TypeError(f"demand config: got {type(value).__name__}; allowed: a mapping")
     return value
+
+
+_BARE = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")
+_KEYWORDS = frozenset({"null", "true", "false", "nan", "inf"})
+
+
+def override_value(value: Any) -> str:
+    """``value`` as override text Hydra parses back to the same value and type: scalars,
+    lists and mappings (the scenario overrides of ``experiments.scenario_choice``, the
+    Optuna sweeper's sampled values)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ",".join(override_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k}:{override_value(v)}" for k, v in value.items()) + "}"
+    text = str(value)
+    if _BARE.fullmatch(text) and text.lower() not in _KEYWORDS:
+        return text
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"

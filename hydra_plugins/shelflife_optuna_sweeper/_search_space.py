@@ -19,7 +19,6 @@ sweep                               distribution
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +39,8 @@ from optuna.distributions import (
     IntDistribution,
 )
 
+from sim.scenario import override_value
+
 from .config import SweeperConfigError
 
 SWEEPS = (
@@ -47,8 +48,6 @@ SWEEPS = (
     " choice(a, b, ...) or range(start, stop[, step])"
 )
 TAGS = frozenset({"log"})
-_BARE = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")
-_KEYWORDS = frozenset({"null", "true", "false", "nan", "inf"})
 
 
 class SearchSpaceError(SweeperConfigError):
@@ -73,18 +72,7 @@ class SearchSpace:
         return (*self.fixed.values(), *(f"{k}={format_value(v)}" for k, v in params.items()))
 
 
-def format_value(value: Any) -> str:
-    """A sampled value as override text Hydra parses back to the same value and type."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    text = str(value)
-    if _BARE.fullmatch(text) and text.lower() not in _KEYWORDS:
-        return text
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+format_value = override_value  # a sampled value as override text (sim.scenario)
 
 
 def distribution_for(override: Override, where: str) -> BaseDistribution:

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from omegaconf import OmegaConf
 
 from experiments.evaluate import evaluate
-from experiments.scenario_choice import hydra_value, select_scenario
-from sim.scenario import compose_sim_config, list_scenarios, load_scenario
+from experiments.scenario_choice import select_scenario
+from sim.scenario import compose_sim_config, list_scenarios, load_scenario, override_value
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -129,5 +129,5 @@ json_values = st.recursive(
 
 @given(json_values)
 def test_a_value_reads_back_through_hydras_grammar(value):
-    (override,) = OverridesParser.create().parse_overrides([f"key={hydra_value(value)}"])
+    (override,) = OverridesParser.create().parse_overrides([f"key={override_value(value)}"])
     assert override.value() == value
