@@ -9,14 +9,14 @@ import json
 import subprocess
 import sys
 
+from tests.experiments.mlflow_store import mlflow_logger
 from tests.exported_policies import REPO
 
 
 def test_the_chain_study_prints_the_what_if_with_the_learned_policy(tmp_path):
     argv = [
         sys.executable, "-m", "experiments.train", "experiment=city_fresh_chain",
-        f"logger.tracking_uri=sqlite:///{tmp_path}/mlflow.db",
-        f"logger.artifact_location={tmp_path}/artifacts", "logger.experiment=chain_test",
+        *mlflow_logger(tmp_path, "chain_test"),
         "run_name=chain_test", f"output_dir={tmp_path}",
         "chain.tune_seeds=1", "chain.tune_eval_seeds=1",
         "chain.days=2", "chain.warmup_days=1", "chain.generations=1", "chain.popsize=2",

@@ -7,6 +7,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from experiments.evaluate import evaluate
+from tests.experiments.mlflow_store import mlflow_logger
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -24,9 +25,7 @@ def study(tmp_path_factory):
         "n_jobs=1",
         "study=whatif_test",
         f"report_dir={tmp_path}/report",
-        f"logger.tracking_uri={uri}",
-        f"logger.artifact_location={tmp_path}/artifacts",
-        "logger.experiment=whatif_test",
+        *mlflow_logger(tmp_path, "whatif_test"),
     ]
     with initialize_config_dir(config_dir=str(REPO / "configs"), version_base="1.3"):
         cfg = compose(config_name="evaluate", overrides=overrides)

@@ -16,6 +16,7 @@ from experiments.tune_policy import training_seeds, tune_objective
 from hydra_plugins.shelflife_optuna_sweeper._search_space import format_value, parse_search_space
 from policies.tuning import EVAL_SEEDS, TRAIN_SEEDS
 from sim.errors import ConfigError
+from tests.experiments.mlflow_store import mlflow_logger
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = REPO / "configs"
@@ -90,14 +91,6 @@ def test_every_search_space_composes_and_names_real_config_keys(search):
         assert not set(trial.eval.seeds) & set(EVAL_SEEDS)
 
 
-def tmp_logger(tmp_path):
-    return [
-        f"logger.tracking_uri=sqlite:///{tmp_path}/mlflow.db",
-        f"logger.artifact_location={tmp_path}/artifacts",
-        "logger.experiment=sweep_test",
-    ]
-
-
 def mlflow_runs(tmp_path):
     from mlflow import MlflowClient
 
@@ -108,7 +101,7 @@ def mlflow_runs(tmp_path):
 def test_a_sweep_in_one_process_is_one_mlflow_run_with_a_child_per_trial(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "experiments.tune_policy", "--multirun", "policy=s_S,R_s_S",
-         *FAST, f"hydra.sweep.dir={tmp_path}", *tmp_logger(tmp_path)],
+         *FAST, f"hydra.sweep.dir={tmp_path}", *mlflow_logger(tmp_path, "sweep_test")],
         cwd=REPO, capture_output=True, text=True, check=True,
     )  # fmt: skip
     runs = mlflow_runs(tmp_path)
@@ -133,7 +126,7 @@ def test_a_two_job_joblib_multirun_over_policies(tmp_path):
             "policy=s_S,R_s_S",
             *FAST,
             f"hydra.sweep.dir={tmp_path}",
-            *tmp_logger(tmp_path),
+            *mlflow_logger(tmp_path, "sweep_test"),
         ],
         cwd=REPO,
         capture_output=True,

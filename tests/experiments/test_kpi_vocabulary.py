@@ -11,6 +11,7 @@ from hydra import compose, initialize_config_dir
 from experiments.evaluate import evaluate
 from experiments.train import train
 from sim.kpis import CHAIN_KPIS, KPI_NAMES, kpi_of_metric
+from tests.experiments.mlflow_store import mlflow_logger
 from tests.experiments.test_report import TINY_SKU_RUN
 
 REPO = Path(__file__).resolve().parents[2]
@@ -21,14 +22,6 @@ NOT_KPIS = {"win_share", "timesteps", "train_seconds", "gap_pct"}
 def compose_cfg(name, overrides):
     with initialize_config_dir(config_dir=str(REPO / "configs"), version_base="1.3"):
         return compose(config_name=name, overrides=list(overrides))
-
-
-def mlflow_logger(tmp_path):
-    return [
-        f"logger.tracking_uri=sqlite:///{tmp_path}/mlflow.db",
-        f"logger.artifact_location={tmp_path}/artifacts",
-        "logger.experiment=vocabulary",
-    ]
 
 
 def metric_names(tmp_path, run_id):
@@ -75,7 +68,7 @@ def test_the_what_if_uses_the_simulators_kpi_names_everywhere(tmp_path):
             "warmup_days=1",
             "n_jobs=1",
             f"report_dir={tmp_path}/report",
-            *mlflow_logger(tmp_path),
+            *mlflow_logger(tmp_path, "vocabulary"),
         ],
     )
     result = evaluate(cfg)
@@ -100,7 +93,7 @@ def test_a_training_run_names_its_evaluation_alike_in_mlflow_tensorboard_and_jso
     result = train(
         compose_cfg(
             "train",
-            [*overrides, f"output_dir={tmp_path}/run", *mlflow_logger(tmp_path)],
+            [*overrides, f"output_dir={tmp_path}/run", *mlflow_logger(tmp_path, "vocabulary")],
         )
     )
     (tb_run,) = (tmp_path / "run" / "tb").iterdir()
