@@ -111,7 +111,6 @@ def run_jobs(
     """Run the (policy, seed) replications, ``n_jobs`` local processes at a time or as Ray
     tasks (``ray_cfg``: ``address``, ``num_cpus``), with a progress bar; results by policy
     in seed order, the same to the bit either way."""
-    out: dict[str, list[dict]] = {}
     if ray_cfg is not None:
         from experiments.ray_executor import ray_map
 
@@ -119,27 +118,31 @@ def run_jobs(
         results = ray_map(
             _call, jobs, address=address, num_cpus=cpus, desc=desc, unit="replication"
         )
-        for (name, _, _, _), result in zip(jobs, results, strict=True):
-            out.setdefault(name, []).append(result)
-        return out
+    else:
+        results = _run_locally(jobs, n_jobs, desc)
+    out: dict[str, list[dict]] = {}
+    for (name, _, _, _), result in zip(jobs, results, strict=True):
+        out.setdefault(name, []).append(result)
+    return out
+
+
+def _run_locally(jobs: list, n_jobs: int, desc: str) -> list[dict]:
+    """The replications in this process or ``n_jobs`` local ones; results in job order."""
     with progress(len(jobs), desc, unit="replication") as bar:
         if n_jobs <= 1:
             results = []
             for job in jobs:
                 results.append(_call(job))
                 bar.update()
-        else:
-            with ProcessPoolExecutor(max_workers=n_jobs) as pool:
-                futures = [pool.submit(_call, job) for job in jobs]
-                for future in as_completed(futures):
-                    if future.exception() is not None:  # stop now: queued work is cancelled
-                        pool.shutdown(wait=False, cancel_futures=True)
-                        future.result()  # raises it, with its task note
-                    bar.update()
-                results = [f.result() for f in futures]
-    for (name, _, _, _), result in zip(jobs, results, strict=True):
-        out.setdefault(name, []).append(result)
-    return out
+            return results
+        with ProcessPoolExecutor(max_workers=n_jobs) as pool:
+            futures = [pool.submit(_call, job) for job in jobs]
+            for future in as_completed(futures):
+                if future.exception() is not None:  # stop now: queued work is cancelled
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    future.result()  # raises it, with its task note
+                bar.update()
+            return [f.result() for f in futures]
 
 
 EXECUTORS = ("local", "ray")
