@@ -18,6 +18,7 @@ boundary at ``t``, before every ordinary event at ``t``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import simpy
@@ -160,6 +161,19 @@ class SimContext:
         return c
 
 
+def store_pipeline(ctx: SimContext) -> np.ndarray:
+    """[stores, skus, PIPELINE_DAYS] read-only: units on trucks and couriers by the
+    day (from today) they arrive, the last slot holding everything later."""
+    st = ctx.state
+    pipeline = np.zeros((*st.store_shelf.shape, PIPELINE_DAYS), dtype=np.int64)
+    for shipment in st.shipments:
+        if shipment.kind is ShipmentKind.SUPPLIER:
+            continue
+        offset = min(PIPELINE_DAYS - 1, max(0, int(shipment.arrive_hours // 24.0) - ctx.day))
+        pipeline[shipment.destination, :, offset] += shipment.qty.sum(axis=1)
+    return _read_only(pipeline, False)
+
+
 def _read_only(arr: np.ndarray, copy: bool) -> np.ndarray:
     out = arr.copy() if copy else arr.view()
     out.flags.writeable = False
@@ -168,12 +182,6 @@ def _read_only(arr: np.ndarray, copy: bool) -> np.ndarray:
 
 def take_snapshot(ctx: SimContext, *, copy: bool) -> Snapshot:
     st = ctx.state
-    pipeline = np.zeros((*st.store_shelf.shape, PIPELINE_DAYS), dtype=np.int64)
-    for shipment in st.shipments:
-        if shipment.kind is ShipmentKind.SUPPLIER:
-            continue
-        offset = min(PIPELINE_DAYS - 1, max(0, int(shipment.arrive_hours // 24.0) - ctx.day))
-        pipeline[shipment.destination, :, offset] += shipment.qty.sum(axis=1)
     store_stores = ctx.dc_stores
     backlog = (
         np.stack([(st.dc_new_orders[s] + st.dc_to_ship[s]).sum(axis=0) for s in store_stores])
@@ -190,7 +198,6 @@ def take_snapshot(ctx: SimContext, *, copy: bool) -> Snapshot:
         store_shelf=ro(st.store_shelf),
         store_on_order=_read_only(st.store_on_order(), False),
         store_in_transit=ro(st.store_in_transit),
-        store_pipeline_by_day=_read_only(pipeline, False),
         dc_on_hand_by_age=ro(st.dc_stock),
         dc_on_hand=_read_only(st.dc_on_hand(), False),
         dc_on_order=ro(st.dc_on_order),
@@ -203,4 +210,5 @@ def take_snapshot(ctx: SimContext, *, copy: bool) -> Snapshot:
         price_multiplier=ro(st.price_multiplier),
         promotion_price=ro(st.promotion_price),
         shelf_life_days=ctx.spec.skus.shelf_life_days,
+        pipeline_source=store_pipeline(ctx) if copy else partial(store_pipeline, ctx),
     )

@@ -290,12 +290,12 @@ class Simulation:
     def _draw_day_demand(self) -> None:
         ctx = self._ctx
         st = ctx.state
-        units = self.demand.draw_day(ctx.day, ctx.streams, st.price_multiplier)
-        expected = st.day_demand.shape
-        if units.shape != expected:
-            raise ValueError(f"demand source returned shape {units.shape}; allowed: {expected}")
-        # the source may reuse its buffer on the next call (from anyone): keep our own copy
-        np.copyto(st.day_demand, units)
+        units = self.demand.draw_day(ctx.day, ctx.streams, st.price_multiplier, out=st.day_demand)
+        if units is not st.day_demand:
+            raise TypeError(
+                f"{type(self.demand).__name__}.draw_day returned a new array; allowed: the "
+                "units written into `out` and `out` returned (see DemandSource.draw_day)"
+            )
         st.served_ticks[...] = 0
         promo = getattr(self.demand, "promotion_price_multiplier", None)
         st.promotion_price = (
@@ -450,9 +450,12 @@ class Simulation:
         """[stores, skus] the true mean demand of today (the oracle), cached per day."""
         return self._ctx.expected_daily_units()
 
-    def kpis(self, *, slow_mover_threshold: float = 0.3) -> KpiReport:
-        """KPIs of the reporting period (since the start or the last ``reset_kpis``)."""
-        return compute_kpis(self._ctx, slow_mover_threshold=slow_mover_threshold)
+    def kpis(self, *, slow_mover_threshold: float = 0.3, store_sku: bool = False) -> KpiReport:
+        """KPIs of the reporting period (since the start or the last ``reset_kpis``):
+        the chain and each store, and each store-SKU too with ``store_sku``."""
+        return compute_kpis(
+            self._ctx, slow_mover_threshold=slow_mover_threshold, store_sku=store_sku
+        )
 
     def ledger(self) -> pd.DataFrame:
         """The inventory ledger of the reporting period, one row per store and DC.

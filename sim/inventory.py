@@ -100,19 +100,29 @@ def expire_and_age(stock: np.ndarray, shelf_life_days: np.ndarray) -> np.ndarray
         wasted: [nodes, skus] units that expired.
     """
     wasted = np.zeros(stock.shape[:2], dtype=stock.dtype)
-    # a few distinct shelf lives: gather each group's last age instead of the whole array
+    # A few distinct shelf lives: each group moves only its own ages, one age at a
+    # time from the oldest down, so nothing the size of ``stock`` is copied and
+    # non-perishables (bucket 0 only) are not touched at all.
     for life in np.unique(shelf_life_days[shelf_life_days > 0]):
-        group = np.flatnonzero(shelf_life_days == life)
-        wasted[:, group] = stock[:, group, life - 1]
-        stock[:, group, life - 1] = 0
-    if stock.shape[2] > 1:
-        stock[:, :, 1:] = stock[:, :, :-1].copy()
-        stock[:, :, 0] = 0
-        keep = np.flatnonzero(shelf_life_days <= 0)
-        if len(keep):  # non-perishables were moved to age 1: put them back
-            stock[:, keep, 0] = stock[:, keep, 1]
-            stock[:, keep, 1] = 0
+        group = _columns(np.flatnonzero(shelf_life_days == life))
+        if isinstance(group, slice):
+            stock_group = stock[:, group]  # a view: shifted in place
+        else:
+            stock_group = stock[:, group, :life]  # a copy: written back below
+        wasted[:, group] = stock_group[:, :, life - 1]
+        for age in range(life - 1, 0, -1):
+            stock_group[:, :, age] = stock_group[:, :, age - 1]
+        stock_group[:, :, 0] = 0
+        if not isinstance(group, slice):
+            stock[:, group, :life] = stock_group
     return wasted
+
+
+def _columns(index: np.ndarray) -> slice | np.ndarray:
+    """A slice when the SKU columns are contiguous (a view, moved in place), else the index."""
+    if index.size and index[-1] - index[0] + 1 == index.size:
+        return slice(int(index[0]), int(index[-1]) + 1)
+    return index
 
 
 def advance_ages(

@@ -114,13 +114,15 @@ class KpiReport:
     Attributes:
         chain: name -> value for the whole network.
         per_store: name -> [stores] array.
-        per_store_sku: name -> [stores, skus] array.
+        per_store_sku: name -> [stores, skus] array; None unless asked for
+            (``Simulation.kpis(store_sku=True)``): on a 1 M store-SKU chain the
+            level holds 160 MB that the chain and store levels do not need.
         store_ids, sku_ids: labels of the axes.
     """
 
     chain: dict[str, float]
     per_store: dict[str, np.ndarray]
-    per_store_sku: dict[str, np.ndarray]
+    per_store_sku: dict[str, np.ndarray] | None
     store_ids: tuple[str, ...]
     sku_ids: tuple[str, ...]
 
@@ -131,6 +133,12 @@ class KpiReport:
 
     def store_sku_frame(self) -> pd.DataFrame:
         import pandas as pd
+
+        if self.per_store_sku is None:
+            raise ValueError(
+                "per_store_sku: got None; allowed: a report computed with "
+                "kpis(store_sku=True), which keeps the store-SKU level"
+            )
 
         index = pd.MultiIndex.from_product([self.store_ids, self.sku_ids], names=["store", "sku"])
         return pd.DataFrame({k: v.ravel() for k, v in self.per_store_sku.items()}, index=index)
@@ -170,7 +178,9 @@ def _level(
     }
 
 
-def compute_kpis(ctx: SimContext, *, slow_mover_threshold: float = 0.3) -> KpiReport:
+def compute_kpis(
+    ctx: SimContext, *, slow_mover_threshold: float = 0.3, store_sku: bool = False
+) -> KpiReport:
     spec = ctx.spec
     skus = spec.skus
     c = ctx.counters
@@ -188,18 +198,21 @@ def compute_kpis(ctx: SimContext, *, slow_mover_threshold: float = 0.3) -> KpiRe
     inv_cost_days = s.inventory_unit_days * cost
 
     common = dict(days_sampled=days_sampled, period_days=period_days)
-    per_sku = _level(
-        demand=s.demand_units, sold=s.sold_units, lost=s.lost_units,
-        stockout_days=s.stockout_days, store_sku_days=np.full(s.sold_units.shape, days_sampled),
-        cogs=cogs, inventory_cost_days=inv_cost_days, wasted=s.wasted_units,
-        received=s.received_units, waste_value=waste_value, opening=s.opening_units,
-        revenue=s.revenue, profit=profit, **common,
-    )  # fmt: skip
-    per_sku["lost_sales_value"] = s.lost_units * skus.price[None, :]
-    per_sku["cost_of_goods_sold"] = cogs
-    per_sku["holding_cost"] = s.holding_cost.copy()
-    per_sku["disposal_cost"] = disposal
-    per_sku["damaged_value"] = damaged_value
+    sell_through = _ratio(s.sold_units, s.opening_units + s.received_units, 0.0)
+    per_sku: dict[str, np.ndarray] | None = None
+    if store_sku:
+        per_sku = _level(
+            demand=s.demand_units, sold=s.sold_units, lost=s.lost_units,
+            stockout_days=s.stockout_days, store_sku_days=np.full(s.sold_units.shape, days_sampled),
+            cogs=cogs, inventory_cost_days=inv_cost_days, wasted=s.wasted_units,
+            received=s.received_units, waste_value=waste_value, opening=s.opening_units,
+            revenue=s.revenue, profit=profit, **common,
+        )  # fmt: skip
+        per_sku["lost_sales_value"] = s.lost_units * skus.price[None, :]
+        per_sku["cost_of_goods_sold"] = cogs
+        per_sku["holding_cost"] = s.holding_cost.copy()
+        per_sku["disposal_cost"] = disposal
+        per_sku["damaged_value"] = damaged_value
 
     def by_store(a: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         return (a * mask).sum(axis=1) if mask is not None else a.sum(axis=1)
@@ -216,7 +229,7 @@ def compute_kpis(ctx: SimContext, *, slow_mover_threshold: float = 0.3) -> KpiRe
     per_store["transfer_in_units"] = by_store(s.transfer_in_units).astype(np.float64)
     per_store["transfer_out_units"] = by_store(s.transfer_out_units).astype(np.float64)
     stocked = ranged & ((s.opening_units + s.received_units) > 0)
-    slow = stocked & (per_sku["sell_through_rate"] < slow_mover_threshold)
+    slow = stocked & (sell_through < slow_mover_threshold)
     per_store["slow_moving_share"] = _ratio(slow.sum(axis=1), stocked.sum(axis=1), 0.0)
 
     dc_cost = d.inventory_unit_days * cost
@@ -249,7 +262,7 @@ def compute_kpis(ctx: SimContext, *, slow_mover_threshold: float = 0.3) -> KpiRe
     pool = spec.couriers
     chain.update(
         slow_moving_share=float(_ratio(slow.sum(), stocked.sum(), 0.0)),
-        lost_sales_value=float(per_sku["lost_sales_value"].sum()),
+        lost_sales_value=float((s.lost_units * skus.price[None, :]).sum()),
         cost_of_goods_sold=float(cogs.sum()),
         holding_cost=float(s.holding_cost.sum()) + dc_holding,
         disposal_cost=float(disposal.sum()) + dc_disposal,

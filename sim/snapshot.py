@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -22,7 +24,8 @@ class Snapshot:
             (queued at the DC or on a truck).
         store_in_transit: [stores, skus] on trucks to the store.
         store_pipeline_by_day: [stores, skus, PIPELINE_DAYS] units on trucks and
-            couriers by the day (from today) they arrive.
+            couriers by the day (from today) they arrive; built on first read
+            (64 MB on regional_chain, which most drivers never read).
         dc_on_hand_by_age: [dcs, skus, ages]; dc_on_hand: [dcs, skus].
         dc_on_order: [dcs, skus] confirmed by suppliers, not arrived.
         dc_backlog: [dcs, skus] store orders queued at the DC.
@@ -42,7 +45,6 @@ class Snapshot:
     store_shelf: np.ndarray
     store_on_order: np.ndarray
     store_in_transit: np.ndarray
-    store_pipeline_by_day: np.ndarray
     dc_on_hand_by_age: np.ndarray
     dc_on_hand: np.ndarray
     dc_on_order: np.ndarray
@@ -55,3 +57,11 @@ class Snapshot:
     price_multiplier: np.ndarray
     promotion_price: np.ndarray
     shelf_life_days: np.ndarray
+    # the pipeline itself (copies), or how to build it on first read (live views)
+    pipeline_source: np.ndarray | Callable[[], np.ndarray] = field(repr=False, compare=False)
+
+    @cached_property
+    def store_pipeline_by_day(self) -> np.ndarray:
+        """[stores, skus, PIPELINE_DAYS] (see the class docstring)."""
+        source = self.pipeline_source
+        return source if isinstance(source, np.ndarray) else source()

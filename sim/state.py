@@ -126,7 +126,8 @@ class NetworkState:
             demand_today=zeros((n_st, n_sku)),
             sales_yesterday=ss.recent_sales_units.astype(np.int64).copy(),
             demand_yesterday=ss.recent_sales_units.astype(np.int64).copy(),
-            day_demand=zeros((n_st, n_ticks, n_sku)),
+            # the largest array of a run: int32 halves it (ticks hold far fewer units)
+            day_demand=np.zeros((n_st, n_ticks, n_sku), dtype=np.int32),
             served_ticks=np.zeros(n_st, dtype=np.int64),
             order_queue=[[] for _ in range(n_st)],
         )

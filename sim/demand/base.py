@@ -16,6 +16,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from sim.errors import ConfigError
 from sim.rng import RandomStreams
 
 
@@ -32,7 +33,11 @@ class DemandSource(Protocol):
     def tick_length_hours(self) -> float: ...
 
     def draw_day(
-        self, day: int, streams: RandomStreams, price_multiplier: np.ndarray
+        self,
+        day: int,
+        streams: RandomStreams,
+        price_multiplier: np.ndarray,
+        out: np.ndarray | None = None,
     ) -> np.ndarray:
         """Units demanded on ``day``.
 
@@ -41,9 +46,15 @@ class DemandSource(Protocol):
             streams: the episode's random streams; use only day-keyed generators.
             price_multiplier: [stores, skus] current price / regular price (1.0 =
                 no markdown), for price elasticity.
+            out: an integer array [stores, ticks, skus] to write the units into
+                (the engine passes its own int32 day array, so a day's demand is
+                never held twice); a count that does not fit its dtype is
+                refused (``store_units``), never wrapped.
 
         Returns:
-            int64 array [stores, ticks, skus], non-negative.
+            ``out`` when given, else a new int64 array [stores, ticks, skus];
+            non-negative either way. Without ``out`` the array may be a buffer
+            the source reuses on its next call.
         """
         ...
 
@@ -91,11 +102,41 @@ class ScheduledDemand:
         return self._tick_length
 
     def draw_day(
-        self, day: int, streams: RandomStreams, price_multiplier: np.ndarray
+        self,
+        day: int,
+        streams: RandomStreams,
+        price_multiplier: np.ndarray,
+        out: np.ndarray | None = None,
     ) -> np.ndarray:
-        return self._units[day % self._units.shape[0]].copy()
+        units = self._units[day % self._units.shape[0]]
+        return units.copy() if out is None else store_units(check_out(out, units.shape), units)
 
     def expected_daily_units(
         self, day: int, streams: RandomStreams, price_multiplier: np.ndarray
     ) -> np.ndarray:
         return self._units[day % self._units.shape[0]].sum(axis=1).astype(np.float64)
+
+
+def check_out(out: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``out`` if it can hold a day of units of ``shape``; else a clear error."""
+    if out.shape != tuple(shape) or not np.issubdtype(out.dtype, np.integer):
+        raise ValueError(
+            f"out: {out.dtype} array of shape {out.shape}; allowed: an integer array of shape "
+            f"{tuple(shape)} [stores, ticks, skus]"
+        )
+    return out
+
+
+def store_units(out: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """Copy drawn ``units`` into ``out`` (a narrower integer array), refusing any
+    count its dtype cannot hold rather than letting it wrap."""
+    top = np.iinfo(out.dtype).max
+    if units.size and units.dtype.itemsize > out.dtype.itemsize and int(units.max()) > top:
+        raise ConfigError(
+            "demand",
+            int(units.max()),
+            f"at most {top} units per store-SKU and tick (the simulator's {out.dtype} day "
+            "array); lower the demand rates",
+        )
+    np.copyto(out, units, casting="unsafe")
+    return out

@@ -40,12 +40,6 @@ from sim.demand.config_models import (
     ReplayConfig,
 )
 from sim.demand.parametric import ParametricDemand
-from sim.demand.sales_table import (
-    BootstrapDemand,
-    ReplayDemand,
-    load_sales_table,
-    report_rejected,
-)
 from sim.demand.spec import (
     CategoryProfile,
     Holiday,
@@ -332,6 +326,14 @@ def _lifecycle(
 def _table_demand(
     config: ReplayConfig, network: NetworkSpec, base_dir: Path | None
 ) -> DemandSource:
+    # pandas comes with the sales table, not with every simulation (see sim.demand)
+    from sim.demand.sales_table import (
+        BootstrapDemand,
+        ReplayDemand,
+        load_sales_table,
+        report_rejected,
+    )
+
     profiles = _profiles(config.default_category, config.categories)
     path = config.sales_table
     if not path.is_absolute() and base_dir is not None:

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.demand.base import check_out, store_units
 from sim.demand.spec import (
     N_CATEGORIES,
     OnTickGrid,
@@ -62,6 +63,7 @@ FACTOR_NAMES: tuple[str, ...] = (
     "lifecycle",
 )
 _DAYS_CACHED = 16
+_BLOCK_CELLS = 1 << 20  # tick means drawn per block of stores: 8 MB of float64
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,29 +147,46 @@ class ParametricDemand(OnTickGrid):
         patterns, store_pattern = np.unique(flat, axis=0, return_inverse=True)
         by_pattern = patterns.reshape(len(patterns), self._grid.n_ticks, N_CATEGORIES)
         self._share_by_pattern = np.ascontiguousarray(by_pattern[:, :, self._category])
-        self._pattern_rows = [
-            _rows(np.flatnonzero(store_pattern.ravel() == p)) for p in range(len(patterns))
-        ]
-        self._tick_buffer: np.ndarray | None = None  # reused [stores, ticks, skus] means
+        self._store_pattern = store_pattern.ravel()  # [stores] index into _share_by_pattern
+        # Tick means and draws go a block of stores at a time: the float64 means
+        # of the whole day ([stores, ticks, skus], 120 MB on regional_chain)
+        # never exist at once. Poisson draws consume the stream element by
+        # element in C order, so drawing consecutive blocks of rows gives the
+        # same units, bit for bit, as one draw over the whole array.
+        row_cells = max(1, self._grid.n_ticks * n_skus)
+        self._block_stores = max(1, min(n_stores, _BLOCK_CELLS // row_cells))
+        self._block_means = np.empty((self._block_stores, self._grid.n_ticks, n_skus))
         self._cache: OrderedDict[tuple[int, int], _DayFactors] = OrderedDict()
 
     # -- DemandSource ---------------------------------------------------------------
 
     def draw_day(
-        self, day: int, streams: RandomStreams, price_multiplier: np.ndarray
+        self,
+        day: int,
+        streams: RandomStreams,
+        price_multiplier: np.ndarray,
+        out: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Units demanded on ``day``: int64 [stores, ticks, skus].
+        """Units demanded on ``day``: [stores, ticks, skus], written into ``out``
+        when given (any integer dtype; see ``DemandSource.draw_day``), else int64.
 
         Uses only ``streams.for_day(Stream.DEMAND, day)`` (and the weather stream
         through the temperature), so the result depends on (seed, day, prices) only.
         """
+        n_stores, n_skus = self._shape
+        shape = (n_stores, self._grid.n_ticks, n_skus)
+        units = np.empty(shape, dtype=np.int64) if out is None else check_out(out, shape)
         gen = streams.for_day(Stream.DEMAND, day)
         daily = self.expected_daily_units(day, streams, price_multiplier)
         if self._nb_columns.size:
             k = self._nb_k
-            gamma = gen.gamma(shape=k, scale=1.0 / k, size=(self._shape[0], k.shape[0]))
+            gamma = gen.gamma(shape=k, scale=1.0 / k, size=(n_stores, k.shape[0]))
             daily[:, self._nb_columns] *= gamma
-        return gen.poisson(self._tick_means(daily))
+        for start in range(0, n_stores, self._block_stores):
+            rows = slice(start, min(start + self._block_stores, n_stores))
+            means = self._tick_means(daily, rows)
+            store_units(units[rows], gen.poisson(means))
+        return units
 
     def expected_daily_units(
         self, day: int, streams: RandomStreams, price_multiplier: np.ndarray
@@ -223,15 +242,15 @@ class ParametricDemand(OnTickGrid):
 
     # -- internals ------------------------------------------------------------------
 
-    def _tick_means(self, daily: np.ndarray) -> np.ndarray:
-        if self._tick_buffer is None:
-            self._tick_buffer = np.empty((self._shape[0], self._grid.n_ticks, self._shape[1]))
-        out = self._tick_buffer
-        for rows, share in zip(self._pattern_rows, self._share_by_pattern, strict=True):
-            if isinstance(rows, slice):
-                np.multiply(daily[rows, None, :], share[None], out=out[rows])
-            else:
-                out[rows] = daily[rows, None, :] * share[None]
+    def _tick_means(self, daily: np.ndarray, rows: slice) -> np.ndarray:
+        """[rows, ticks, skus] mean units per tick of the stores in ``rows``
+        (a view of a reused buffer, valid until the next call)."""
+        out = self._block_means[: rows.stop - rows.start]
+        if len(self._share_by_pattern) == 1:
+            share = self._share_by_pattern[0][None]
+        else:
+            share = self._share_by_pattern[self._store_pattern[rows]]
+        np.multiply(daily[rows, None, :], share, out=out)
         return out
 
     def _price_factor(
@@ -341,13 +360,6 @@ def _where(rows: np.ndarray | None, columns: np.ndarray | None) -> tuple[slice |
     if columns is None:
         return (rows, slice(None))
     return np.ix_(rows, columns)
-
-
-def _rows(index: np.ndarray) -> slice | np.ndarray:
-    """A slice when the rows are contiguous (writes in place), else the index."""
-    if index.size and index[-1] - index[0] + 1 == index.size:
-        return slice(int(index[0]), int(index[-1]) + 1)
-    return index
 
 
 def _check_indices(spec: ParametricDemandSpec, n_stores: int, n_skus: int) -> None:

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.demand.base import check_out, store_units
 from sim.demand.spec import BadRowPolicy, OnTickGrid, TickGrid
 from sim.enums import Stream
 from sim.errors import ConfigError, SalesTableError
@@ -388,9 +389,11 @@ class _TableDemand(OnTickGrid):
         self._grid = grid
         self._category = network.skus.category.astype(np.int64)
 
-    def _draw_calendar_day(self, calendar_day: int, day: int, streams: RandomStreams) -> np.ndarray:
+    def _draw_calendar_day(
+        self, calendar_day: int, day: int, streams: RandomStreams, out: np.ndarray | None
+    ) -> np.ndarray:
         rows = self._days.rows_of(calendar_day)
-        return split_over_ticks(
+        units = split_over_ticks(
             self._days.flat[rows],
             self._days.units[rows],
             self._grid,
@@ -398,6 +401,7 @@ class _TableDemand(OnTickGrid):
             self._days.shape,
             streams.for_day(Stream.DEMAND, day),
         )
+        return units if out is None else store_units(check_out(out, units.shape), units)
 
 
 class ReplayDemand(_TableDemand):
@@ -424,9 +428,13 @@ class ReplayDemand(_TableDemand):
         return self._days.n_days
 
     def draw_day(
-        self, day: int, streams: RandomStreams, price_multiplier: np.ndarray
+        self,
+        day: int,
+        streams: RandomStreams,
+        price_multiplier: np.ndarray,
+        out: np.ndarray | None = None,
     ) -> np.ndarray:
-        return self._draw_calendar_day(day % self._days.n_days, day, streams)
+        return self._draw_calendar_day(day % self._days.n_days, day, streams, out)
 
     def expected_daily_units(
         self, day: int, streams: RandomStreams, price_multiplier: np.ndarray
@@ -492,9 +500,13 @@ class BootstrapDemand(_TableDemand):
         return self._days.first_date + dt.timedelta(days=self.sampled_day(day, streams))
 
     def draw_day(
-        self, day: int, streams: RandomStreams, price_multiplier: np.ndarray
+        self,
+        day: int,
+        streams: RandomStreams,
+        price_multiplier: np.ndarray,
+        out: np.ndarray | None = None,
     ) -> np.ndarray:
-        return self._draw_calendar_day(self.sampled_day(day, streams), day, streams)
+        return self._draw_calendar_day(self.sampled_day(day, streams), day, streams, out)
 
     def expected_daily_units(
         self, day: int, streams: RandomStreams, price_multiplier: np.ndarray

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.demand.base import check_out, store_units
 from sim.enums import DemandDistribution, Stream
 from sim.errors import ConfigError
 from sim.rng import RandomStreams
@@ -167,13 +168,18 @@ class StationaryDemand:
         return 1.0
 
     def draw_day(
-        self, day: int, streams: RandomStreams, price_multiplier: np.ndarray
+        self,
+        day: int,
+        streams: RandomStreams,
+        price_multiplier: np.ndarray,
+        out: np.ndarray | None = None,
     ) -> np.ndarray:
         block, row = divmod(int(day), BLOCK_DAYS)
         if self._block_key != (streams.seed, block):
             self._block = draw_block(self.spec, streams, block, self._shape)
             self._block_key = (streams.seed, block)
-        return self._block[row][:, None, :]
+        units = self._block[row][:, None, :]
+        return units if out is None else store_units(check_out(out, units.shape), units)
 
     def expected_daily_units(
         self, day: int, streams: RandomStreams, price_multiplier: np.ndarray

@@ -468,3 +468,37 @@ def test_spec_built_directly_without_config() -> None:
     assert d.tick_start_hours.tolist() == [8.0]
     assert d.tick_length_hours == 12.0
     np.testing.assert_allclose(d.expected_daily_units(0, RandomStreams(0), ones(d)), [[3, 1]])
+
+
+# -- drawing into the engine's day array ----------------------------------------
+
+
+def test_blocks_of_stores_draw_the_same_units_as_one_draw(monkeypatch) -> None:
+    """Tick means and Poisson draws go a block of stores at a time; the stream is
+    consumed in the same order, so any block size gives the same units."""
+    import sim.demand.parametric as parametric
+
+    extra = {"categories": {"fruit": {"distribution": "negative_binomial", "dispersion": 2.0}}}
+    hours = ((8, 22), (7, 20), (8, 22), (6, 23), (7, 20))
+    cats = (Category.DAIRY, Category.FRUIT, Category.BAKERY)
+    whole = demand(extra, categories=cats, hours=hours)
+    monkeypatch.setattr(parametric, "_BLOCK_CELLS", 1)  # one store per block
+    by_store = demand(extra, categories=cats, hours=hours)
+    assert by_store._block_stores == 1 and whole._block_stores == len(hours)
+    for day in range(3):
+        expected = whole.draw_day(day, RandomStreams(5), ones(whole))
+        out = np.full(expected.shape, -1, dtype=np.int32)
+        got = by_store.draw_day(day, RandomStreams(5), ones(by_store), out=out)
+        assert got is out
+        np.testing.assert_array_equal(out, expected)
+
+
+def test_a_count_too_large_for_the_day_array_is_refused_not_wrapped() -> None:
+    from sim.errors import ConfigError
+
+    d = demand(rate=20_000.0)  # about 1,400 a tick
+    shape = (1, len(d.tick_start_hours), 1)
+    with pytest.raises(ConfigError, match=r"demand: got \d+; allowed: at most 127 units"):
+        d.draw_day(0, RandomStreams(0), ones(d), out=np.zeros(shape, dtype=np.int8))
+    with pytest.raises(ValueError, match=r"out: .*allowed: an integer array of shape"):
+        d.draw_day(0, RandomStreams(0), ones(d), out=np.zeros((2, 2, 2), dtype=np.int32))

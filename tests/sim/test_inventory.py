@@ -131,3 +131,33 @@ def test_fair_allocation_never_exceeds_request_or_stock(requests, available):
     out = allocate_fair(req, np.array([available]))
     assert (out <= req).all() and (out >= 0).all()
     assert int(out.sum()) == min(int(req.sum()), available)
+
+
+def _expire_and_age_by_hand(stock: np.ndarray, life: np.ndarray) -> np.ndarray:
+    """The rule one SKU at a time: waste age life-1, move every other age up one."""
+    wasted = np.zeros(stock.shape[:2], dtype=stock.dtype)
+    for j, m in enumerate(life):
+        if m > 0:
+            wasted[:, j] = stock[:, j, m - 1]
+            stock[:, j, 1:m] = stock[:, j, : m - 1].copy()
+            stock[:, j, 0] = 0
+    return wasted
+
+
+@given(
+    lives=st.lists(st.sampled_from([0, 1, 2, 3, 5]), min_size=1, max_size=8),
+    nodes=st.integers(1, 3),
+    seed=st.integers(0, 2**16),
+)
+def test_expiry_in_place_matches_the_rule_for_any_mix_of_shelf_lives(lives, nodes, seed):
+    """Groups of one shelf life that are contiguous move in place as views, the
+    others through a copy; both must give the rule's result."""
+    life = np.array(lives)
+    ages = max(1, int(life.max()))
+    stock = np.random.default_rng(seed).integers(0, 9, (nodes, len(lives), ages))
+    stock[:, :, 1:] *= (np.arange(1, ages) < life[:, None])[None]  # no stock past its life
+    expected = stock.copy()
+    expected_wasted = _expire_and_age_by_hand(expected, life)
+    wasted = expire_and_age(stock, life)
+    np.testing.assert_array_equal(wasted, expected_wasted)
+    np.testing.assert_array_equal(stock, expected)
