@@ -46,6 +46,12 @@ def _runs(quick: bool, policy: Path) -> dict[str, list[str]]:
         "feedback": [PY, "scripts/bench_feedback.py", "--json", *(feedback_small if quick else [])],
         "http_json": [*load, "--format", "json"],
         "http_npz": [*load, "--format", "npz"],
+        "scale": [
+            PY,
+            "scripts/bench_scale.py",
+            "--json",
+            *(["--scenario", "city_fresh", "--days", "2"] if quick else []),
+        ],
     }
 
 
@@ -102,6 +108,11 @@ MEASURES = (
     Measure("HTTP NPZ p99, ms", "reported", _get("http_npz", "p99_ms")),
     Measure("feedback POST with 1M entries ÷ empty log", "≤ 2",
             _get("feedback", "ratio_long_over_empty"), lambda v: v <= 2),
+    Measure("liqun_chain region (a DC's stores × 100,000 SKUs), peak MB per worker", "≤ 4,000",
+            _get("scale", "peak_rss_mb_per_worker"), lambda v: v <= 4000),
+    Measure("liqun_chain by region on 2 local workers, store-SKU-days/s", "reported",
+            _get("scale", "store_sku_days_per_s_local")),
+    Measure("liqun_chain, 2 workers ÷ 1 worker", "reported", _get("scale", "speedup_2_workers")),
 )  # fmt: skip
 
 

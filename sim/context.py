@@ -75,6 +75,8 @@ class SimContext:
         trace: the event trace, or None when not kept.
         pick_unit: [skus] units a DC picks at once (1 for break-pack SKUs, else the case).
         dc_stores: per DC, the store indices it serves.
+        dc_streams: per DC, the streams of its region (its stores, trucks and supplier
+            orders): the episode's own streams unless ``spec.regional_streams``.
         road_km: [stores, stores] road distance (km).
         courier_pool: the courier resource, or None without couriers.
     """
@@ -92,6 +94,8 @@ class SimContext:
     day: int = 0
     pick_unit: np.ndarray = field(init=False)
     dc_stores: list[np.ndarray] = field(init=False)
+    dc_streams: list[RandomStreams] = field(init=False)
+    _store_dc: np.ndarray = field(init=False, repr=False)
     road_km: np.ndarray = field(init=False)
     courier_pool: simpy.Resource | None = field(init=False)
     driver_hours: float = 0.0
@@ -102,10 +106,19 @@ class SimContext:
         self.pick_unit = pack_units(spec.skus.case_pack, spec.skus.break_pack)
         store_dc = spec.store_dc()
         self.dc_stores = [np.flatnonzero(store_dc == j) for j in range(spec.n_dcs)]
+        self._store_dc = store_dc
+        self.dc_streams = [
+            self.streams.for_region(dc.dc_id) if spec.regional_streams else self.streams
+            for dc in spec.dcs
+        ]
         self.road_km = spec.road_km()
         self.courier_pool = (
             simpy.Resource(self.env, capacity=spec.couriers.size) if spec.couriers else None
         )
+
+    def store_streams(self, store: int) -> RandomStreams:
+        """The streams of the store's region (see ``dc_streams``)."""
+        return self.dc_streams[self._store_dc[store]]
 
     @property
     def now(self) -> float:

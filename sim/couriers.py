@@ -40,7 +40,7 @@ def courier_trip(
 ) -> Generator[simpy.Event, None, None]:
     pool = ctx.spec.couriers
     assert pool is not None
-    rng = ctx.streams.stream(Stream.COURIER)
+    rng = ctx.store_streams(origin).stream(Stream.COURIER)
     net = ctx.counters.network
     requested_at = ctx.now
     if ctx.env.now < requested_at:

@@ -453,8 +453,13 @@ class Simulation:
     def kpis(self, *, slow_mover_threshold: float = 0.3, store_sku: bool = False) -> KpiReport:
         """KPIs of the reporting period (since the start or the last ``reset_kpis``):
         the chain and each store, and each store-SKU too with ``store_sku``."""
+        ctx = self._ctx
         return compute_kpis(
-            self._ctx, slow_mover_threshold=slow_mover_threshold, store_sku=store_sku
+            ctx.spec,
+            ctx.counters,
+            ctx.now,
+            slow_mover_threshold=slow_mover_threshold,
+            store_sku=store_sku,
         )
 
     def ledger(self) -> pd.DataFrame:

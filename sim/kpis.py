@@ -48,7 +48,8 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.context import SimContext
+    from sim.ledger import Counters
+    from sim.spec import NetworkSpec
 
 STORE_SKU_KPIS = (
     "fill_rate",
@@ -179,13 +180,18 @@ def _level(
 
 
 def compute_kpis(
-    ctx: SimContext, *, slow_mover_threshold: float = 0.3, store_sku: bool = False
+    spec: NetworkSpec,
+    counters: Counters,
+    now_hours: float,
+    *,
+    slow_mover_threshold: float = 0.3,
+    store_sku: bool = False,
 ) -> KpiReport:
-    spec = ctx.spec
+    """The KPIs of ``counters`` (a reporting period of ``spec`` that ends at ``now_hours``)."""
     skus = spec.skus
-    c = ctx.counters
+    c = counters
     s, d, net = c.store, c.dc, c.network
-    period_hours = max(ctx.now - net.period_start_hours, 0.0)
+    period_hours = max(now_hours - net.period_start_hours, 0.0)
     period_days = period_hours / 24.0
     days_sampled = net.days
     ranged = ~spec.store_sku.blocked

@@ -288,6 +288,7 @@ class NetworkSpec:
         store_sku: per-(store, SKU) parameters and starting stock.
         dc_initial_on_hand: starting DC stock, age 0.              [dcs, skus] int64
         study_days, study_warmup_days: the what-if's default window for this network.
+        region_of: the chain this network is a region of (``sim.shard``), else None.
     """
 
     name: str
@@ -300,6 +301,7 @@ class NetworkSpec:
     dc_initial_on_hand: np.ndarray
     study_days: int = 14
     study_warmup_days: int = 7
+    region_of: str | None = None
 
     def __post_init__(self) -> None:
         arr = _frozen_array(self.dc_initial_on_hand, np.int64)
@@ -357,6 +359,13 @@ class NetworkSpec:
         pos = self.store_positions_km()
         straight = np.sqrt(((pos[:, None, :] - pos[None, :, :]) ** 2).sum(axis=2))
         return straight * (self.couriers.detour_factor if self.couriers else 1.0)
+
+    @property
+    def regional_streams(self) -> bool:
+        """Whether each region (a DC and its stores) draws from its own random streams
+        (``RandomStreams.for_region``): in a chain of several regions, and in a region
+        cut from one, so that the region draws the same numbers in both."""
+        return self.region_of is not None or len({s.dc for s in self.stores}) > 1
 
     def store_dc(self) -> np.ndarray:
         """[stores] int: index of each store's DC."""

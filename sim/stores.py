@@ -123,7 +123,9 @@ def receive(
     units = (qty.sum(axis=1) if qty_per_sku is None else qty_per_sku) - wasted
     damaged = np.zeros_like(units)
     if from_truck and (spec.skus.damage_rate > 0).any():
-        damaged = ctx.streams.stream(Stream.DAMAGE).binomial(units, spec.skus.damage_rate)
+        damaged = (
+            ctx.store_streams(store).stream(Stream.DAMAGE).binomial(units, spec.skus.damage_rate)
+        )
         issue_sparse(aged, damaged, IssuingRule.FIFO)
     accepted = units - damaged
     ctx.state.store_stock[store] += aged

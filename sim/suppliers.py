@@ -115,10 +115,10 @@ def place_order(ctx: SimContext, supplier: int, dc: int, skus: np.ndarray) -> No
     c.supplier_ordered_units[dc, skus] += rounded
     cases = rounded // pack
     if spec.fill_rate < 1.0:
-        cases = ctx.streams.stream(Stream.SUPPLY).binomial(cases, spec.fill_rate)
+        cases = ctx.dc_streams[dc].stream(Stream.SUPPLY).binomial(cases, spec.fill_rate)
     delivered = cases * pack
     c.supplier_shortfall_units[dc, skus] += rounded - delivered
-    lead = sample_lead_time_days(spec, ctx.streams.stream(Stream.LEAD_TIME))
+    lead = sample_lead_time_days(spec, ctx.dc_streams[dc].stream(Stream.LEAD_TIME))
     arrive = max(ctx.env.now, 24.0 * (ctx.day + lead) + spec.arrival_hour)
     qty = np.zeros(ctx.spec.n_skus, dtype=np.int64)
     qty[skus] = delivered

@@ -155,6 +155,16 @@ class ParametricDemand(OnTickGrid):
         # same units, bit for bit, as one draw over the whole array.
         row_cells = max(1, self._grid.n_ticks * n_skus)
         self._block_stores = max(1, min(n_stores, _BLOCK_CELLS // row_cells))
+        # Who draws from which generator: the whole chain from the day's demand
+        # stream, or (regional streams, see sim.rng) each region's stores from its own.
+        self._draw_groups: list[tuple[str | None, np.ndarray]] = (
+            [
+                (dc.dc_id, np.flatnonzero(network.store_dc() == j))
+                for j, dc in enumerate(network.dcs)
+            ]
+            if network.regional_streams
+            else [(None, np.arange(n_stores))]
+        )
         self._block_means = np.empty((self._block_stores, self._grid.n_ticks, n_skus))
         self._cache: OrderedDict[tuple[int, int], _DayFactors] = OrderedDict()
 
@@ -170,23 +180,39 @@ class ParametricDemand(OnTickGrid):
         """Units demanded on ``day``: [stores, ticks, skus], written into ``out``
         when given (any integer dtype; see ``DemandSource.draw_day``), else int64.
 
-        Uses only ``streams.for_day(Stream.DEMAND, day)`` (and the weather stream
-        through the temperature), so the result depends on (seed, day, prices) only.
+        Uses only ``streams.for_day(Stream.DEMAND, day)`` (each region's own with
+        regional streams, see ``sim.rng``) and the weather stream through the
+        temperature, so the result depends on (seed, day, prices) only.
         """
         n_stores, n_skus = self._shape
         shape = (n_stores, self._grid.n_ticks, n_skus)
         units = np.empty(shape, dtype=np.int64) if out is None else check_out(out, shape)
-        gen = streams.for_day(Stream.DEMAND, day)
         daily = self.expected_daily_units(day, streams, price_multiplier)
+        for region, stores in self._draw_groups:
+            own = streams if region is None else streams.for_region(region)
+            self._draw_stores(own.for_day(Stream.DEMAND, day), daily, stores, units)
+        return units
+
+    def _draw_stores(
+        self, gen: np.random.Generator, daily: np.ndarray, stores: np.ndarray, units: np.ndarray
+    ) -> None:
+        """Draw the day of ``stores`` (ascending) from ``gen`` into ``units``: the gamma
+        multipliers of negative binomial SKUs first, then Poisson ticks a block of
+        stores at a time."""
+        if stores.size == 0:
+            return
         if self._nb_columns.size:
             k = self._nb_k
-            gamma = gen.gamma(shape=k, scale=1.0 / k, size=(n_stores, k.shape[0]))
-            daily[:, self._nb_columns] *= gamma
-        for start in range(0, n_stores, self._block_stores):
-            rows = slice(start, min(start + self._block_stores, n_stores))
-            means = self._tick_means(daily, rows)
-            store_units(units[rows], gen.poisson(means))
-        return units
+            gamma = gen.gamma(shape=k, scale=1.0 / k, size=(stores.size, k.shape[0]))
+            daily[np.ix_(stores, self._nb_columns)] *= gamma
+        for start in range(0, stores.size, self._block_stores):
+            block = stores[start : start + self._block_stores]
+            rows = _as_slice(block)
+            drawn = gen.poisson(self._tick_means(daily, block))
+            if isinstance(rows, slice):
+                store_units(units[rows], drawn)
+            else:  # not contiguous: units[block] would be a copy, so write through it
+                units[block] = store_units(np.empty(drawn.shape, units.dtype), drawn)
 
     def expected_daily_units(
         self, day: int, streams: RandomStreams, price_multiplier: np.ndarray
@@ -242,14 +268,15 @@ class ParametricDemand(OnTickGrid):
 
     # -- internals ------------------------------------------------------------------
 
-    def _tick_means(self, daily: np.ndarray, rows: slice) -> np.ndarray:
-        """[rows, ticks, skus] mean units per tick of the stores in ``rows``
-        (a view of a reused buffer, valid until the next call)."""
-        out = self._block_means[: rows.stop - rows.start]
+    def _tick_means(self, daily: np.ndarray, stores: np.ndarray) -> np.ndarray:
+        """[stores, ticks, skus] mean units per tick of ``stores`` (ascending, at most a
+        block): a view of a reused buffer, valid until the next call."""
+        out = self._block_means[: stores.size]
         if len(self._share_by_pattern) == 1:
             share = self._share_by_pattern[0][None]
         else:
-            share = self._share_by_pattern[self._store_pattern[rows]]
+            share = self._share_by_pattern[self._store_pattern[stores]]
+        rows = _as_slice(stores)
         np.multiply(daily[rows, None, :], share, out=out)
         return out
 
@@ -372,3 +399,10 @@ def _check_indices(spec: ParametricDemandSpec, n_stores: int, n_skus: int) -> No
         check(f"promotions[{i}].stores", promo.store_index, n_stores)
     for i, event in enumerate(spec.events):
         check(f"events[{i}].stores", event.store_index, n_stores)
+
+
+def _as_slice(index: np.ndarray) -> slice | np.ndarray:
+    """A slice when the ascending indices are contiguous (views, no copies), else them."""
+    if index.size and index[-1] - index[0] + 1 == index.size:
+        return slice(int(index[0]), int(index[-1]) + 1)
+    return index

@@ -16,6 +16,7 @@ RUNS = {
     "feedback": {"ratio_long_over_empty": 0.8},
     "http_json": {"requests_per_s": 1250.0, "p99_ms": 9.5},
     "http_npz": {"error": "http_npz: exit 1: boom"},
+    "scale": {"peak_rss_mb_per_worker": 4100.0, "speedup_2_workers": 1.7},
 }
 
 
@@ -30,6 +31,9 @@ def test_each_measure_is_read_and_judged_against_its_goal():
     }  # fmt: skip
     npz = table["HTTP NPZ, 1,000-SKU stores, requests/s"]
     assert npz["value"] is None and npz["met"] is None and "did not report" in npz["note"]
+    region = table["liqun_chain region (a DC's stores × 100,000 SKUs), peak MB per worker"]
+    assert region["value"] == 4100.0 and region["met"] is False  # 4,100 > 4,000
+    assert table["liqun_chain, 2 workers ÷ 1 worker"]["value"] == 1.7
     mabim = table["1 store × 2,000 SKUs, daily, ÷ numpy floor"]
     assert mabim["value"] is None and "network without DC" in mabim["note"]
 

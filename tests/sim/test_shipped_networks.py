@@ -24,10 +24,11 @@ from sim.scenario import list_scenarios, load_network
 from sim.spec import NetworkSpec
 
 DIGESTS = {
-    "city_fresh": "5eeb5b3309af0ea7c3c44114031f7016a4613efe0095c812a4446e4e0948cda3",
-    "regional_chain": "c2dd5dc61f26ceab97ce0b5b8549aebf4010d85bfcdee0c3530b5378294d8674",
-    "single_sku": "3c239630d73fee4a1f004e5f019909bf1e63c628c7db3225fd27584b2a7d7840",
-    "yogurt_trio": "8e19272af1187f5e353728a06329dbb764462382a4832463808b29645536cb39",
+    "city_fresh": "17e3e1440a39787c1c0337e969dbc25e04245e38aec5164966e8dac397b29ede",
+    "liqun_chain": "c5ab75406c8fc83a75862c8f4cdff9dadc9f8100d5f4a4a12a0539035c890d66",
+    "regional_chain": "8208f097079203792870c0120686abd4a4225883d7a924b7751beb41e256f691",
+    "single_sku": "80db34c2468b7414ba1e4379e84da6fe762fb400f68bcc12385c2eed0687365d",
+    "yogurt_trio": "58c6961e1d4eb519100ee95710a912c4ee29b0fd6eb2c545aa5f4a9b106b05cf",
 }
 
 
