@@ -38,7 +38,14 @@ from typing import Any
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.replicate import replicate_perishable, replicate_rule, replicate_sku_agents
+from experiments.replicate import (
+    load_network_cached,
+    merge_region_results,
+    replicate_perishable,
+    replicate_rule,
+    replicate_rule_region,
+    replicate_sku_agents,
+)
 from experiments.report import (
     LearningCurve,
     read_learning_curve,
@@ -58,9 +65,33 @@ class StudyWarning(UserWarning):
     """A what-if whose numbers need a caveat (named in the report and the JSON line)."""
 
 
+SHARDS = (None, "region")
+
+
+def shard_regions(cfg: DictConfig) -> list[int] | None:
+    """The DCs whose regions are simulated apart (``shard=region``), or None (whole)."""
+    shard = cfg.get("shard")
+    if shard not in SHARDS:
+        raise ConfigError("shard", shard, "null (the whole chain per task) or region")
+    if shard is None:
+        return None
+    if cfg.scenario == "perishable" or cfg.rl_models:
+        raise ConfigError(
+            "shard", shard, "null for the perishable system and for trained agents (rl_models);"
+            " region shards run heuristic and composite policies"
+        )  # fmt: skip
+    from sim.shard import region_pool_refusal, served_regions
+
+    network = load_network_cached(cfg.scenario, tuple(cfg.scenario_overrides))
+    if (refusal := region_pool_refusal(network)) is not None:
+        raise refusal
+    return served_regions(network)
+
+
 def _jobs(cfg: DictConfig) -> list[tuple[str, int, Any, tuple]]:
     seeds = [int(cfg.first_seed) + r for r in range(int(cfg.replications))]
     rl = OmegaConf.to_container(cfg.rl_models, resolve=True)
+    regions = shard_regions(cfg)
     jobs = []
     for name in list(cfg.policies) + list(rl):
         for seed in seeds:
@@ -101,8 +132,29 @@ def _jobs(cfg: DictConfig) -> list[tuple[str, int, Any, tuple]]:
                     int(cfg.warmup_days),
                     tuple(cfg.scenario_overrides),
                 )
-                jobs.append((name, seed, replicate_rule, args))
+                if regions is None:
+                    jobs.append((name, seed, replicate_rule, args))
+                else:  # a (policy, seed, region) task each; merged per seed after the run
+                    jobs += [(name, seed, replicate_rule_region, (*args, dc)) for dc in regions]
     return jobs
+
+
+def merge_shards(cfg: DictConfig, results: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """Per policy, the regions' results of each seed merged into the chain's replication
+    (unchanged without ``shard``)."""
+    if cfg.get("shard") is None:
+        return results
+    overrides = tuple(cfg.scenario_overrides)
+    merged: dict[str, list[dict]] = {}
+    for name, parts in results.items():
+        by_seed: dict[int, list[dict]] = {}
+        for part in parts:
+            by_seed.setdefault(part["seed"], []).append(part)
+        merged[name] = [
+            merge_region_results(cfg.scenario, overrides, seed_parts)
+            for seed_parts in by_seed.values()
+        ]
+    return merged
 
 
 def run_jobs(
@@ -419,7 +471,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     searched = OmegaConf.to_container(searched, resolve=True) if searched else {}
     searches = [read_search_curve(name, path) for name, path in searched.items()]
     jobs = _jobs(cfg)
-    results = run_jobs(jobs, int(cfg.n_jobs), ray_cfg=ray_settings(cfg))
+    results = merge_shards(cfg, run_jobs(jobs, int(cfg.n_jobs), ray_cfg=ray_settings(cfg)))
     perishable = cfg.scenario == "perishable"
     objective = "avg_cost_per_period" if perishable else "profit"
     outcome = summarise(results, cfg.reference, objective, higher_is_better=not perishable)

@@ -7,6 +7,7 @@ today and can be shipped to a distributed engine (Ray) unchanged.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,19 @@ from hydra.utils import instantiate
 from policies.linear_residual import LinearResidualPolicy
 from policies.runner import DECISION_HOUR, run_rule
 from policies.tuning import SmoothedDemand
+from sim.demand.config import parametric_spec
+from sim.demand.parametric import ParametricDemand
 from sim.engine import Simulation
+from sim.errors import ConfigError
 from sim.scenario import Scenario, build_demand_source, load_scenario
+from sim.shard import (
+    merge_chain_kpis,
+    merge_network,
+    region_demand,
+    region_network,
+    region_stores,
+)
+from sim.spec import NetworkSpec
 
 LINEAR_RESIDUAL = "policies.linear_residual.LinearResidualPolicy"  # rl_models algo_class_path
 TRACKED = 3  # store-SKUs whose daily trajectory is kept for the report
@@ -32,7 +44,11 @@ def _scenario(name: str, overrides: tuple[str, ...]) -> tuple[Scenario, Any]:
 
 def tracked_store_skus(scenario: Scenario) -> list[tuple[int, int]]:
     """A few busy perishable store-SKUs (the same for every policy)."""
-    net = scenario.network
+    return tracked_store_skus_of(scenario.network)
+
+
+def tracked_store_skus_of(net: NetworkSpec) -> list[tuple[int, int]]:
+    """``tracked_store_skus`` of a network."""
     perishable = np.flatnonzero(net.skus.shelf_life_days > 0)
     picks = (
         perishable[:: max(1, len(perishable) // TRACKED)][:TRACKED]
@@ -60,23 +76,127 @@ def replicate_rule(
 ) -> dict[str, Any]:
     """A heuristic (or composite) policy from its config on a shipped scenario."""
     sc, demand = _scenario(scenario, tuple(overrides))
+    sim = Simulation(sc.network, demand, seed=int(seed))
+    traj = _run_policy(sim, policy_cfg, seed, days, warmup_days, tracked_store_skus(sc))
+    return _result(sim, traj)
+
+
+def replicate_rule_region(
+    scenario: str,
+    policy_cfg: dict,
+    seed: int,
+    days: int,
+    warmup_days: int,
+    overrides: tuple[str, ...],
+    dc: int,
+) -> dict[str, Any]:
+    """``replicate_rule`` on one region of the scenario (``sim.shard``): what
+    ``merge_region_results`` needs to rebuild the chain's replication (totals, network
+    counters, the tracked store-SKUs that are the region's), not the region's arrays."""
+    region = _region(scenario, tuple(overrides), dc)
+    sim = Simulation(region.network, region.demand, seed=int(seed))
+    tracked = [(int(region.local[s]), k) for s, k in region.tracked]
+    traj = _run_policy(sim, policy_cfg, seed, days, warmup_days, tracked)
+    report = sim.kpis()
+    return {
+        "region": dc,
+        "seed": int(seed),
+        "totals": report.totals,
+        "network": replace(sim.counters_view().network),
+        "period_hours": report.period_hours,
+        "tracked": region.tracked,
+        "trajectory": traj,
+    }
+
+
+def merge_region_results(scenario: str, overrides: tuple[str, ...], parts: list[dict]) -> dict:
+    """One replication of the chain from its regions' ``replicate_rule_region`` results
+    (one seed): the chain's KPIs, the tracked store-SKUs' trajectories in the chain's
+    order and the courier flows between chain stores, as ``replicate_rule`` returns them."""
+    seeds = {p["seed"] for p in parts}
+    if len(seeds) != 1:
+        raise ValueError(f"parts: seeds {sorted(seeds)}; allowed: the regions of one seed")
+    chain = load_network_cached(scenario, tuple(overrides))
+    kpis = merge_chain_kpis(
+        chain, [(p["region"], p["totals"], p["network"]) for p in parts], parts[0]["period_hours"]
+    )
+    tracked = tracked_store_skus_of(chain)
+    traj: dict[str, list] = {}
+    for key in ("on_hand", "lost"):
+        days = len(parts[0]["trajectory"][key])
+        rows: list[list[int]] = [[0] * len(tracked) for _ in range(days)]
+        for p in parts:
+            for j, pair in enumerate(p["tracked"]):
+                column = tracked.index(pair)
+                for day in range(days):
+                    rows[day][column] = p["trajectory"][key][day][j]
+        traj[key] = rows
+    flows = merge_network(
+        [(region_stores(chain, p["region"]), p["network"]) for p in parts]
+    ).transfer_flows
+    return {
+        "kpis": kpis,
+        "trajectory": traj,
+        "transfer_flows": {f"{o}->{d}": units for (o, d), units in flows.items()},
+    }
+
+
+def _run_policy(
+    sim: Simulation,
+    policy_cfg: dict,
+    seed: int,
+    days: int,
+    warmup_days: int,
+    tracked: list[tuple[int, int]],
+) -> dict[str, list]:
+    """Warm up, reset the KPIs, run the reported days; the tracked store-SKUs' days."""
     rule = instantiate(policy_cfg)
     if hasattr(rule, "reset"):
         rule.reset(seed)
-    sim = Simulation(sc.network, demand, seed=int(seed))
     forecast = SmoothedDemand()
     run_rule(sim, rule, warmup_days, forecast=forecast)
     # the KPI period runs from the first reported day's decision to the same hour ``days``
     # days later: the SKU-agent env's episode, so rules and agents are paired on one window
     sim.run_until(24.0 * warmup_days + DECISION_HOUR)
     sim.reset_kpis()
-    tracked = tracked_store_skus(sc)
     traj: dict[str, list] = {"on_hand": [], "lost": []}
     for _ in range(days):
         run_rule(sim, rule, 1, forecast=forecast)
         _daily_record(sim, tracked, traj)
     sim.run_until(24.0 * (warmup_days + days) + DECISION_HOUR)
-    return _result(sim, traj)
+    return traj
+
+
+@dataclass(frozen=True, eq=False)
+class _Region:
+    network: NetworkSpec
+    demand: ParametricDemand
+    local: dict[int, int]  # chain store index -> the region's
+    tracked: list[tuple[int, int]]  # the chain's tracked store-SKUs in this region
+
+
+@lru_cache(maxsize=4)
+def _region(name: str, overrides: tuple[str, ...], dc: int) -> _Region:
+    """Region ``dc`` of a scenario with parametric demand (the chain itself is let go:
+    a worker keeps only the regions it simulates)."""
+    sc = load_scenario(name, overrides)
+    if sc.demand_cfg.get("kind") != "parametric":
+        raise ConfigError(
+            "shard", "region", f"a scenario with parametric demand ({name} has "
+            f"{sc.demand_cfg.get('kind')!r})"
+        )  # fmt: skip
+    rows = region_stores(sc.network, dc)
+    network = region_network(sc.network, dc)
+    spec = region_demand(parametric_spec(sc.demand_cfg, sc.network), rows)
+    local = {int(s): i for i, s in enumerate(rows)}
+    tracked = [(s, k) for s, k in tracked_store_skus(sc) if s in local]
+    return _Region(network, ParametricDemand(spec, network), local, tracked)
+
+
+@lru_cache(maxsize=4)
+def load_network_cached(name: str, overrides: tuple[str, ...]) -> NetworkSpec:
+    """The scenario's network (no demand model), cached per process."""
+    return load_scenario(name, overrides).network
 
 
 def sku_agent_model(

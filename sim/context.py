@@ -78,7 +78,8 @@ class SimContext:
         dc_streams: per DC, the streams of its region (its stores, trucks and supplier
             orders): the episode's own streams unless ``spec.regional_streams``.
         road_km: [stores, stores] road distance (km).
-        courier_pool: the courier resource, or None without couriers.
+        courier_pools: per DC, the courier resource its stores' trips use (one shared
+            by every DC unless ``couriers.per_region``), or None without couriers.
     """
 
     env: simpy.Environment
@@ -97,7 +98,7 @@ class SimContext:
     dc_streams: list[RandomStreams] = field(init=False)
     _store_dc: np.ndarray = field(init=False, repr=False)
     road_km: np.ndarray = field(init=False)
-    courier_pool: simpy.Resource | None = field(init=False)
+    courier_pools: list[simpy.Resource] | None = field(init=False)
     driver_hours: float = 0.0
     _expected: tuple[int, np.ndarray] | None = field(default=None, init=False, repr=False)
 
@@ -112,9 +113,19 @@ class SimContext:
             for dc in spec.dcs
         ]
         self.road_km = spec.road_km()
-        self.courier_pool = (
-            simpy.Resource(self.env, capacity=spec.couriers.size) if spec.couriers else None
-        )
+        self.courier_pools = None
+        if spec.couriers is not None:
+            size = spec.couriers.size
+            shared = simpy.Resource(self.env, capacity=size)
+            self.courier_pools = [
+                simpy.Resource(self.env, capacity=size) if spec.couriers.per_region else shared
+                for _ in spec.dcs
+            ]
+
+    def courier_pool(self, store: int) -> simpy.Resource:
+        """The pool a trip from ``store`` takes its courier from."""
+        assert self.courier_pools is not None
+        return self.courier_pools[self._store_dc[store]]
 
     def store_streams(self, store: int) -> RandomStreams:
         """The streams of the store's region (see ``dc_streams``)."""

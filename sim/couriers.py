@@ -41,19 +41,20 @@ def courier_trip(
     pool = ctx.spec.couriers
     assert pool is not None
     rng = ctx.store_streams(origin).stream(Stream.COURIER)
+    pool_of_origin = ctx.courier_pool(origin)
     net = ctx.counters.network
     requested_at = ctx.now
     if ctx.env.now < requested_at:
         # started by a driver at ``requested_at``: begin there, before ordinary events
         yield UrgentTimeout(ctx.env, requested_at - ctx.env.now)
     while True:
-        request = ctx.courier_pool.request()
+        request = pool_of_origin.request()
         yield request
         accepted_at = ctx.env.now
         yield ctx.env.timeout(float(rng.exponential(pool.acceptance_delay_hours)))
         if rng.random() < pool.no_show_probability:
             net.courier_no_shows += 1
-            ctx.courier_pool.release(request)
+            pool_of_origin.release(request)
             ctx.record(EventKind.COURIER_NO_SHOW, origin, "re-dispatching")
             continue
         break
@@ -71,7 +72,7 @@ def courier_trip(
     )
     if not carried.any():
         net.courier_busy_hours += ctx.env.now - accepted_at
-        ctx.courier_pool.release(request)
+        pool_of_origin.release(request)
         return
     ctx.counters.store.transfer_out_units[origin] += carried
     st = ctx.state
@@ -96,7 +97,7 @@ def courier_trip(
     net.courier_co2_kg += pool.co2_kg_per_km * km
     net.courier_busy_hours += ctx.env.now - accepted_at
     net.transfer_response_hours_sum += ctx.env.now - requested_at
-    ctx.courier_pool.release(request)
+    pool_of_origin.release(request)
     ctx.record(
         EventKind.COURIER_DELIVERY,
         destination,

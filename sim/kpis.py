@@ -24,7 +24,8 @@ Definitions over the reporting period (since the start or ``reset_kpis``):
 * ``transfers_*``: courier trips, units, cost, km and CO2 (kg).
 * ``order_response_hours``: unit-weighted mean time from a store order to the
   truck delivery that brought it.
-* ``courier_utilisation`` = courier busy hours / (pool size × period hours).
+* ``courier_utilisation`` = courier busy hours / (couriers × period hours), couriers
+  counted in every region's pool with ``couriers.per_region``.
 * ``profit_per_day`` = ``profit`` / ``period_days``.
 
 Single-item periodic systems (``PerishableInventory-v0``) report per period:
@@ -40,7 +41,7 @@ are named ``[<scope>/]<kpi>[.<statistic>]`` (``eval/profit_per_day``, ``profit.c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -48,7 +49,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.ledger import Counters
+    from sim.ledger import Counters, NetworkCounters
     from sim.spec import NetworkSpec
 
 STORE_SKU_KPIS = (
@@ -119,6 +120,8 @@ class KpiReport:
             (``Simulation.kpis(store_sku=True)``): on a 1 M store-SKU chain the
             level holds 160 MB that the chain and store levels do not need.
         store_ids, sku_ids: labels of the axes.
+        totals: the sums behind the chain level (``TOTALS``), which regions add up.
+        period_hours: the reporting period's length.
     """
 
     chain: dict[str, float]
@@ -126,6 +129,8 @@ class KpiReport:
     per_store_sku: dict[str, np.ndarray] | None
     store_ids: tuple[str, ...]
     sku_ids: tuple[str, ...]
+    totals: dict[str, float] = field(default_factory=dict)
+    period_hours: float = 0.0
 
     def store_frame(self) -> pd.DataFrame:
         import pandas as pd
@@ -179,6 +184,120 @@ def _level(
     }
 
 
+# The sums behind every chain KPI. A region's totals add up to the chain's: unit counts
+# exactly, money up to the order of addition.
+TOTALS = (
+    "demand", "sold", "lost", "stockout_days", "store_sku_days_ranged", "cogs",
+    "store_inventory_cost_days", "dc_inventory_cost_days", "store_wasted", "dc_wasted",
+    "dc_received", "store_waste_value", "dc_waste_value", "store_opening", "dc_opening",
+    "revenue", "store_profit", "dc_holding", "dc_disposal", "store_received", "slow",
+    "stocked", "lost_sales_value", "store_holding", "store_disposal", "damaged_value",
+    "damaged",
+)  # fmt: skip
+
+
+def chain_totals(
+    spec: NetworkSpec,
+    counters: Counters,
+    *,
+    slow: np.ndarray,
+    stocked: np.ndarray,
+    profit: np.ndarray,
+) -> dict[str, float]:
+    """The ``TOTALS`` of a reporting period (``slow``, ``stocked``: [stores, skus] bool
+    slow movers and stocked store-SKUs; ``profit``: [stores, skus] store profit)."""
+    skus = spec.skus
+    s, d = counters.store, counters.dc
+    ranged = ~spec.store_sku.blocked
+    cost = skus.unit_cost[None, :]
+    disposal = skus.disposal_cost_per_unit[None, :]
+    return {
+        "demand": s.demand_units.sum(),
+        "sold": s.sold_units.sum(),
+        "lost": s.lost_units.sum(),
+        "stockout_days": (s.stockout_days * ranged).sum(),
+        "store_sku_days_ranged": ranged.sum() * counters.network.days,
+        "cogs": (s.sold_units * cost).sum(),
+        "store_inventory_cost_days": (s.inventory_unit_days * cost).sum(),
+        "dc_inventory_cost_days": (d.inventory_unit_days * cost).sum(),
+        "store_wasted": s.wasted_units.sum(),
+        "dc_wasted": d.wasted_units.sum(),
+        "dc_received": float(d.received_units.sum()),
+        "store_waste_value": (s.wasted_units * cost).sum(),
+        "dc_waste_value": float((d.wasted_units * cost).sum()),
+        "store_opening": s.opening_units.sum(),
+        "dc_opening": d.opening_units.sum(),
+        "revenue": s.revenue.sum(),
+        "store_profit": float(profit.sum()),
+        "dc_holding": float(d.holding_cost.sum()),
+        "dc_disposal": float((d.wasted_units * disposal).sum()),
+        "store_received": s.received_units.sum(),
+        "slow": slow.sum(),
+        "stocked": stocked.sum(),
+        "lost_sales_value": float((s.lost_units * skus.price[None, :]).sum()),
+        "store_holding": float(s.holding_cost.sum()),
+        "store_disposal": float(((s.wasted_units + s.damaged_units) * disposal).sum()),
+        "damaged_value": float((s.damaged_units * cost).sum()),
+        "damaged": s.damaged_units.sum(),
+    }
+
+
+def chain_kpis(
+    totals: dict[str, float], network: NetworkCounters, period_hours: float, couriers: int
+) -> dict[str, float]:
+    """The chain's KPIs from its ``TOTALS``, its network counters, the length of the
+    period and the size of the courier pool."""
+    t, net = totals, network
+    period_days = period_hours / 24.0
+    chain_profit = (
+        t["store_profit"]
+        - t["dc_holding"]
+        - t["dc_waste_value"]
+        - t["dc_disposal"]
+        - net.truck_cost
+        - net.courier_cost
+    )
+    total = _level(
+        demand=t["demand"], sold=t["sold"], lost=t["lost"], stockout_days=t["stockout_days"],
+        store_sku_days=t["store_sku_days_ranged"], cogs=t["cogs"],
+        inventory_cost_days=t["store_inventory_cost_days"] + t["dc_inventory_cost_days"],
+        wasted=t["store_wasted"] + t["dc_wasted"], received=t["dc_received"],
+        waste_value=t["store_waste_value"] + t["dc_waste_value"],
+        opening=t["store_opening"] + t["dc_opening"], revenue=t["revenue"], profit=chain_profit,
+        days_sampled=net.days, period_days=period_days,
+    )  # fmt: skip
+    # sell-through chain-wide is measured at the stores (what customers can buy)
+    total["sell_through_rate"] = _ratio(t["sold"], t["store_opening"] + t["store_received"], 0.0)
+    chain = {k: float(v) for k, v in total.items()}
+    chain.update(
+        slow_moving_share=float(_ratio(t["slow"], t["stocked"], 0.0)),
+        lost_sales_value=float(t["lost_sales_value"]),
+        cost_of_goods_sold=float(t["cogs"]),
+        holding_cost=t["store_holding"] + t["dc_holding"],
+        disposal_cost=t["store_disposal"] + t["dc_disposal"],
+        damaged_value=float(t["damaged_value"]),
+        truck_cost=net.truck_cost,
+        courier_cost=net.courier_cost,
+        transfers_count=float(net.courier_trips),
+        transfers_units=float(net.courier_units),
+        transfers_km=net.courier_km,
+        transfers_co2_kg=net.courier_co2_kg,
+        transfers_no_shows=float(net.courier_no_shows),
+        order_response_hours=float(
+            _ratio(net.order_response_unit_hours, net.order_response_units, np.nan)
+        ),
+        courier_utilisation=float(_ratio(net.courier_busy_hours, couriers * period_hours, 0.0)),
+        demand_units=float(t["demand"]),
+        sold_units=float(t["sold"]),
+        wasted_units=float(t["store_wasted"] + t["dc_wasted"]),
+        damaged_units=float(t["damaged"]),
+        received_units=float(t["store_received"]),
+        period_days=period_days,
+        profit_per_day=float(chain_profit / period_days) if period_days > 0 else float("nan"),
+    )
+    return chain
+
+
 def compute_kpis(
     spec: NetworkSpec,
     counters: Counters,
@@ -187,10 +306,15 @@ def compute_kpis(
     slow_mover_threshold: float = 0.3,
     store_sku: bool = False,
 ) -> KpiReport:
-    """The KPIs of ``counters`` (a reporting period of ``spec`` that ends at ``now_hours``)."""
+    """The KPIs of ``counters`` (a reporting period of ``spec`` that ends at ``now_hours``).
+
+    The chain level goes through ``chain_totals`` and ``chain_kpis``, the store level
+    is per store: so regions simulated apart (``sim.shard``) give the chain's KPIs
+    from their totals added up and their stores side by side.
+    """
     skus = spec.skus
     c = counters
-    s, d, net = c.store, c.dc, c.network
+    s, net = c.store, c.network
     period_hours = max(now_hours - net.period_start_hours, 0.0)
     period_days = period_hours / 24.0
     days_sampled = net.days
@@ -238,66 +362,14 @@ def compute_kpis(
     slow = stocked & (sell_through < slow_mover_threshold)
     per_store["slow_moving_share"] = _ratio(slow.sum(axis=1), stocked.sum(axis=1), 0.0)
 
-    dc_cost = d.inventory_unit_days * cost
-    dc_waste_value = float((d.wasted_units * cost).sum())
-    dc_disposal = float((d.wasted_units * skus.disposal_cost_per_unit[None, :]).sum())
-    dc_holding = float(d.holding_cost.sum())
-    entered = float(d.received_units.sum())
-    chain_profit = (
-        float(profit.sum())
-        - dc_holding
-        - dc_waste_value
-        - dc_disposal
-        - net.truck_cost
-        - net.courier_cost
-    )
-    total = _level(
-        demand=s.demand_units.sum(), sold=s.sold_units.sum(), lost=s.lost_units.sum(),
-        stockout_days=(s.stockout_days * ranged).sum(), store_sku_days=ranged.sum() * days_sampled,
-        cogs=cogs.sum(), inventory_cost_days=inv_cost_days.sum() + dc_cost.sum(),
-        wasted=s.wasted_units.sum() + d.wasted_units.sum(), received=entered,
-        waste_value=waste_value.sum() + dc_waste_value,
-        opening=s.opening_units.sum() + d.opening_units.sum(),
-        revenue=s.revenue.sum(), profit=chain_profit, **common,
-    )  # fmt: skip
-    # sell-through chain-wide is measured at the stores (what customers can buy)
-    total["sell_through_rate"] = _ratio(
-        s.sold_units.sum(), s.opening_units.sum() + s.received_units.sum(), 0.0
-    )
-    chain = {k: float(v) for k, v in total.items()}
-    pool = spec.couriers
-    chain.update(
-        slow_moving_share=float(_ratio(slow.sum(), stocked.sum(), 0.0)),
-        lost_sales_value=float((s.lost_units * skus.price[None, :]).sum()),
-        cost_of_goods_sold=float(cogs.sum()),
-        holding_cost=float(s.holding_cost.sum()) + dc_holding,
-        disposal_cost=float(disposal.sum()) + dc_disposal,
-        damaged_value=float(damaged_value.sum()),
-        truck_cost=net.truck_cost,
-        courier_cost=net.courier_cost,
-        transfers_count=float(net.courier_trips),
-        transfers_units=float(net.courier_units),
-        transfers_km=net.courier_km,
-        transfers_co2_kg=net.courier_co2_kg,
-        transfers_no_shows=float(net.courier_no_shows),
-        order_response_hours=float(
-            _ratio(net.order_response_unit_hours, net.order_response_units, np.nan)
-        ),
-        courier_utilisation=float(
-            _ratio(net.courier_busy_hours, (pool.size if pool else 0) * period_hours, 0.0)
-        ),
-        demand_units=float(s.demand_units.sum()),
-        sold_units=float(s.sold_units.sum()),
-        wasted_units=float(s.wasted_units.sum() + d.wasted_units.sum()),
-        damaged_units=float(s.damaged_units.sum()),
-        received_units=float(s.received_units.sum()),
-        period_days=period_days,
-        profit_per_day=float(chain_profit / period_days) if period_days > 0 else float("nan"),
-    )
+    totals = chain_totals(spec, counters, slow=slow, stocked=stocked, profit=profit)
+    chain = chain_kpis(totals, net, period_hours, spec.courier_count())
     return KpiReport(
         chain=chain,
         per_store=per_store,
         per_store_sku=per_sku,
         store_ids=tuple(st.store_id for st in spec.stores),
         sku_ids=skus.ids,
+        totals=totals,
+        period_hours=period_hours,
     )

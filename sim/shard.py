@@ -15,10 +15,12 @@ the chain, and ``merge_counters`` puts the regions' counters back into the
 chain's: the KPIs computed from them are the chain run's (unit counts and per
 store-SKU money exactly; the network's money sums up to the order of addition).
 
-One thing couples regions: the courier pool is the chain's (``couriers.size``
-couriers, each serving one city). A cut region keeps the whole pool, so with
-transfers a region alone never waits for a courier busy elsewhere; runs with
-transfers are exact only while the pool does not bind.
+One thing can couple regions: a courier pool shared by the chain. With
+``couriers.per_region: true`` each region has its own ``size`` couriers (a
+courier serves one city) and regions are independent; with one pool for the
+chain, a region's transfers wait for couriers busy elsewhere, so regions
+simulated apart differ from the chain run whenever the pool binds
+(``region_pool_refusal`` names it).
 
 The point is memory and parallelism: a region of ``liqun_chain`` (up to 36
 stores × 100,000 SKUs) simulates in a fraction of the chain's memory, and
@@ -34,6 +36,7 @@ import numpy as np
 
 from sim.demand.spec import ParametricDemandSpec
 from sim.errors import ConfigError
+from sim.kpis import TOTALS, chain_kpis
 from sim.ledger import Counters, NetworkCounters
 from sim.spec import NetworkSpec, StoreSkuSpec
 
@@ -51,6 +54,19 @@ def region_stores(network: NetworkSpec, dc: int) -> np.ndarray:
 def served_regions(network: NetworkSpec) -> list[int]:
     """The DCs that serve at least one store (a region each), in index order."""
     return sorted({s.dc for s in network.stores})
+
+
+def region_pool_refusal(network: NetworkSpec) -> ConfigError | None:
+    """The error to raise before simulating ``network``'s regions apart, or None: a
+    courier pool shared by the chain couples them."""
+    if network.couriers is None or network.couriers.per_region:
+        return None
+    return ConfigError(
+        "couriers.per_region",
+        False,
+        f"true to simulate the regions of {network.name} apart (its one courier pool "
+        "couples them); e.g. scenario.network.couriers.per_region=true",
+    )
 
 
 def region_network(network: NetworkSpec, dc: int) -> NetworkSpec:
@@ -136,23 +152,33 @@ def merge_counters(chain: NetworkSpec, regions: Sequence[tuple[int, Counters]]) 
     Raises:
         ValueError: a region missing or given twice, or periods that differ.
     """
-    served = sorted(dc for dc, _ in regions)
-    if served != served_regions(chain):
-        raise ValueError(
-            f"regions: got DCs {served}; allowed: each region of {chain.name} once "
-            f"({served_regions(chain)})"
-        )
+    _check_regions(chain, [dc for dc, _ in regions])
     merged = Counters.zeros(chain.n_stores, chain.n_dcs, chain.n_skus)
-    network = NetworkCounters()
-    clock = {name: getattr(regions[0][1].network, name) for name in _SHARED_CLOCK}
     for dc, part in regions:
         rows = region_stores(chain, dc)
         for f in fields(merged.store):
             getattr(merged.store, f.name)[rows] = getattr(part.store, f.name)
         for f in fields(merged.dc):
             getattr(merged.dc, f.name)[dc] = getattr(part.dc, f.name)[0]
+    merged.network = merge_network(
+        [(region_stores(chain, dc), part.network) for dc, part in regions]
+    )
+    return merged
+
+
+def merge_network(regions: Sequence[tuple[np.ndarray, NetworkCounters]]) -> NetworkCounters:
+    """The chain's network counters from its regions' (chain rows of the region's
+    stores, its counters): flows added, courier flows renumbered to chain stores, the
+    clock (``days``, ``period_start_hours``) checked equal.
+
+    Raises:
+        ValueError: counters of different reporting periods.
+    """
+    network = NetworkCounters()
+    clock = {name: getattr(regions[0][1], name) for name in _SHARED_CLOCK}
+    for rows, part in regions:
         for f in fields(NetworkCounters):
-            value = getattr(part.network, f.name)
+            value = getattr(part, f.name)
             if f.name in _SHARED_CLOCK:
                 if value != clock[f.name]:
                     raise ValueError(
@@ -167,5 +193,30 @@ def merge_counters(chain: NetworkSpec, regions: Sequence[tuple[int, Counters]]) 
                 setattr(network, f.name, getattr(network, f.name) + value)
     for name, value in clock.items():
         setattr(network, name, value)
-    merged.network = network
-    return merged
+    return network
+
+
+def merge_chain_kpis(
+    chain: NetworkSpec,
+    regions: Sequence[tuple[int, dict[str, float], NetworkCounters]],
+    period_hours: float,
+) -> dict[str, float]:
+    """The chain level of the KPIs (``KpiReport.chain``) from each region's (DC index,
+    ``KpiReport.totals``, network counters) of one reporting period: unit counts as
+    the chain run's exactly, money up to the order of addition.
+
+    Raises:
+        ValueError: a region missing or given twice, or different periods.
+    """
+    _check_regions(chain, [dc for dc, _, _ in regions])
+    totals = {name: sum(t[name] for _, t, _ in regions) for name in TOTALS}
+    network = merge_network([(region_stores(chain, dc), net) for dc, _, net in regions])
+    return chain_kpis(totals, network, period_hours, chain.courier_count())
+
+
+def _check_regions(chain: NetworkSpec, given: list[int]) -> None:
+    if sorted(given) != served_regions(chain):
+        raise ValueError(
+            f"regions: got DCs {sorted(given)}; allowed: each region of {chain.name} once "
+            f"({served_regions(chain)})"
+        )

@@ -226,6 +226,10 @@ class CourierPoolSpec:
         no_show_probability: chance an accepted courier never arrives; the trip
             is re-dispatched to another courier after the acceptance delay.
         co2_kg_per_km: emission factor.
+        per_region: ``size`` couriers in each region (a DC and its stores) instead of
+            one pool of ``size`` for the chain: a courier serves one city, so a region's
+            trips never wait for couriers busy in another (what makes regions simulated
+            apart exact, ``sim.shard``).
     """
 
     size: int = 4
@@ -237,6 +241,7 @@ class CourierPoolSpec:
     capacity_units: int = 200
     no_show_probability: float = 0.05
     co2_kg_per_km: float = 0.12
+    per_region: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -366,6 +371,13 @@ class NetworkSpec:
         (``RandomStreams.for_region``): in a chain of several regions, and in a region
         cut from one, so that the region draws the same numbers in both."""
         return self.region_of is not None or len({s.dc for s in self.stores}) > 1
+
+    def courier_count(self) -> int:
+        """Couriers in the whole network (``size`` per region with ``per_region``)."""
+        if self.couriers is None:
+            return 0
+        regions = len({s.dc for s in self.stores}) if self.couriers.per_region else 1
+        return self.couriers.size * regions
 
     def store_dc(self) -> np.ndarray:
         """[stores] int: index of each store's DC."""

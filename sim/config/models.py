@@ -307,6 +307,7 @@ class CourierBlock(Block):
     capacity_units: PositiveInt = _COURIER.capacity_units
     no_show_probability: Real(0.0, 1.0, high_open=True) = _COURIER.no_show_probability
     co2_kg_per_km: NonNegativeFloat = _COURIER.co2_kg_per_km
+    per_region: Flag = _COURIER.per_region
 
     def spec(self) -> CourierPoolSpec:
         return CourierPoolSpec(**self.model_dump())

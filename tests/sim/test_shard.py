@@ -105,14 +105,14 @@ def test_regions_run_alone_give_the_chain_runs_kpis_exactly():
     run, and each region's ledger balances."""
     from scripts.bench_sim import drive_order_up_to
     from sim.kpis import compute_kpis
-    from sim.shard import merge_counters
+    from sim.shard import merge_chain_kpis, merge_counters
 
     scenario = regional_chain()
     chain = scenario.network
     spec = parametric_spec(scenario.demand_cfg, chain)
     whole = Simulation(chain, ParametricDemand(spec, chain), seed=7)
     drive_order_up_to(whole, 3)
-    parts = []
+    parts, totals = [], []
     for dc in served_regions(chain):
         region = region_network(chain, dc)
         demand = ParametricDemand(region_demand(spec, region_stores(chain, dc)), region)
@@ -121,12 +121,22 @@ def test_regions_run_alone_give_the_chain_runs_kpis_exactly():
         alone.assert_conserved()
         assert alone.ledger()["balanced"].all()
         parts.append((dc, alone.counters_view()))
+        report = alone.kpis()
+        totals.append((dc, report.totals, alone.counters_view().network))
     merged = compute_kpis(chain, merge_counters(chain, parts), 72.0)
     expected = whole.kpis()
     np.testing.assert_equal(merged.chain, expected.chain)
     for name, values in expected.per_store.items():
         np.testing.assert_array_equal(merged.per_store[name], values, err_msg=name)
     assert expected.chain["sold_units"] > 0
+    # what a sharded what-if ships back: the regions' totals, not their arrays
+    from_totals = merge_chain_kpis(chain, totals, report.period_hours)
+    assert from_totals.keys() == expected.chain.keys()
+    for name, value in expected.chain.items():
+        if name.endswith("_units") or name.startswith("transfers_count"):
+            assert from_totals[name] == value, name  # counts: exactly
+        else:  # money: the same sums added in another order
+            np.testing.assert_allclose(from_totals[name], value, rtol=1e-12, err_msg=name)
 
 
 def test_merging_refuses_a_missing_region_by_name():

@@ -24,11 +24,11 @@ from sim.scenario import list_scenarios, load_network
 from sim.spec import NetworkSpec
 
 DIGESTS = {
-    "city_fresh": "17e3e1440a39787c1c0337e969dbc25e04245e38aec5164966e8dac397b29ede",
-    "liqun_chain": "c5ab75406c8fc83a75862c8f4cdff9dadc9f8100d5f4a4a12a0539035c890d66",
-    "regional_chain": "8208f097079203792870c0120686abd4a4225883d7a924b7751beb41e256f691",
+    "city_fresh": "b47948d54af288c074b5a4127c469f721c2ed0fdf33b59a5603f57483915084a",
+    "liqun_chain": "606d0e32f3b07f7b92b815f174fde4983fea4154e65b7d6996767ddefe1fd1ab",
+    "regional_chain": "9a8da455c7132e1e73216363c4d8e5a229426a6055be711fbdd9d4b345918501",
     "single_sku": "80db34c2468b7414ba1e4379e84da6fe762fb400f68bcc12385c2eed0687365d",
-    "yogurt_trio": "58c6961e1d4eb519100ee95710a912c4ee29b0fd6eb2c545aa5f4a9b106b05cf",
+    "yogurt_trio": "1d13b8109fe56800c600acf9ca2ae28d7dcb67fa085f055dea79831d499c3cab",
 }
 
 
