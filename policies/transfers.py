@@ -188,8 +188,10 @@ class TransferRules:
         need = self.need(x)
         context = self.plan_context(x, send, need)
         n_st = send.shape[0]
-        moves = np.zeros((n_st, n_st, send.shape[1]))
-        scores = np.zeros_like(moves)
+        # (origin, destination) -> (units by SKU, score by SKU), only for pairs that move
+        # something: a dense [stores, stores, skus] pair of arrays is 2 GB on one region of
+        # liqun_chain (36 stores x 100,000 SKUs)
+        moves: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
         for origin in np.flatnonzero(send.sum(axis=1) > 0):
             best_score = np.full(send.shape[1], -np.inf)
             best_dest = np.full(send.shape[1], -1)
@@ -207,12 +209,13 @@ class TransferRules:
             for dest in np.unique(best_dest[best_dest >= 0]):
                 pick = best_dest == dest
                 qty = np.where(pick, np.minimum(send[origin], need[dest]), 0.0)
-                moves[origin, dest] = qty
-                scores[origin, dest] = np.where(pick, best_score, 0.0)
+                moves[int(origin), int(dest)] = (qty, np.where(pick, best_score, 0.0))
                 need[dest] -= qty  # a later origin does not fill the same need twice
         plans = []
-        for origin, dest in zip(*np.nonzero(moves.sum(axis=2) >= self.min_units), strict=True):
-            units = np.floor(moves[origin, dest]).astype(np.int64)
+        for (origin, dest), (qty, pair_scores) in sorted(moves.items()):
+            if qty.sum() < self.min_units:
+                continue
+            units = np.floor(qty).astype(np.int64)
             km = float(x.road_km[origin, dest])
             courier = x.cost_per_trip + x.cost_per_km * km
             # the moved units are sold at the destination within the horizon (they fill a need)
@@ -226,7 +229,7 @@ class TransferRules:
             reasons = tuple(
                 f"send {int(units[k])} {sku_ids[k] if sku_ids else k} from {src} to {dst}: "
                 f"{int(send[origin, k])} would expire unsold, destination short {int(units[k])}; "
-                f"{self.score_name} {scores[origin, dest, k]:.2f}, {km:.1f} km"
+                f"{self.score_name} {pair_scores[k]:.2f}, {km:.1f} km"
                 for k in np.flatnonzero(units)
             )
             plans.append(PlannedTransfer(int(origin), int(dest), units, benefit, reasons))

@@ -158,15 +158,18 @@ def on_hand_by_remaining_life(stock_by_age: np.ndarray, shelf_life_days: np.ndar
     Non-perishables (life 0) go to the last column (they never expire).
     """
     n_ages = stock_by_age.shape[-1]
-    life = np.broadcast_to(shelf_life_days.astype(np.int64), stock_by_age.shape[:-1])[..., None]
+    # index arithmetic on life's own shape ([skus, ages] for a per-SKU life), broadcast only
+    # as views: on a 1 M store-SKU chain the full-shape int64 indices were 300 MB of temporaries
+    life = np.asarray(shelf_life_days).astype(np.int64)[..., None]
     # remaining life r (column r-1) is held by the units of age life - r
     age = life - 1 - np.arange(n_ages)
     valid = (life > 0) & (age >= 0) & (age < n_ages)
     idx = np.broadcast_to(np.clip(age, 0, n_ages - 1), stock_by_age.shape)
-    out = np.where(valid, np.take_along_axis(stock_by_age, idx, axis=-1), 0).astype(
-        stock_by_age.dtype
-    )
-    out[..., -1] += np.where(life[..., 0] == 0, stock_by_age.sum(axis=-1), 0).astype(out.dtype)
+    out = np.take_along_axis(stock_by_age, idx, axis=-1)
+    out *= valid
+    never = life[..., 0] == 0
+    if never.any():
+        out[..., -1] += np.where(never, stock_by_age.sum(axis=-1), 0).astype(out.dtype)
     return out
 
 

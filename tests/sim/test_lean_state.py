@@ -10,6 +10,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sim.engine import Simulation
 from sim.scenario import build_demand_source, load_scenario
@@ -81,3 +83,41 @@ def test_a_parametric_simulation_does_not_load_pandas():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def _by_remaining_life_by_hand(stock: np.ndarray, life: np.ndarray) -> np.ndarray:
+    """One row at a time: remaining life r (column r-1) holds age life - r; stock that
+    never expires goes to the last column."""
+    flat = stock.reshape(-1, stock.shape[-1])
+    lives = np.broadcast_to(life, stock.shape[:-1]).reshape(-1)
+    out = np.zeros_like(flat)
+    for row, (units, m) in enumerate(zip(flat, lives, strict=True)):
+        if m == 0:
+            out[row, -1] = units.sum()
+            continue
+        for r in range(1, flat.shape[1] + 1):
+            if 0 <= m - r < flat.shape[1]:
+                out[row, r - 1] = units[m - r]
+    return out.reshape(stock.shape)
+
+
+@given(
+    lives=st.lists(st.integers(0, 6), min_size=1, max_size=6),
+    stores=st.integers(1, 3),
+    ages=st.integers(1, 5),
+    seed=st.integers(0, 2**16),
+    per_row=st.booleans(),
+)
+def test_stock_by_remaining_life_matches_the_rule(lives, stores, ages, seed, per_row):
+    """Per-SKU lives (the simulator's views) and per-row lives (served states), lives
+    beyond the age buckets included."""
+    from sim.store_sku import on_hand_by_remaining_life
+
+    rng = np.random.default_rng(seed)
+    stock = rng.integers(0, 9, (stores, len(lives), ages)).astype(np.int32)
+    life = np.array(lives)
+    if per_row:
+        stock, life = stock.reshape(-1, ages), np.tile(life, stores)
+    got = on_hand_by_remaining_life(stock, life)
+    assert got.dtype == stock.dtype
+    np.testing.assert_array_equal(got, _by_remaining_life_by_hand(stock, life))
