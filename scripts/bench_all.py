@@ -113,6 +113,12 @@ MEASURES = (
     Measure("liqun_chain by region on 2 local workers, store-SKU-days/s", "reported",
             _get("scale", "store_sku_days_per_s_local")),
     Measure("liqun_chain, 2 workers ÷ 1 worker", "reported", _get("scale", "speedup_2_workers")),
+    Measure("liqun_chain by region as Ray tasks, store-SKU-days/s", "reported",
+            _get("scale", "store_sku_days_per_s_ray")),
+    Measure("daily list of 10 M store-SKUs (Parquet in and out), s", "< 60",
+            _get("scale", "daily_list_10m_seconds"), lambda v: v < 60),
+    Measure("daily list peak memory, MB", "≤ 4,000", _get("scale", "daily_list_peak_rss_mb"),
+            lambda v: v <= 4000),
 )  # fmt: skip
 
 

@@ -13,6 +13,15 @@ with ``store_sku_days_per_s_local`` (two processes),
 process), ``region_store_skus`` (the largest region), ``load_s``, the
 regions' fill rates (equal on both executors: the same seed gives the same
 run), and what was run.
+
+Then the daily list at that scale: a base-stock policy exported for the
+scenario, a synthetic state table of every orderable store-SKU (Parquet, row
+groups of a million rows, plausible stock from the catalog's demand scale)
+and ``scripts/recommend.py`` run on it in its own process:
+``daily_list_rows``, ``daily_list_10m_seconds`` (the list's wall time, read,
+decide and write, scaled to 10 M rows if the chain has another size: the
+measured rows are in ``daily_list_rows``) and ``daily_list_peak_rss_mb``.
+``--skip-daily-list`` leaves it out.
 """
 
 from __future__ import annotations
@@ -26,6 +35,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -86,6 +97,82 @@ def run_all(
     return time.perf_counter() - t0, results
 
 
+def write_state_table(policy: Path, out: Path, seed: int, group_rows: int = 1_000_000) -> int:
+    """Every orderable store-SKU of the policy's catalog as a state table (Parquet, written
+    a row group at a time); returns the rows written."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from policies.serving.catalog import load_catalog
+
+    cat = load_catalog(policy / "catalog.npz")
+    rng = np.random.default_rng(seed)
+    orderable = ~cat["blocked"]
+    n_stores, n_skus = orderable.shape
+    stores_per_group = max(1, group_rows // n_skus)
+    life = cat["shelf_life_days"]
+    written = 0
+    writer = None
+    for first in range(0, n_stores, stores_per_group):
+        block = slice(first, min(first + stores_per_group, n_stores))
+        store, sku = np.nonzero(orderable[block])
+        store += first
+        scale = cat["scale"][store, sku]
+        ages = np.minimum(np.where(life[sku] > 0, life[sku], 1), 4)
+        demand = rng.poisson(scale)
+        on_order = rng.poisson(scale)
+        columns = {
+            "store_id": pa.array(cat["store_ids"][store].astype(str)),
+            "sku_id": pa.array(cat["sku_ids"][sku].astype(str)),
+            "weekday": np.full(store.size, 3, dtype=np.int64),
+            **{f"on_hand_age_{a}": np.where(a < ages, rng.poisson(scale / 2), 0) for a in range(4)},
+            "on_order": on_order,
+            "arriving_1d": rng.binomial(on_order, 0.5),
+            "sales_yesterday": rng.binomial(demand, 0.9),
+            "demand_yesterday": demand,
+            "forecast": np.round(scale * rng.uniform(0.8, 1.2, store.size), 1),
+        }
+        table = pa.table(columns)
+        writer = writer or pq.ParquetWriter(out, table.schema)
+        writer.write_table(table, row_group_size=group_rows)
+        written += store.size
+    if writer is not None:
+        writer.close()
+    return written
+
+
+def daily_list(scenario: str, folder: Path, seed: int) -> dict[str, Any]:
+    """Export a base-stock policy of ``scenario``, write its chain's state table and time
+    ``scripts/recommend.py`` on it (in its own process: its own peak memory)."""
+    import subprocess
+
+    repo = Path(__file__).resolve().parents[1]
+    policy = folder / "policy"
+    subprocess.run(
+        [sys.executable, "scripts/export_policy.py", "policy=base_stock",
+         f"scenario={scenario}", f"out={policy}"],
+        cwd=repo, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    state = folder / "state.parquet"
+    rows = write_state_table(policy, state, seed)
+    out = folder / "suggestions.parquet"
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "scripts/recommend.py", "--policy", str(policy), "--state", str(state),
+         "--out", str(out)],
+        cwd=repo, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    wall_s = time.perf_counter() - t0
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    return {
+        "daily_list_rows": rows,
+        "daily_list_seconds": round(wall_s, 1),
+        "daily_list_10m_seconds": round(wall_s * 10_000_000 / rows, 1),
+        "daily_list_peak_rss_mb": summary["peak_rss_mb"],
+        "daily_list_batches": summary["batches"],
+    }
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="liqun_chain")
@@ -93,6 +180,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--regions", type=int, default=None, help="the first N regions only")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--skip-daily-list", action="store_true", help="simulation only")
     args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -130,6 +218,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "peak_rss_mb_per_ray_worker": round(max(r["peak_rss_mb"] for r in on_ray), 1),
         "fill_rate_by_region": {r["region"]: round(r["fill_rate"], 4) for r in results},
     }
+    if not args.skip_daily_list:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="daily_list_") as tmp:
+            result |= daily_list(args.scenario, Path(tmp), args.seed)
     if args.json:
         print(json.dumps(result))
     else:

@@ -9,7 +9,10 @@ and ``day`` the same on every row). A refused row stops the run with the
 column, row and reason; nothing is skipped. Writes one row per store-SKU:
 store_id, sku_id, order_units, order_packs, alert, alert_response, rules, reason,
 and for a policy that plans transfers (``transfer_rules``) transfer_units,
-transfer_to and transfer_reasons (empty where nothing is sent).
+transfer_to and transfer_reasons (empty where nothing is sent). Rows are read,
+decided and written ``--batch-rows`` at a time (``policies.serving.tables.recommend_file``),
+so a 10 M store-SKU chain needs the memory of a batch, not of the chain (a transfer
+policy reads the whole table: its plans pair stores).
 
     python scripts/recommend.py --policy DIR --example-state state.parquet --scenario city_fresh
 
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 import time
 from pathlib import Path
@@ -29,7 +33,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from policies.serving import Recommender, ServingError
-from policies.serving.tables import suggestions_table, table_to_columns
+from policies.serving.tables import recommend_file
 
 TABLE_SUFFIXES = (".parquet", ".csv")
 
@@ -40,12 +44,6 @@ def table_format(path: Path, option: str) -> str:
     if suffix not in TABLE_SUFFIXES:
         raise SystemExit(f"{option} {path}: suffix {suffix or '(none)'!r}; allowed: .parquet, .csv")
     return suffix.lstrip(".")
-
-
-def read_table(path: Path) -> pd.DataFrame:
-    if table_format(path, "--state") == "parquet":
-        return pd.read_parquet(path)
-    return pd.read_csv(path)
 
 
 def write_table(table: pd.DataFrame, path: Path, option: str) -> None:
@@ -74,6 +72,12 @@ def main(argv: list[str] | None = None) -> dict | None:
     p.add_argument("--out", type=Path)
     p.add_argument("--example-state", type=Path, help="write an example state table and stop")
     p.add_argument("--scenario", default="city_fresh", help="scenario of --example-state")
+    p.add_argument(
+        "--batch-rows",
+        type=int,
+        default=250_000,
+        help="rows read, decided and written at a time (memory stays bounded by a batch)",
+    )
     args = p.parse_args(argv)
     if args.example_state:
         table_format(args.example_state, "--example-state")  # before the simulation runs
@@ -82,28 +86,18 @@ def main(argv: list[str] | None = None) -> dict | None:
     if not (args.policy and args.state and args.out):
         p.error("--policy, --state and --out are required")
     table_format(args.out, "--out")  # refused before any work
+    table_format(args.state, "--state")
+    if args.batch_rows < 1:
+        p.error(f"--batch-rows {args.batch_rows}: allowed: an integer >= 1")
     t0 = time.perf_counter()
     try:
         recommender = Recommender.load(args.policy)
-        table = read_table(args.state)
-        t_read = time.perf_counter()
-        result = recommender.recommend(table_to_columns(table))
+        summary = recommend_file(recommender, args.state, args.out, batch_rows=args.batch_rows)
     except ServingError as err:
         p.exit(2, f"recommend: {err}\n")
-    t_rec = time.perf_counter()
-    suggestions = suggestions_table(result)
-    write_table(suggestions, args.out, "--out")
-    summary = {
-        "rows": result.n,
-        "units_suggested": int(result.order_units.sum()),
-        **(
-            {"units_transferred": int(result.transfers.units.sum())}
-            if result.transfers is not None
-            else {}
-        ),
-        "read_s": round(t_read - t0, 2),
-        "recommend_s": round(t_rec - t_read, 2),
+    summary |= {
         "total_s": round(time.perf_counter() - t0, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
         "out": str(args.out),
     }
     print(json.dumps(summary))

@@ -28,22 +28,61 @@ NO_HISTORY_DAYS_SINCE_LAUNCH = 10_000  # an established item: the new-item crite
 _DEFAULTS = AlertThresholds()
 
 
+def average_age(rows: StateRows) -> np.ndarray:
+    """[n] float64 the mean age of each row's stock (0 without stock).
+
+    Exact: whole units, so the weighted sum is the same in any order.
+    """
+    stock = rows.stock_held  # [n, ages held] units by age (older ages hold none)
+    on_hand = rows.on_hand
+    ages = np.arange(stock.shape[1], dtype=np.float64)
+    return np.where(on_hand > 0, (stock @ ages) / np.maximum(on_hand, 1), 0.0)
+
+
+def category_mean_age(category: np.ndarray, avg_age: np.ndarray) -> dict[int, float]:
+    """Category -> the mean of ``average_age`` over its rows (pairwise, in row order: the
+    same to the last bit as ``evaluate_alerts``), the time-on-shelf reference."""
+    groups = _Groups(category)
+    means = groups.mean(avg_age)
+    return {key: float(means[groups.order[start]]) for key, (start, _) in
+            zip(groups.keys, groups.bounds, strict=True)}  # fmt: skip
+
+
 def state_alerts(
-    rows: StateRows, catalog: Catalog, thresholds: AlertThresholds | None = None
+    rows: StateRows,
+    catalog: Catalog,
+    thresholds: AlertThresholds | None = None,
+    *,
+    mean_age: dict[int, float] | None = None,
 ) -> Alerts:
-    """Tier and response per row, as ``evaluate_alerts`` with the state and no history."""
+    """Tier and response per row, as ``evaluate_alerts`` with the state and no history.
+
+    Args:
+        mean_age: category -> mean stock age over the whole chain's state
+            (``category_mean_age``), when ``rows`` are a batch of it; default: of ``rows``.
+    """
     t = thresholds or _DEFAULTS
     n = rows.n
     stock = rows.stock_held  # [n, ages held] units by age (older ages hold none)
     on_hand = rows.on_hand
-    ages = np.arange(stock.shape[1], dtype=np.float64)
-    # exact: whole units, so the weighted sum is the same in any order
-    avg_age = np.where(on_hand > 0, (stock @ ages) / np.maximum(on_hand, 1), 0.0)
-    groups = _Groups(catalog["category"][rows.sku])
+    avg_age = average_age(rows)
+    category = catalog["category"][rows.sku]
+    groups = _Groups(category)
+    if mean_age is None:
+        reference = groups.mean(avg_age)
+    else:
+        missing = sorted(set(groups.keys) - set(mean_age))
+        if missing:
+            raise ValueError(f"mean_age: no mean for categories {missing}; allowed: every one")
+        lookup = np.zeros(int(category.max(initial=0)) + 1)
+        for key, value in mean_age.items():
+            if key < lookup.size:
+                lookup[key] = value
+        reference = lookup[category]
     # without history every sell-through counts as 1 (a window is judged once history covers it)
     slow = [c for c in groups.keys if 1.0 < t.rule_for(c).threshold]
     crit = {
-        "time_on_shelf": avg_age > t.age_ratio * np.maximum(groups.mean(avg_age), 1e-9),
+        "time_on_shelf": avg_age > t.age_ratio * np.maximum(reference, 1e-9),
         "low_sell_through": groups.member_of(slow),
         "weekly_drop_old_stock": np.zeros(n, dtype=bool),  # needs two weeks of sales
         "new_item_slow": np.full(n, _new_item_slow_without_history(t)),

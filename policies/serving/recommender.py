@@ -288,15 +288,22 @@ class Recommender:
     def parse(self, state: Mapping[str, Any]) -> StateRows:
         return parse_state(state, self.catalog)
 
-    def recommend(self, state: Mapping[str, Any] | StateRows) -> Recommendations:
+    def recommend(
+        self, state: Mapping[str, Any] | StateRows, *, mean_age: dict[int, float] | None = None
+    ) -> Recommendations:
         """Suggestions for the rows of ``state`` (columns as in ``policies.serving.state``).
+
+        Args:
+            mean_age: when ``state`` is a batch of a bigger state, the bigger state's
+                mean stock age per category (``alerts.category_mean_age``): the time-on-shelf
+                alert compares a row with its category across the whole chain.
 
         Raises:
             StateError: naming the refused column, row and what is allowed.
         """
         rows = state if isinstance(state, StateRows) else self.parse(state)
         decision = self.policy.decide(rows)
-        alerts = state_alerts(rows, self.catalog)
+        alerts = state_alerts(rows, self.catalog, mean_age=mean_age)
         pack_units = self.catalog["pack_units"][rows.sku].astype(np.int64)
         return Recommendations(
             store=rows.store,

@@ -99,3 +99,35 @@ def test_a_huge_forecast_stops_the_batch_with_its_name_not_a_wrapped_order(
     done = run("--policy", str(base_stock_policy_dir), "--state", str(state), "--out", str(out))
     assert done.returncode == 2 and "forecast[3]: got" in done.stderr
     assert "allowed: units/day >= 0 and <= 1e+15" in done.stderr and not out.exists()
+
+
+def test_batches_give_the_same_list_and_a_bad_row_is_named_in_the_whole_table(
+    base_stock_policy_dir, tmp_path
+):
+    """Rows are decided a batch at a time (here 500 of city_fresh's 2,400): the list is
+    the one-batch list row for row, Parquet or CSV, and a refused row in a later batch
+    is named by its row in the whole table; nothing is left at --out."""
+    state = tmp_path / "state.parquet"
+    assert run("--example-state", str(state), "--scenario", "city_fresh").returncode == 0
+    whole, batched = tmp_path / "whole.parquet", tmp_path / "batched.parquet"
+    policy = ("--policy", str(base_stock_policy_dir), "--state", str(state))
+    assert run(*policy, "--out", str(whole), "--batch-rows", "100000").returncode == 0
+    done = run(*policy, "--out", str(batched), "--batch-rows", "500")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1])["batches"] == 5
+    pd.testing.assert_frame_equal(pd.read_parquet(batched), pd.read_parquet(whole))
+    as_csv = tmp_path / "batched.csv"
+    assert run(*policy, "--out", str(as_csv), "--batch-rows", "700").returncode == 0
+    assert (
+        pd.read_csv(as_csv)["order_units"].tolist()
+        == pd.read_parquet(whole)["order_units"].tolist()
+    )
+
+    table = pd.read_parquet(state)
+    table.loc[1234, "on_order"] = -2
+    table.to_parquet(state, index=False)
+    bad = tmp_path / "bad.parquet"
+    done = run(*policy, "--out", str(bad), "--batch-rows", "500")
+    assert done.returncode == 2
+    assert "on_order[1234]: got -2" in done.stderr
+    assert not bad.exists() and not (tmp_path / "bad.parquet.tmp").exists()
