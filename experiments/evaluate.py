@@ -32,6 +32,7 @@ import json
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -158,28 +159,36 @@ def merge_shards(cfg: DictConfig, results: dict[str, list[dict]]) -> dict[str, l
 
 
 def run_jobs(
-    jobs: list, n_jobs: int, desc: str = "what-if", ray_cfg: DictConfig | None = None
+    jobs: list,
+    n_jobs: int,
+    desc: str = "what-if",
+    ray_cfg: DictConfig | None = None,
+    *,
+    big_tasks: bool = False,
 ) -> dict[str, list[dict]]:
     """Run the (policy, seed) replications, ``n_jobs`` local processes at a time or as Ray
     tasks (``ray_cfg``: ``address``, ``num_cpus``), with a progress bar; results by policy
-    in seed order, the same to the bit either way."""
+    in seed order, the same to the bit either way. ``big_tasks`` (regions of a seed-scale
+    chain) gives each Ray task a fresh worker process."""
     if ray_cfg is not None:
         from experiments.ray_executor import ray_map
 
         address, cpus = ray_cfg.get("address"), ray_cfg.get("num_cpus")
         results = ray_map(
-            _call, jobs, address=address, num_cpus=cpus, desc=desc, unit="replication"
-        )
+            _call, jobs, address=address, num_cpus=cpus, desc=desc, unit="replication",
+            fresh_workers=big_tasks,
+        )  # fmt: skip
     else:
-        results = _run_locally(jobs, n_jobs, desc)
+        results = _run_locally(jobs, n_jobs, desc, fresh_workers=big_tasks)
     out: dict[str, list[dict]] = {}
     for (name, _, _, _), result in zip(jobs, results, strict=True):
         out.setdefault(name, []).append(result)
     return out
 
 
-def _run_locally(jobs: list, n_jobs: int, desc: str) -> list[dict]:
-    """The replications in this process or ``n_jobs`` local ones; results in job order."""
+def _run_locally(jobs: list, n_jobs: int, desc: str, *, fresh_workers: bool = False) -> list[dict]:
+    """The replications in this process or ``n_jobs`` local ones; results in job order.
+    ``fresh_workers``: each job in a new process (big tasks, see ``run_jobs``)."""
     with progress(len(jobs), desc, unit="replication") as bar:
         if n_jobs <= 1:
             results = []
@@ -187,7 +196,8 @@ def _run_locally(jobs: list, n_jobs: int, desc: str) -> list[dict]:
                 results.append(_call(job))
                 bar.update()
             return results
-        with ProcessPoolExecutor(max_workers=n_jobs) as pool:
+        fresh = {"mp_context": get_context("spawn"), "max_tasks_per_child": 1}
+        with ProcessPoolExecutor(max_workers=n_jobs, **(fresh if fresh_workers else {})) as pool:
             futures = [pool.submit(_call, job) for job in jobs]
             for future in as_completed(futures):
                 if future.exception() is not None:  # stop now: queued work is cancelled
@@ -471,7 +481,10 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     searched = OmegaConf.to_container(searched, resolve=True) if searched else {}
     searches = [read_search_curve(name, path) for name, path in searched.items()]
     jobs = _jobs(cfg)
-    results = merge_shards(cfg, run_jobs(jobs, int(cfg.n_jobs), ray_cfg=ray_settings(cfg)))
+    sharded = cfg.get("shard") is not None
+    results = merge_shards(
+        cfg, run_jobs(jobs, int(cfg.n_jobs), ray_cfg=ray_settings(cfg), big_tasks=sharded)
+    )
     perishable = cfg.scenario == "perishable"
     objective = "avg_cost_per_period" if perishable else "profit"
     outcome = summarise(results, cfg.reference, objective, higher_is_better=not perishable)

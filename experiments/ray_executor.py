@@ -55,13 +55,19 @@ def ray_map(
     num_cpus: int | None = None,
     desc: str = "ray",
     unit: str = "task",
+    fresh_workers: bool = False,
 ) -> list[Any]:
-    """``[call(item) for item in items]``, each a Ray task (one CPU), with a progress bar."""
+    """``[call(item) for item in items]``, each a Ray task (one CPU), with a progress bar.
+
+    ``fresh_workers`` runs each task in a new worker process (Ray's ``max_calls=1``): for
+    big tasks (a region of a seed-scale chain, 3-4 GB) a long-lived worker's memory would
+    carry what earlier tasks left in the allocator; small tasks share workers.
+    """
     import ray
     from ray.exceptions import RayTaskError
 
     ensure_ray(address, num_cpus)
-    remote = ray.remote(num_cpus=1, max_retries=0)(_apply)
+    remote = ray.remote(num_cpus=1, max_retries=0, max_calls=1 if fresh_workers else 0)(_apply)
     refs = [remote.remote(call, item) for item in items]
     index = {ref: i for i, ref in enumerate(refs)}
     results: list[Any] = [None] * len(refs)
