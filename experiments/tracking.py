@@ -250,7 +250,8 @@ def join_sweep(logger_cfg: DictConfig) -> dict[str, str]:
     Optuna sweeper or a grid) share one parent run named after the sweep folder: the first
     job starts it and leaves it open, every job's run is its child (``MlflowTracker`` nests
     under the active run), and MLflow ends it when the process exits. Jobs in worker
-    processes (``hydra/launcher=joblib``) are not nested; the ``sweep_dir`` tag groups them.
+    processes (``hydra/launcher=joblib`` or ``ray``) are not nested; the ``sweep_dir`` tag
+    groups them.
     Outside a sweep nothing happens.
     """
     from hydra.core.hydra_config import HydraConfig
