@@ -429,8 +429,8 @@ def resolve_window(cfg: DictConfig) -> None:
 
 def study_warnings(cfg: DictConfig, outcome: dict[str, Any]) -> list[str]:
     """What the reader must know before trusting the numbers: policies that sold nothing in
-    the reported days (a window the scenario cannot fill), and tuned parameters applied to a
-    modified scenario."""
+    the reported days (a window the scenario cannot fill), rules compared untuned (no
+    tuning of them on this scenario), and tuned parameters applied to a modified scenario."""
     notes = []
     for name, kpis in outcome["summary"].items():
         sold = kpis.get("sold_units", {}).get("mean")
@@ -444,6 +444,12 @@ def study_warnings(cfg: DictConfig, outcome: dict[str, Any]) -> list[str]:
     variant = list(cfg.scenario_overrides)
     for name, path in tuned_sources(cfg).items():
         if not path:
+            if cfg.tuned:
+                notes.append(
+                    f"{name} runs its untuned config defaults: no tuning of it on"
+                    f" {cfg.scenario!r} (no {Path(cfg.tuned_dir) / cfg.scenario / name}.json):"
+                    f" tune before comparing (scripts/tune_baselines.py --scenario {cfg.scenario})"
+                )
             continue
         tuned = json.loads(Path(path).read_text())
         tuned_on = tuned.get("scenario_overrides", [])

@@ -34,7 +34,6 @@ import importlib
 import json
 import os
 import platform
-import resource
 import sys
 import time
 from pathlib import Path
@@ -47,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import gymnasium as gym
 
 import envs
+from scripts.peak_memory import peak_rss_mb
 
 PERISHABLE = "ShelfLife/PerishableInventory-v0"
 
@@ -253,7 +253,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         args.perishable_steps, args.perishable_replications, args.seed
     )
     results["wall_s"] = round(time.perf_counter() - wall0, 2)
-    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    results["peak_rss_mb"] = peak_rss_mb()
 
     if args.json:
         print(json.dumps(results))

@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
-import resource
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -41,6 +40,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scripts.bench_sim import drive_order_up_to
+from scripts.peak_memory import peak_rss_mb
 from sim.demand.config import parametric_spec
 from sim.demand.parametric import ParametricDemand
 from sim.demand.spec import ParametricDemandSpec
@@ -64,7 +64,7 @@ def run_region(
         "store_skus": network.n_stores * network.n_skus,
         "wall_s": time.perf_counter() - t0,
         "fill_rate": chain["fill_rate"],
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from scripts.peak_memory import peak_rss_mb
 from sim.engine import Simulation
 from sim.rng import RandomStreams
 from sim.rules import order_up_to
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> dict[str, float | int | str]:
     kpis = sim.kpis()
     wall_s = time.perf_counter() - t0
 
-    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    peak_mb = peak_rss_mb()
     result = {
         "scenario": args.scenario,
         "stores": net.n_stores,
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> dict[str, float | int | str]:
         "demand_only_s": round(demand_only_s, 3),
         "ratio_to_demand_only": round(wall_s / demand_only_s, 2) if demand_only_s > 0 else None,
         "store_sku_days_per_s": round(net.n_stores * net.n_skus * args.days / wall_s),
-        "peak_rss_mb": round(peak_rss_mb, 1),
+        "peak_rss_mb": peak_mb,
         "fill_rate": round(kpis.chain["fill_rate"], 4),
     }
     if args.json:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
 import time
 from pathlib import Path
@@ -34,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from policies.serving import Recommender, ServingError
 from policies.serving.tables import recommend_file
+from scripts.peak_memory import peak_rss_mb
 
 TABLE_SUFFIXES = (".parquet", ".csv")
 
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> dict | None:
         p.exit(2, f"recommend: {err}\n")
     summary |= {
         "total_s": round(time.perf_counter() - t0, 2),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+        "peak_rss_mb": peak_rss_mb(),
         "out": str(args.out),
     }
     print(json.dumps(summary))
