@@ -25,7 +25,7 @@ from sim.spec import NetworkSpec
 
 DIGESTS = {
     "city_fresh": "b47948d54af288c074b5a4127c469f721c2ed0fdf33b59a5603f57483915084a",
-    "liqun_chain": "606d0e32f3b07f7b92b815f174fde4983fea4154e65b7d6996767ddefe1fd1ab",
+    "liqun_chain": "39d080b0bd2e8271a39b9194ee5af0570c0b27753acbf2cc57fc47c1cfd218b4",
     "regional_chain": "9a8da455c7132e1e73216363c4d8e5a229426a6055be711fbdd9d4b345918501",
     "single_sku": "80db34c2468b7414ba1e4379e84da6fe762fb400f68bcc12385c2eed0687365d",
     "yogurt_trio": "1d13b8109fe56800c600acf9ca2ae28d7dcb67fa085f055dea79831d499c3cab",
