@@ -199,13 +199,19 @@ TOTALS = (
 def chain_totals(
     spec: NetworkSpec,
     counters: Counters,
+    money: dict[str, np.ndarray],
     *,
     slow: np.ndarray,
     stocked: np.ndarray,
-    profit: np.ndarray,
 ) -> dict[str, float]:
-    """The ``TOTALS`` of a reporting period (``slow``, ``stocked``: [stores, skus] bool
-    slow movers and stocked store-SKUs; ``profit``: [stores, skus] store profit)."""
+    """The ``TOTALS`` of a reporting period.
+
+    Args:
+        money: the store-SKU money ``compute_kpis`` has already computed, [stores, skus]
+            each: ``cogs``, ``waste_value``, ``damaged_value``, ``disposal``, ``profit``
+            and ``inventory_cost_days`` (summed here, not computed again).
+        slow, stocked: [stores, skus] bool slow movers and stocked store-SKUs.
+    """
     skus = spec.skus
     s, d = counters.store, counters.dc
     ranged = ~spec.store_sku.blocked
@@ -217,18 +223,18 @@ def chain_totals(
         "lost": s.lost_units.sum(),
         "stockout_days": (s.stockout_days * ranged).sum(),
         "store_sku_days_ranged": ranged.sum() * counters.network.days,
-        "cogs": (s.sold_units * cost).sum(),
-        "store_inventory_cost_days": (s.inventory_unit_days * cost).sum(),
+        "cogs": money["cogs"].sum(),
+        "store_inventory_cost_days": money["inventory_cost_days"].sum(),
         "dc_inventory_cost_days": (d.inventory_unit_days * cost).sum(),
         "store_wasted": s.wasted_units.sum(),
         "dc_wasted": d.wasted_units.sum(),
         "dc_received": float(d.received_units.sum()),
-        "store_waste_value": (s.wasted_units * cost).sum(),
+        "store_waste_value": money["waste_value"].sum(),
         "dc_waste_value": float((d.wasted_units * cost).sum()),
         "store_opening": s.opening_units.sum(),
         "dc_opening": d.opening_units.sum(),
         "revenue": s.revenue.sum(),
-        "store_profit": float(profit.sum()),
+        "store_profit": float(money["profit"].sum()),
         "dc_holding": float(d.holding_cost.sum()),
         "dc_disposal": float((d.wasted_units * disposal).sum()),
         "store_received": s.received_units.sum(),
@@ -236,8 +242,8 @@ def chain_totals(
         "stocked": stocked.sum(),
         "lost_sales_value": float((s.lost_units * skus.price[None, :]).sum()),
         "store_holding": float(s.holding_cost.sum()),
-        "store_disposal": float(((s.wasted_units + s.damaged_units) * disposal).sum()),
-        "damaged_value": float((s.damaged_units * cost).sum()),
+        "store_disposal": float(money["disposal"].sum()),
+        "damaged_value": float(money["damaged_value"].sum()),
         "damaged": s.damaged_units.sum(),
     }
 
@@ -362,7 +368,15 @@ def compute_kpis(
     slow = stocked & (sell_through < slow_mover_threshold)
     per_store["slow_moving_share"] = _ratio(slow.sum(axis=1), stocked.sum(axis=1), 0.0)
 
-    totals = chain_totals(spec, counters, slow=slow, stocked=stocked, profit=profit)
+    money = {
+        "cogs": cogs,
+        "waste_value": waste_value,
+        "damaged_value": damaged_value,
+        "disposal": disposal,
+        "profit": profit,
+        "inventory_cost_days": inv_cost_days,
+    }
+    totals = chain_totals(spec, counters, money, slow=slow, stocked=stocked)
     chain = chain_kpis(totals, net, period_hours, spec.courier_count())
     return KpiReport(
         chain=chain,
