@@ -106,7 +106,7 @@ class SimContext:
         spec = self.spec
         self.pick_unit = pack_units(spec.skus.case_pack, spec.skus.break_pack)
         store_dc = spec.store_dc()
-        self.dc_stores = [np.flatnonzero(store_dc == j) for j in range(spec.n_dcs)]
+        self.dc_stores = spec.dc_store_rows()
         self._store_dc = store_dc
         self.dc_streams = [
             self.streams.for_region(dc.dc_id) if spec.regional_streams else self.streams

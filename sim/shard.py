@@ -48,7 +48,7 @@ def region_stores(network: NetworkSpec, dc: int) -> np.ndarray:
     """[n] int64: indices of the stores DC ``dc`` serves, in the chain's order."""
     if not 0 <= dc < network.n_dcs:
         raise ConfigError("region", dc, f"a DC index in 0..{network.n_dcs - 1}")
-    return np.array([i for i, s in enumerate(network.stores) if s.dc == dc], dtype=np.int64)
+    return network.dc_store_rows()[dc]
 
 
 def served_regions(network: NetworkSpec) -> list[int]:

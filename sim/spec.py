@@ -379,6 +379,11 @@ class NetworkSpec:
         regions = len({s.dc for s in self.stores}) if self.couriers.per_region else 1
         return self.couriers.size * regions
 
+    def dc_store_rows(self) -> list[np.ndarray]:
+        """Per DC, the indices of the stores it serves (ascending)."""
+        store_dc = self.store_dc()
+        return [np.flatnonzero(store_dc == j) for j in range(self.n_dcs)]
+
     def store_dc(self) -> np.ndarray:
         """[stores] int: index of each store's DC."""
         return np.array([s.dc for s in self.stores], dtype=np.int64)

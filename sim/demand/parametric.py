@@ -159,8 +159,8 @@ class ParametricDemand(OnTickGrid):
         # stream, or (regional streams, see sim.rng) each region's stores from its own.
         self._draw_groups: list[tuple[str | None, np.ndarray]] = (
             [
-                (dc.dc_id, np.flatnonzero(network.store_dc() == j))
-                for j, dc in enumerate(network.dcs)
+                (dc.dc_id, stores)
+                for dc, stores in zip(network.dcs, network.dc_store_rows(), strict=True)
             ]
             if network.regional_streams
             else [(None, np.arange(n_stores))]
