@@ -414,10 +414,8 @@ def resolve_window(cfg: DictConfig) -> None:
         days, warmup = cfg.days, cfg.warmup_days
     elif cfg.scenario == "perishable":
         days, warmup = 14, 7  # not used by the periodic system; kept for the record
-    else:
-        from sim.scenario import load_scenario
-
-        net = load_scenario(cfg.scenario, tuple(cfg.scenario_overrides)).network
+    else:  # cached: shard_regions and the merge of a study by region read it again
+        net = load_network_cached(cfg.scenario, tuple(cfg.scenario_overrides))
         days, warmup = net.study_days, net.study_warmup_days
     if cfg.days is None:
         cfg.days = days

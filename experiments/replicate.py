@@ -42,13 +42,8 @@ def _scenario(name: str, overrides: tuple[str, ...]) -> tuple[Scenario, Any]:
     return sc, build_demand_source(sc)
 
 
-def tracked_store_skus(scenario: Scenario) -> list[tuple[int, int]]:
-    """A few busy perishable store-SKUs (the same for every policy)."""
-    return tracked_store_skus_of(scenario.network)
-
-
-def tracked_store_skus_of(net: NetworkSpec) -> list[tuple[int, int]]:
-    """``tracked_store_skus`` of a network."""
+def tracked_store_skus(net: NetworkSpec) -> list[tuple[int, int]]:
+    """A few busy perishable store-SKUs of a network (the same for every policy)."""
     perishable = np.flatnonzero(net.skus.shelf_life_days > 0)
     picks = (
         perishable[:: max(1, len(perishable) // TRACKED)][:TRACKED]
@@ -77,7 +72,7 @@ def replicate_rule(
     """A heuristic (or composite) policy from its config on a shipped scenario."""
     sc, demand = _scenario(scenario, tuple(overrides))
     sim = Simulation(sc.network, demand, seed=int(seed))
-    traj = _run_policy(sim, policy_cfg, seed, days, warmup_days, tracked_store_skus(sc))
+    traj = _run_policy(sim, policy_cfg, seed, days, warmup_days, tracked_store_skus(sc.network))
     return _result(sim, traj)
 
 
@@ -120,7 +115,7 @@ def merge_region_results(scenario: str, overrides: tuple[str, ...], parts: list[
     kpis = merge_chain_kpis(
         chain, [(p["region"], p["totals"], p["network"]) for p in parts], parts[0]["period_hours"]
     )
-    tracked = tracked_store_skus_of(chain)
+    tracked = tracked_store_skus(chain)
     traj: dict[str, list] = {}
     for key in ("on_hand", "lost"):
         days = len(parts[0]["trajectory"][key])
@@ -190,7 +185,7 @@ def _region(name: str, overrides: tuple[str, ...], dc: int) -> _Region:
     network = region_network(sc.network, dc)
     spec = region_demand(parametric_spec(sc.demand_cfg, sc.network), rows)
     local = {int(s): i for i, s in enumerate(rows)}
-    tracked = [(s, k) for s, k in tracked_store_skus(sc) if s in local]
+    tracked = [(s, k) for s, k in tracked_store_skus(sc.network) if s in local]
     return _Region(network, ParametricDemand(spec, network), local, tracked)
 
 
@@ -281,7 +276,7 @@ def replicate_sku_agents(
     )
     agent = load_shared_agent(model_path, algo_class_path, stats_path)
     sc, _ = _scenario(scenario, ())
-    tracked = tracked_store_skus(sc)
+    tracked = tracked_store_skus(sc.network)
     traj: dict[str, list] = {"on_hand": [], "lost": []}
     sim = sku_agent_episode(agents, agent, seed, lambda s: _daily_record(s, tracked, traj))
     return _result(sim, traj)
