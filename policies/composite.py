@@ -31,7 +31,12 @@ from policies.transfers import PlannedTransfer, TransferRules
 from policies.view import OrderDecision
 from sim.engine import Simulation
 from sim.errors import ConfigError
-from sim.store_sku import StoreSkuView, on_hand_by_remaining_life, round_to_packs
+from sim.store_sku import (
+    StoreSkuView,
+    expected_unsold,
+    on_hand_by_remaining_life,
+    round_to_packs,
+)
 
 
 def _plan_and_send(
@@ -149,11 +154,11 @@ class TieredAlertsPolicy:
         by_life = on_hand_by_remaining_life(
             snap.store_on_hand_by_age, spec.skus.shelf_life_days
         ).astype(float)
-        r = np.arange(1, by_life.shape[2] + 1)[None, None, :]
-        unsold = np.maximum(np.cumsum(by_life, axis=2) - forecast[:, :, None] * r, 0.0)
         perishable = (spec.skus.shelf_life_days > 0)[None, :]
-        doomed = np.where(perishable, np.floor(unsold.max(axis=2)), 0.0)
-        doomed_1d = np.where(perishable, np.floor(unsold[:, :, 0]), 0.0)
+        doomed = np.where(perishable, np.floor(expected_unsold(by_life, forecast)), 0.0)
+        doomed_1d = np.where(
+            perishable, np.floor(np.maximum(by_life[:, :, 0] - forecast, 0.0)), 0.0
+        )
         lead = store_lead_time_days(sim)[:, None]
         cover = on_hand + snap.store_pipeline_by_day[:, :, :2].sum(axis=2)
         h = self.history

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import ConfigError
+from sim.store_sku import expected_unsold
 from sim.transfer import Transfer, TransferInputs
 
 URGENCY_TERMS = ("shelf_life", "demand_match", "logistics", "promotion", "service")
@@ -56,10 +57,7 @@ class UrgencyWeights:
 
 def doomed_units(x: TransferInputs) -> np.ndarray:
     """[stores, skus] units that will expire before they can be sold (FIFO, at the forecast)."""
-    by_life = x.on_hand_by_life
-    r = np.arange(1, by_life.shape[2] + 1)[None, None, :]
-    unsold = np.maximum(np.cumsum(by_life, axis=2) - x.forecast_daily[:, :, None] * r, 0.0)
-    return np.floor(unsold.max(axis=2))
+    return np.floor(expected_unsold(x.on_hand_by_life, x.forecast_daily))
 
 
 def oldest_life_left(x: TransferInputs) -> np.ndarray:

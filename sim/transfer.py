@@ -109,7 +109,7 @@ class TransferInputs:
             out[sku_of_row] = values
             return out
 
-        by_life = np.zeros((*shape, view.on_hand_by_life.shape[1]))
+        by_life = np.zeros((*shape, view.on_hand_by_life.shape[1]), view.on_hand_by_life.dtype)
         by_life[store_of_row, sku_of_row] = view.on_hand_by_life
         return cls(
             on_hand_by_life=by_life,

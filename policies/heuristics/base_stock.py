@@ -14,7 +14,7 @@ import numpy as np
 
 from policies.heuristics.common import check_non_negative, demand_over, finish
 from policies.view import OrderDecision
-from sim.store_sku import StoreSkuView
+from sim.store_sku import StoreSkuView, expected_unsold
 
 
 @dataclass(frozen=True)
@@ -91,9 +91,7 @@ class PerishableBaseStock(BaseStock):
 
     def decide(self, view: StoreSkuView) -> OrderDecision:
         s, terms = self.level(view)
-        cum = np.cumsum(view.on_hand_by_life, axis=1)  # stock with life <= r
-        r = np.arange(1, cum.shape[1] + 1)[None, :]
-        doomed = np.max(np.maximum(cum - view.forecast_daily[:, None] * r, 0.0), axis=1)
+        doomed = expected_unsold(view.on_hand_by_life, view.forecast_daily)
         doomed = np.where(view.shelf_life_days > 0, np.floor(doomed), 0.0)
         units = finish(s - (view.position - doomed), view, max_order_units=self._cap())
         terms = {**terms, "doomed": doomed}

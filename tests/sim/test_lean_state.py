@@ -121,3 +121,27 @@ def test_stock_by_remaining_life_matches_the_rule(lives, stores, ages, seed, per
     got = on_hand_by_remaining_life(stock, life)
     assert got.dtype == stock.dtype
     np.testing.assert_array_equal(got, _by_remaining_life_by_hand(stock, life))
+
+
+@given(
+    rows=st.integers(1, 6),
+    life_days=st.integers(1, 8),
+    seed=st.integers(0, 2**16),
+    integer_stock=st.booleans(),
+)
+def test_expected_unsold_equals_the_cumulative_formula_bit_for_bit(
+    rows, life_days, seed, integer_stock
+):
+    """One life column at a time gives what the [rows, life] cumsum formula gave (the
+    rules' and the transfer planner's "doomed" units), for integer and float stock."""
+    from sim.store_sku import expected_unsold
+
+    rng = np.random.default_rng(seed)
+    by_life = rng.integers(0, 30, (2, rows, life_days))
+    by_life = by_life.astype(np.int32) if integer_stock else by_life * 0.5
+    forecast = rng.gamma(1.0, 3.0, (2, rows))
+    r = np.arange(1, life_days + 1)
+    formula = np.maximum(np.cumsum(by_life, axis=-1) - forecast[..., None] * r, 0.0).max(axis=-1)
+    got = expected_unsold(by_life, forecast)
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, formula)
