@@ -31,7 +31,7 @@ import dataclasses
 import json
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,7 @@ from experiments.report import (
 )
 from experiments.scenario_choice import select_scenario
 from experiments.stats import mean_ci, paired_difference, win_shares
+from experiments.task_failures import RETRIES, TaskFailure, TaskFailures, raise_failures
 from experiments.tracking import ci_metrics, flatten, git_commit, make_tracker, training_run_id
 from policies.configs import policy_config, tuned_file
 from sim.errors import ConfigError
@@ -169,42 +170,98 @@ def run_jobs(
     """Run the (policy, seed) replications, ``n_jobs`` local processes at a time or as Ray
     tasks (``ray_cfg``: ``address``, ``num_cpus``), with a progress bar; results by policy
     in seed order, the same to the bit either way. ``big_tasks`` (regions of a seed-scale
-    chain) gives each Ray task a fresh worker process."""
+    chain) gives each Ray task a fresh worker process.
+
+    Raises:
+        TaskFailures: tasks that failed on their retry too, each named by policy, seed and
+            shard; the other tasks ran to the end and their results are in it (``results``,
+            in job order; ``by_policy`` sorts them as this function returns them).
+    """
+    labels = [job_label(job) for job in jobs]
     if ray_cfg is not None:
         from experiments.ray_executor import ray_map
 
         address, cpus = ray_cfg.get("address"), ray_cfg.get("num_cpus")
         results = ray_map(
             _call, jobs, address=address, num_cpus=cpus, desc=desc, unit="replication",
-            fresh_workers=big_tasks,
+            fresh_workers=big_tasks, labels=labels,
         )  # fmt: skip
     else:
-        results = _run_locally(jobs, n_jobs, desc, fresh_workers=big_tasks)
+        results = _run_locally(jobs, n_jobs, desc, labels, fresh_workers=big_tasks)
+    return by_policy(jobs, results)
+
+
+def by_policy(jobs: list, results: list) -> dict[str, list[dict]]:
+    """Job-ordered results as {policy: [results in seed order]}, skipping failed (None) ones."""
     out: dict[str, list[dict]] = {}
     for (name, _, _, _), result in zip(jobs, results, strict=True):
-        out.setdefault(name, []).append(result)
+        if result is not None:
+            out.setdefault(name, []).append(result)
     return out
 
 
-def _run_locally(jobs: list, n_jobs: int, desc: str, *, fresh_workers: bool = False) -> list[dict]:
+def job_label(job: tuple) -> str:
+    """A job as the reports name it: policy, seed and, for a region task, its shard."""
+    name, seed, fn, args = job
+    shard = f", shard region {args[-1]}" if fn is replicate_rule_region else ""
+    return f"policy {name!r}, seed {seed}{shard}"
+
+
+def kept_replications(jobs: list, failed: TaskFailures) -> tuple[dict[str, list[dict]], list[int]]:
+    """After failures, the results of the seeds where every task succeeded (every policy
+    keeps the same seeds, so comparisons stay paired) and the seeds left out."""
+    lost = sorted({jobs[f.index][1] for f in failed.failures})
+    kept = [r if jobs[i][1] not in lost else None for i, r in enumerate(failed.results)]
+    return by_policy(jobs, kept), lost
+
+
+def _run_locally(
+    jobs: list, n_jobs: int, desc: str, labels: list[str], *, fresh_workers: bool = False
+) -> list[dict]:
     """The replications in this process or ``n_jobs`` local ones; results in job order.
-    ``fresh_workers``: each job in a new process (big tasks, see ``run_jobs``)."""
+    A failed job runs once more (``RETRIES``), then it is reported with the others'
+    results kept (``TaskFailures``). ``fresh_workers``: each job in a new process."""
+    results: list[Any] = [None] * len(jobs)
+    failures: list[TaskFailure] = []
     with progress(len(jobs), desc, unit="replication") as bar:
         if n_jobs <= 1:
-            results = []
-            for job in jobs:
-                results.append(_call(job))
+            for i, job in enumerate(jobs):
+                for attempt in range(RETRIES + 1):
+                    try:
+                        results[i] = _call(job)
+                        break
+                    except Exception as err:
+                        if attempt == RETRIES:
+                            failures.append(TaskFailure(i, labels[i], err))
                 bar.update()
-            return results
-        fresh = {"mp_context": get_context("spawn"), "max_tasks_per_child": 1}
-        with ProcessPoolExecutor(max_workers=n_jobs, **(fresh if fresh_workers else {})) as pool:
-            futures = [pool.submit(_call, job) for job in jobs]
-            for future in as_completed(futures):
-                if future.exception() is not None:  # stop now: queued work is cancelled
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    future.result()  # raises it, with its task note
-                bar.update()
-            return [f.result() for f in futures]
+        else:
+            fresh = {"mp_context": get_context("spawn"), "max_tasks_per_child": 1}
+            with ProcessPoolExecutor(
+                max_workers=n_jobs, **(fresh if fresh_workers else {})
+            ) as pool:
+                attempts = {pool.submit(_call, job): (i, 0) for i, job in enumerate(jobs)}
+                pending = set(attempts)
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        i, attempt = attempts[future]
+                        err = future.exception()
+                        if err is None:
+                            results[i] = future.result()
+                        elif attempt < RETRIES:
+                            try:
+                                again = pool.submit(_call, jobs[i])
+                            except RuntimeError as broken:  # the pool lost a worker
+                                failures.append(TaskFailure(i, labels[i], broken))
+                            else:
+                                attempts[again] = (i, attempt + 1)
+                                pending.add(again)
+                                continue
+                        else:
+                            failures.append(TaskFailure(i, labels[i], err))
+                        bar.update()
+    raise_failures(failures, results)
+    return results
 
 
 EXECUTORS = ("local", "ray")
@@ -223,11 +280,11 @@ def ray_settings(cfg: DictConfig) -> DictConfig | None:
 def _call(job: tuple) -> dict:
     """Run one (policy, seed) replication; a failure keeps its type and message and gains a
     note naming the task, in a worker process as in this one."""
-    name, seed, fn, args = job
+    _, _, fn, args = job
     try:
         return fn(*args)
     except Exception as err:
-        err.add_note(f"in the replication of policy {name!r} on seed {seed}")
+        err.add_note(f"in the replication of {job_label(job)}")
         raise
 
 
@@ -486,15 +543,30 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     searches = [read_search_curve(name, path) for name, path in searched.items()]
     jobs = _jobs(cfg)
     sharded = cfg.get("shard") is not None
-    results = merge_shards(
-        cfg, run_jobs(jobs, int(cfg.n_jobs), ray_cfg=ray_settings(cfg), big_tasks=sharded)
-    )
+    seeds = [int(cfg.first_seed) + r for r in range(int(cfg.replications))]
+    failed: list[str] = []
+    try:
+        raw = run_jobs(jobs, int(cfg.n_jobs), ray_cfg=ray_settings(cfg), big_tasks=sharded)
+    except TaskFailures as err:
+        raw, lost = kept_replications(jobs, err)
+        if len(lost) == len(seeds):
+            raise
+        seeds = [seed for seed in seeds if seed not in lost]
+        failed = [f"{f.label}: {type(f.error).__name__}: {f.error}" for f in err.failures]
+        warnings.warn(str(err), StudyWarning, stacklevel=2)
+    results = merge_shards(cfg, raw)
     perishable = cfg.scenario == "perishable"
     objective = "avg_cost_per_period" if perishable else "profit"
     outcome = summarise(results, cfg.reference, objective, higher_is_better=not perishable)
-    seeds = [int(cfg.first_seed) + r for r in range(int(cfg.replications))]
     curves = [with_baselines(cfg, c) for c in curves]
     notes = study_warnings(cfg, outcome)
+    if failed:
+        notes.insert(
+            0,
+            f"{len(failed)} task(s) failed after a retry; their seeds are left out for every"
+            f" policy (the comparison stays paired), so this study reports {len(seeds)} of"
+            f" {int(cfg.replications)} replications: " + "; ".join(failed),
+        )
     for note in notes:
         warnings.warn(note, StudyWarning, stacklevel=2)
     report = write_report(
@@ -523,6 +595,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
             for c in curves
         },
         "warnings": notes,
+        "failed_tasks": failed,
         "mlflow_run_id": parent,
         "mlflow_child_run_ids": children,
         "wall_s": round(time.perf_counter() - t0, 1),
@@ -531,7 +604,10 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
 
 @hydra.main(config_path="../configs", config_name="evaluate", version_base="1.3")
 def main(cfg: DictConfig) -> None:
-    print(json.dumps(evaluate(cfg), default=float))
+    outcome = evaluate(cfg)
+    print(json.dumps(outcome, default=float))
+    if outcome["failed_tasks"]:  # the report is written, but the run did not complete
+        raise SystemExit(f"evaluate: {len(outcome['failed_tasks'])} task(s) failed; see warnings")
 
 
 if __name__ == "__main__":

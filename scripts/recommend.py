@@ -14,6 +14,13 @@ decided and written ``--batch-rows`` at a time (``policies.serving.tables.recomm
 so a 10 M store-SKU chain needs the memory of a batch, not of the chain (a transfer
 policy reads the whole table: its plans pair stores).
 
+    python scripts/recommend.py --policy DIR --state state.parquet --out list.parquet \
+        --executor ray [--blocks N] [--ray-address auto]
+
+runs the list as Ray tasks over blocks of stores (``experiments.daily_list``; Ray's local
+cluster by default, a running one with ``--ray-address``): the same row for every
+store-SKU, rows grouped by store block (policies that plan transfers run locally only).
+
     python scripts/recommend.py --policy DIR --example-state state.parquet --scenario city_fresh
 
 writes an example state table from the simulator (seed 0, after a warm-up).
@@ -78,6 +85,9 @@ def main(argv: list[str] | None = None) -> dict | None:
         default=250_000,
         help="rows read, decided and written at a time (memory stays bounded by a batch)",
     )
+    p.add_argument("--executor", choices=("local", "ray"), default="local")
+    p.add_argument("--blocks", type=int, help="store blocks of --executor ray (default: 2 per CPU)")
+    p.add_argument("--ray-address", help="a running Ray cluster (default: a local one)")
     args = p.parse_args(argv)
     if args.example_state:
         table_format(args.example_state, "--example-state")  # before the simulation runs
@@ -89,10 +99,26 @@ def main(argv: list[str] | None = None) -> dict | None:
     table_format(args.state, "--state")
     if args.batch_rows < 1:
         p.error(f"--batch-rows {args.batch_rows}: allowed: an integer >= 1")
+    if args.blocks is not None and args.blocks < 1:
+        p.error(f"--blocks {args.blocks}: allowed: an integer >= 1")
+    if args.executor == "local" and (args.blocks is not None or args.ray_address):
+        p.error("--blocks and --ray-address: allowed only with --executor ray")
     t0 = time.perf_counter()
     try:
-        recommender = Recommender.load(args.policy)
-        summary = recommend_file(recommender, args.state, args.out, batch_rows=args.batch_rows)
+        if args.executor == "ray":
+            from experiments.daily_list import daily_list_on_ray  # Ray: only here
+            from sim.errors import ConfigError
+
+            try:
+                summary = daily_list_on_ray(
+                    args.policy, args.state, args.out, blocks=args.blocks,
+                    batch_rows=args.batch_rows, address=args.ray_address,
+                )  # fmt: skip
+            except ConfigError as err:
+                p.exit(2, f"recommend: {err}\n")
+        else:
+            recommender = Recommender.load(args.policy)
+            summary = recommend_file(recommender, args.state, args.out, batch_rows=args.batch_rows)
     except ServingError as err:
         p.exit(2, f"recommend: {err}\n")
     summary |= {

@@ -14,6 +14,7 @@ import pytest
 
 import sim.errors as errors
 from experiments.evaluate import StudyWarning
+from experiments.task_failures import TaskFailure, TaskFailures
 from experiments.tune_baselines import TuningError
 from policies.serving import errors as serving_errors
 from policies.serving.http import _KeyError, _TooBig
@@ -41,6 +42,7 @@ EXAMPLES = [
     _KeyError(401, "missing X-API-Key"),
     _TooBig(),
     RejectedRowsWarning("sales.csv: 3 bad row(s) left out"),
+    TaskFailures([TaskFailure(1, "policy 'p', seed 9001", ValueError("boom"))], [{}, None]),
 ]
 
 
@@ -87,9 +89,14 @@ def test_a_failed_replication_names_its_policy_and_seed_across_processes():
     """``experiments.evaluate.run_jobs`` in two worker processes: the error that arrives is
     the worker's own (type, message, fields) with a note naming the task."""
     from experiments.evaluate import run_jobs
+    from experiments.task_failures import TaskFailures
 
     jobs = [("ok", 1, max, (1, 2)), ("broken", 9001, _refuse, ("demand.mean",))]
-    with pytest.raises(errors.ConfigError) as caught:
+    with pytest.raises(TaskFailures) as caught:
         run_jobs(jobs, n_jobs=2)
-    assert caught.value.field == "demand.mean"
-    assert caught.value.__notes__ == ["in the replication of policy 'broken' on seed 9001"]
+    (failure,) = caught.value.failures
+    assert isinstance(failure.error, errors.ConfigError)
+    assert failure.error.field == "demand.mean"
+    assert failure.error.__notes__ == ["in the replication of policy 'broken', seed 9001"]
+    assert failure.label == "policy 'broken', seed 9001"
+    assert caught.value.results == [2, None]

@@ -8,8 +8,10 @@ columns, and ``weekday`` and ``day`` the same on every row.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterator
+import shutil
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,7 +81,13 @@ def suggestions_table(result: Recommendations) -> pd.DataFrame:
 
 
 def recommend_file(
-    recommender: Recommender, state: Path, out: Path, *, batch_rows: int = 250_000
+    recommender: Recommender,
+    state: Path,
+    out: Path,
+    *,
+    batch_rows: int = 250_000,
+    stores: Collection[str] | None = None,
+    mean_age: dict[int, float] | None = None,
 ) -> dict[str, Any]:
     """The chain's daily list from a state table file (``.parquet`` or ``.csv``) to a
     suggestions file (either), ``batch_rows`` rows at a time.
@@ -94,6 +102,11 @@ def recommend_file(
     beside ``out`` and moved into place when complete: a refused row leaves no
     partial list.
 
+    A block of a bigger run (``experiments.daily_list`` on Ray) passes ``stores``: only
+    their rows are read (Parquet row groups whose statistics exclude them are skipped),
+    and ``mean_age``: the whole chain's category means (``chain_mean_age``), so that the
+    block's rows get what the whole list would give them.
+
     Raises:
         StateError: a refused row, named by its row in the whole table.
     """
@@ -103,13 +116,16 @@ def recommend_file(
     if batch_rows < 1:
         raise ValueError(f"batch_rows: got {batch_rows}; allowed: an integer >= 1")
     whole = recommender.transfers is not None  # transfers pair stores: one batch
-    mean_age = None if whole else _chain_mean_age(recommender, state, batch_rows)
+    if whole and stores is not None:
+        raise ValueError("stores: a policy that plans transfers reads the whole chain at once")
+    if mean_age is None and not whole:
+        mean_age = chain_mean_age(recommender, state, batch_rows, whole_only=stores is None)
     tmp = out.with_name(out.name + ".tmp")
     writer: Any = None
     scalars: dict[str, Any] = {}
     rows = units = transferred = batches = 0
     try:
-        for table in _state_batches(state, None if whole else batch_rows):
+        for table in _state_batches(state, None if whole else batch_rows, stores):
             columns = table_to_columns(table)
             for name in SCALAR_COLUMNS:
                 if name in columns and scalars.setdefault(name, columns[name]) != columns[name]:
@@ -143,10 +159,12 @@ def recommend_file(
     return summary | ({"units_transferred": transferred} if whole else {})
 
 
-def _chain_mean_age(
-    recommender: Recommender, state: Path, batch_rows: int
+def chain_mean_age(
+    recommender: Recommender, state: Path, batch_rows: int, *, whole_only: bool = False
 ) -> dict[int, float] | None:
-    """Category -> mean stock age over the whole state table (None: one batch holds it)."""
+    """Category -> mean stock age over the whole state table, every row validated on the
+    way (a refused row is named by its row in the table). ``whole_only``: None when one
+    batch holds the table (``recommend`` then takes the means itself)."""
     from policies.serving.alerts import average_age, category_mean_age
 
     ages, categories = [], []
@@ -159,16 +177,77 @@ def _chain_mean_age(
         first += rows.n
         ages.append(average_age(rows))
         categories.append(recommender.catalog["category"][rows.sku])
-    if len(ages) <= 1:
+    if whole_only and len(ages) <= 1:
         return None
     return category_mean_age(np.concatenate(categories), np.concatenate(ages))
 
 
-def _state_batches(path: Path, batch_rows: int | None) -> Iterator[pd.DataFrame]:
-    """The state table in batches of ``batch_rows`` rows (None: all at once)."""
+def state_stores(state: Path, batch_rows: int = 1_000_000) -> list[str]:
+    """The state table's store ids in order of first appearance, read one column a batch
+    at a time."""
     import pyarrow.parquet as pq
 
-    if path.suffix.lower() == ".parquet":
+    seen: dict[str, None] = {}
+    if state.suffix.lower() == ".parquet":
+        file = pq.ParquetFile(state)
+        for batch in file.iter_batches(batch_size=batch_rows, columns=["store_id"]):
+            seen |= dict.fromkeys(batch.column(0).cast("string").unique().to_pylist())
+    else:
+        for chunk in pd.read_csv(state, usecols=["store_id"], chunksize=batch_rows, dtype=str):
+            seen |= dict.fromkeys(chunk["store_id"].unique().tolist())
+    return list(seen)
+
+
+def store_blocks(stores: list[str], blocks: int) -> list[list[str]]:
+    """``stores`` in at most ``blocks`` contiguous blocks of near-equal size (none empty)."""
+    if blocks < 1:
+        raise ValueError(f"blocks: got {blocks}; allowed: an integer >= 1")
+    edges = np.linspace(0, len(stores), min(blocks, len(stores)) + 1).round().astype(int)
+    return [stores[a:b] for a, b in itertools.pairwise(edges)]
+
+
+def concatenate_tables(parts: list[Path], out: Path) -> None:
+    """Write the suggestion tables ``parts`` (all Parquet or all CSV, like ``out``) one
+    after the other into ``out``, a row group or chunk at a time, atomically."""
+    import pyarrow.parquet as pq
+
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        if out.suffix.lower() == ".parquet":
+            writer: Any = None
+            try:
+                for part in parts:
+                    file = pq.ParquetFile(part)
+                    for group in range(file.num_row_groups):
+                        table = file.read_row_group(group)
+                        writer = writer or pq.ParquetWriter(tmp, table.schema)
+                        writer.write_table(table)
+            finally:
+                if writer is not None:
+                    writer.close()
+        else:
+            with tmp.open("wb") as sink:
+                for i, part in enumerate(parts):
+                    with part.open("rb") as source:
+                        header = source.readline()
+                        if i == 0:
+                            sink.write(header)
+                        shutil.copyfileobj(source, sink)
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _state_batches(
+    path: Path, batch_rows: int | None, stores: Collection[str] | None = None
+) -> Iterator[pd.DataFrame]:
+    """The state table in batches of ``batch_rows`` rows (None: all at once), only the
+    rows of ``stores`` when given (empty batches skipped)."""
+    import pyarrow.parquet as pq
+
+    if stores is not None:
+        yield from _store_batches(path, batch_rows or 1_000_000, stores)
+    elif path.suffix.lower() == ".parquet":
         if batch_rows is None:
             yield pd.read_parquet(path)
             return
@@ -178,6 +257,25 @@ def _state_batches(path: Path, batch_rows: int | None) -> Iterator[pd.DataFrame]
         yield pd.read_csv(path)
     else:
         yield from pd.read_csv(path, chunksize=batch_rows)
+
+
+def _store_batches(path: Path, batch_rows: int, stores: Collection[str]) -> Iterator[pd.DataFrame]:
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    if path.suffix.lower() == ".parquet":
+        dataset = ds.dataset(path, format="parquet")
+        id_type = dataset.schema.field("store_id").type
+        wanted = ds.field("store_id").isin(pa.array(list(stores), pa.string()).cast(id_type))
+        for batch in dataset.to_batches(filter=wanted, batch_size=batch_rows):
+            if batch.num_rows:
+                yield batch.to_pandas()
+        return
+    wanted_ids = set(stores)
+    for chunk in pd.read_csv(path, chunksize=batch_rows):
+        chunk = chunk[chunk["store_id"].astype(str).isin(wanted_ids)]
+        if len(chunk):
+            yield chunk.reset_index(drop=True)
 
 
 _ROW_FIELD = re.compile(r"^(?P<column>.*)\[(?P<row>\d+)\]$")

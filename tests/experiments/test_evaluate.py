@@ -98,14 +98,58 @@ def _fail(message: str) -> dict:
     raise ValueError(message)
 
 
-def test_a_failed_replication_stops_the_study_without_running_the_queued_ones(tmp_path):
-    """The first failure cancels what is still queued (it used to run every replication
-    before the error surfaced)."""
+def _fail_once(marker: str) -> dict:
+    """Fails on its first attempt (no marker yet), succeeds on the next: a transient fault."""
+    if not Path(marker).exists():
+        Path(marker).touch()
+        raise OSError("a transient fault")
+    return {"attempts": 2}
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_a_failed_replication_is_retried_once_then_reported_and_the_rest_kept(tmp_path, n_jobs):
+    """A task that fails twice is reported with its policy and seed; one that fails once
+    succeeds on its retry; every other task runs to the end and its result is kept."""
     from experiments.evaluate import run_jobs
+    from experiments.task_failures import TaskFailures
 
     jobs = [("bad", 0, _fail, ("broken on purpose",))]
-    jobs += [("ok", s, _touch_then_wait, (str(tmp_path / f"{s}"),)) for s in range(40)]
-    with pytest.raises(ValueError, match="broken on purpose") as caught:
-        run_jobs(jobs, n_jobs=2)
-    assert "in the replication of policy 'bad' on seed 0" in caught.value.__notes__[0]
-    assert len(list(tmp_path.iterdir())) < 40  # the rest was cancelled, not run
+    jobs += [("flaky", 1, _fail_once, (str(tmp_path / "flaky"),))]
+    jobs += [("ok", s, _touch_then_wait, (str(tmp_path / f"{s}"),)) for s in range(6)]
+    with pytest.raises(TaskFailures) as caught:
+        run_jobs(jobs, n_jobs=n_jobs)
+    (failure,) = caught.value.failures
+    assert failure.index == 0 and failure.label == "policy 'bad', seed 0"
+    assert isinstance(failure.error, ValueError) and "broken on purpose" in str(failure.error)
+    assert "1 of 8 tasks failed after 1 retry each" in str(caught.value)
+    assert caught.value.results == [None, {"attempts": 2}] + [{}] * 6
+    assert len([p for p in tmp_path.iterdir() if p.name.isdigit()]) == 6  # all of them ran
+
+
+def test_a_study_with_a_failed_seed_reports_the_seeds_that_completed(tmp_path, monkeypatch):
+    """Seed 9001 fails for every policy (on its retry too): the study keeps seeds 9000 and
+    9002 for both policies (still paired), writes its report and names what failed."""
+    import experiments.evaluate as ev
+
+    real = ev.replicate_rule
+
+    def broken_on_9001(scenario, policy_cfg, seed, *args):
+        if seed == 9001:
+            raise RuntimeError("worker lost")
+        return real(scenario, policy_cfg, seed, *args)
+
+    monkeypatch.setattr(ev, "replicate_rule", broken_on_9001)
+    common = ["scenario=yogurt_trio", "policies=[base_stock,transfer_rules]", "n_jobs=1",
+              "logger=none"]  # fmt: skip
+    with pytest.warns(ev.StudyWarning, match="2 of 6 tasks failed"):
+        out = evaluate(cfg_with(*common, "replications=3", f"report_dir={tmp_path}/kept"))
+    assert out["seeds"] == [9000, 9002]
+    assert len(out["failed_tasks"]) == 2
+    assert "policy 'base_stock', seed 9001: RuntimeError: worker lost" in out["failed_tasks"]
+    report = (tmp_path / "kept" / "report.md").read_text()
+    assert "2 task(s) failed after a retry" in report and "reports 2 of 3" in report
+    first = evaluate(cfg_with(*common, "replications=1", f"report_dir={tmp_path}/one"))
+    assert (
+        out["policies"]["base_stock"]["profit"]["mean"]
+        != first["policies"]["base_stock"]["profit"]["mean"]
+    )  # the kept seeds are two, not the first alone
