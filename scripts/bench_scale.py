@@ -20,7 +20,10 @@ groups of a million rows, plausible stock from the catalog's demand scale)
 and ``scripts/recommend.py`` run on it in its own process:
 ``daily_list_rows``, ``daily_list_10m_seconds`` (the list's wall time, read,
 decide and write, scaled to 10 M rows if the chain has another size: the
-measured rows are in ``daily_list_rows``) and ``daily_list_peak_rss_mb``.
+measured rows are in ``daily_list_rows``) and ``daily_list_peak_rss_mb``; then the
+same list on Ray by four store blocks (``--executor ray``, a local cluster of the
+machine's CPUs started inside the timed run): ``daily_list_10m_seconds_ray``,
+``daily_list_ray_driver_peak_rss_mb`` and whether its rows and units equal the local list's.
 ``--skip-daily-list`` leaves it out.
 """
 
@@ -141,6 +144,9 @@ def write_state_table(policy: Path, out: Path, seed: int, group_rows: int = 1_00
     return written
 
 
+RAY_BLOCKS = 4  # store blocks of the list on Ray (two per CPU here)
+
+
 def daily_list(scenario: str, folder: Path, seed: int) -> dict[str, Any]:
     """Export a base-stock policy of ``scenario``, write its chain's state table and time
     ``scripts/recommend.py`` on it (in its own process: its own peak memory)."""
@@ -164,12 +170,27 @@ def daily_list(scenario: str, folder: Path, seed: int) -> dict[str, Any]:
     )  # fmt: skip
     wall_s = time.perf_counter() - t0
     summary = json.loads(done.stdout.strip().splitlines()[-1])
+    out_ray = folder / "suggestions_ray.parquet"
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "scripts/recommend.py", "--policy", str(policy), "--state", str(state),
+         "--out", str(out_ray), "--executor", "ray", "--blocks", str(RAY_BLOCKS)],
+        cwd=repo, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    ray_s = time.perf_counter() - t0  # Ray's local cluster starts inside: counted
+    on_ray = json.loads(done.stdout.strip().splitlines()[-1])
     return {
         "daily_list_rows": rows,
         "daily_list_seconds": round(wall_s, 1),
         "daily_list_10m_seconds": round(wall_s * 10_000_000 / rows, 1),
         "daily_list_peak_rss_mb": summary["peak_rss_mb"],
         "daily_list_batches": summary["batches"],
+        "daily_list_ray_seconds": round(ray_s, 1),
+        "daily_list_10m_seconds_ray": round(ray_s * 10_000_000 / rows, 1),
+        "daily_list_ray_blocks": on_ray["blocks"],
+        "daily_list_ray_driver_peak_rss_mb": on_ray["peak_rss_mb"],
+        "daily_list_ray_rows_same": on_ray["rows"] == summary["rows"]
+        and on_ray["units_suggested"] == summary["units_suggested"],
     }
 
 
