@@ -7,7 +7,7 @@ today and can be shipped to a distributed engine (Ray) unchanged.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from sim.demand.config import parametric_spec
 from sim.demand.parametric import ParametricDemand
 from sim.engine import Simulation
 from sim.errors import ConfigError
+from sim.ledger import PairFlow
 from sim.scenario import Scenario, build_demand_source, load_scenario
 from sim.shard import (
     merge_chain_kpis,
@@ -101,6 +102,7 @@ def replicate_rule_region(
         "period_hours": report.period_hours,
         "tracked": region.tracked,
         "trajectory": traj,
+        "store_profit": report.per_store["profit"].tolist(),
     }
 
 
@@ -126,13 +128,16 @@ def merge_region_results(scenario: str, overrides: tuple[str, ...], parts: list[
                 for day in range(days):
                     rows[day][column] = p["trajectory"][key][day][j]
         traj[key] = rows
-    flows = merge_network(
-        [(region_stores(chain, p["region"]), p["network"]) for p in parts]
-    ).transfer_flows
+    network = merge_network([(region_stores(chain, p["region"]), p["network"]) for p in parts])
+    store_profit = np.zeros(chain.n_stores)
+    for p in parts:
+        store_profit[region_stores(chain, p["region"])] = p["store_profit"]
     return {
         "kpis": kpis,
         "trajectory": traj,
-        "transfer_flows": {f"{o}->{d}": units for (o, d), units in flows.items()},
+        "transfer_flows": {f"{o}->{d}": units for (o, d), units in network.transfer_flows.items()},
+        "store_profit": store_profit.tolist(),
+        "transfer_pairs": pair_rows(network.transfer_pairs),
     }
 
 
@@ -355,7 +360,18 @@ def replicate_perishable(
 
 
 def _result(sim: Simulation, traj: dict[str, list]) -> dict[str, Any]:
-    k = dict(sim.kpis().chain)
-    transfer_flows = sim.counters_view().network.transfer_flows
-    flows = {f"{o}->{d}": units for (o, d), units in transfer_flows.items()}
-    return {"kpis": k, "trajectory": traj, "transfer_flows": flows}
+    report = sim.kpis()
+    network = sim.counters_view().network
+    flows = {f"{o}->{d}": units for (o, d), units in network.transfer_flows.items()}
+    return {
+        "kpis": dict(report.chain),
+        "trajectory": traj,
+        "transfer_flows": flows,
+        "store_profit": report.per_store["profit"].tolist(),
+        "transfer_pairs": pair_rows(network.transfer_pairs),
+    }
+
+
+def pair_rows(pairs: dict[tuple[int, int], PairFlow]) -> dict[str, dict[str, float]]:
+    """Courier flows per store pair as ``{"o->d": {units, trips, km, ...}}`` (JSON-ready)."""
+    return {f"{o}->{d}": asdict(flow) for (o, d), flow in sorted(pairs.items())}

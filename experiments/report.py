@@ -661,6 +661,12 @@ def write_report(
     md += ["", "## Share of replications won (objective)", ""]
     md += [f"- {n}: {share:.0%}" for n, share in outcome["win_share"].items()]
     md += ["", "## Plots", ""] + [f"![{k}]({k}.png)" for k in plots if k not in curve_plots]
+    if cfg.scenario != "perishable":
+        from experiments.replicate import load_network_cached
+        from experiments.transfer_accounts import transfer_accounts_section
+
+        network = load_network_cached(cfg.scenario, tuple(cfg.scenario_overrides))
+        md += transfer_accounts_section(cfg, results, tuple(s.store_id for s in network.stores))
     if learning_curves:
         md += _curve_section(learning_curves)
     if search_curves:

@@ -28,6 +28,7 @@ import simpy
 
 from sim.context import UrgentTimeout
 from sim.enums import EventKind, Stream
+from sim.ledger import PairFlow
 from sim.state import Shipment, ShipmentKind
 from sim.stores import receive, serve_until, take_for_transfer
 
@@ -65,6 +66,10 @@ def courier_trip(
     net.courier_short_pick_units += short
     net.courier_trips += 1
     net.courier_cost += pool.cost_per_trip
+    pair = (origin, destination)
+    flow = net.transfer_pairs.setdefault(pair, PairFlow())
+    flow.trips += 1
+    flow.courier_cost += pool.cost_per_trip
     ctx.record(
         EventKind.COURIER_PICKUP,
         origin,
@@ -90,11 +95,20 @@ def courier_trip(
     accepted, wasted, _ = receive(ctx, destination, taken, shipment.depart_hours, from_truck=False)
     ctx.counters.store.transfer_in_units[destination] += carried
     net.courier_units += int(carried.sum())
-    pair = (origin, destination)
     net.transfer_flows[pair] = net.transfer_flows.get(pair, 0) + int(carried.sum())
     net.courier_km += km
     net.courier_cost += pool.cost_per_km * km
     net.courier_co2_kg += pool.co2_kg_per_km * km
+    # the pair's entry may be a new one: the period's counters are reset at the end of the
+    # warm-up while a trip picked up before it is on the road
+    flow = net.transfer_pairs.setdefault(pair, PairFlow())
+    flow.units += int(carried.sum())
+    flow.km += km
+    flow.courier_cost += pool.cost_per_km * km
+    flow.co2_kg += pool.co2_kg_per_km * km
+    skus = ctx.spec.skus
+    flow.value_at_cost += float(carried @ skus.unit_cost)
+    flow.value_at_price += float(carried @ skus.price)
     net.courier_busy_hours += ctx.env.now - accepted_at
     net.transfer_response_hours_sum += ctx.env.now - requested_at
     pool_of_origin.release(request)

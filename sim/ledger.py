@@ -86,6 +86,32 @@ class DcCounters:
 
 
 @dataclass
+class PairFlow:
+    """Courier flows of one (origin, destination) store pair in a reporting period: what
+    revenue sharing (``sim.settlement``) and the carbon account of transfers read.
+
+    Attributes:
+        units: units delivered.
+        trips: trips picked up (a trip that found nothing still counts and costs).
+        km: loaded road km.
+        courier_cost: per-trip and per-km tariff paid.
+        co2_kg: the trips' emissions (km × the pool's ``co2_kg_per_km``).
+        value_at_cost, value_at_price: the delivered units × unit cost, × list price.
+    """
+
+    units: int = 0
+    trips: int = 0
+    km: float = 0.0
+    courier_cost: float = 0.0
+    co2_kg: float = 0.0
+    value_at_cost: float = 0.0
+    value_at_price: float = 0.0
+
+    def __add__(self, other: PairFlow) -> PairFlow:
+        return PairFlow(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+
+@dataclass
 class NetworkCounters:
     """Scalar flows of the whole network."""
 
@@ -109,6 +135,8 @@ class NetworkCounters:
     period_start_hours: float = 0.0
     # units delivered by courier per (origin store, destination store)
     transfer_flows: dict[tuple[int, int], int] = field(default_factory=dict)
+    # the same pairs' trips, km, cost, CO2 and value (PairFlow)
+    transfer_pairs: dict[tuple[int, int], PairFlow] = field(default_factory=dict)
 
 
 @dataclass
@@ -135,7 +163,11 @@ class Counters:
                 out[f.name] = view
             return type(group)(**out)
 
-        net = replace(self.network, transfer_flows=dict(self.network.transfer_flows))
+        net = replace(
+            self.network,
+            transfer_flows=dict(self.network.transfer_flows),
+            transfer_pairs={k: replace(v) for k, v in self.network.transfer_pairs.items()},
+        )
         return Counters(views(self.store), views(self.dc), net)
 
 

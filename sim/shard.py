@@ -37,7 +37,7 @@ import numpy as np
 from sim.demand.spec import ParametricDemandSpec
 from sim.errors import ConfigError
 from sim.kpis import TOTALS, chain_kpis
-from sim.ledger import Counters, NetworkCounters
+from sim.ledger import Counters, NetworkCounters, PairFlow
 from sim.spec import NetworkSpec, StoreSkuSpec
 
 # the network counters every region counts alike (the same clock), not summed
@@ -189,6 +189,10 @@ def merge_network(regions: Sequence[tuple[np.ndarray, NetworkCounters]]) -> Netw
                 for (origin, destination), units in value.items():
                     key = (int(rows[origin]), int(rows[destination]))
                     network.transfer_flows[key] = network.transfer_flows.get(key, 0) + units
+            elif f.name == "transfer_pairs":
+                for (origin, destination), flow in value.items():
+                    key = (int(rows[origin]), int(rows[destination]))
+                    network.transfer_pairs[key] = network.transfer_pairs.get(key, PairFlow()) + flow
             else:
                 setattr(network, f.name, getattr(network, f.name) + value)
     for name, value in clock.items():
