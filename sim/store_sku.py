@@ -69,6 +69,7 @@ class StoreSkuView:
         dc_life_left_days: days of life left of the DC's oldest unit of the
             SKU (the shelf life when the DC holds none; 0 for non-perishables). [n]
         forecast_error: smoothed absolute error of the daily forecast, units.  [n]
+        store_index: the row's store (rules that rank a store's SKUs, e.g. ABC). [n]
     """
 
     on_hand: np.ndarray
@@ -102,6 +103,7 @@ class StoreSkuView:
     scale: np.ndarray | None = None
     dc_life_left_days: np.ndarray | None = None
     forecast_error: np.ndarray | None = None
+    store_index: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -289,6 +291,7 @@ def view_from_snapshot(
             forecast_sd_daily=flat(sd),
             review_days=np.full(n, float(review_days)),
             facings_units=flat(spec.store_sku.facings_units),
+            store_index=np.repeat(np.arange(n_st, dtype=np.int32), n_sku),
         )
     return StoreSkuView(
         on_hand=held(snap.store_on_hand),

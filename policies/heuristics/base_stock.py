@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from policies.abc_classification import AbcPolicy, as_abc_policy
 from policies.heuristics.common import check_non_negative, demand_over, finish
 from policies.view import OrderDecision
 from sim.store_sku import StoreSkuView, expected_unsold
@@ -25,11 +26,14 @@ class BaseStock:
         level_units: a fixed ``S`` for every store-SKU; None sets it from the forecast.
         cover_factor: multiplies the mean demand over lead time + review.
         z: safety factor on the demand's standard deviation over the same days.
+        abc: when given, each row's safety factor is its ABC class's
+            (``AbcPolicy.safety_factor``, classes within its store) instead of ``z``.
     """
 
     level_units: float | None = None
     cover_factor: float = 1.0
     z: float = 1.0
+    abc: AbcPolicy | None = None
 
     def __post_init__(self) -> None:
         check_non_negative(
@@ -38,6 +42,7 @@ class BaseStock:
             cover_factor=self.cover_factor,
             z=self.z,
         )
+        object.__setattr__(self, "abc", as_abc_policy(self.abc, f"{type(self).__name__}.abc"))
 
     def level(self, view: StoreSkuView) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         if self.level_units is not None:
@@ -46,7 +51,8 @@ class BaseStock:
         days = view.lead_time_days + view.review_days
         mean, sd = demand_over(view, days)
         cycle = mean * self.cover_factor
-        safety = self.z * sd
+        z = self.z if self.abc is None else self.abc.safety_factor(self.abc.row_classes(view))
+        safety = z * sd
         return np.ceil(cycle + safety), {
             "forecast": view.forecast_daily,
             "days": days,

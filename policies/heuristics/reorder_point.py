@@ -17,6 +17,7 @@ from statistics import NormalDist
 
 import numpy as np
 
+from policies.abc_classification import AbcPolicy, as_abc_policy
 from policies.heuristics.common import check_non_negative, finish
 from policies.view import OrderDecision
 from sim.errors import ConfigError
@@ -27,18 +28,25 @@ from sim.store_sku import StoreSkuView
 class ReorderPoint:
     """Args:
     service_level: target probability of no stock-out over a lead time (0.5..0.9999).
+    abc: when given, each row's service level is its ABC class's (classes within its
+        store) instead of ``service_level``.
     """
 
     service_level: float = 0.95
+    abc: AbcPolicy | None = None
 
     def __post_init__(self) -> None:
         if not 0.5 <= self.service_level < 1.0:
             raise ConfigError(
                 "ReorderPoint.service_level", self.service_level, "a number in [0.5, 1)"
             )
+        object.__setattr__(self, "abc", as_abc_policy(self.abc, "ReorderPoint.abc"))
 
     def decide(self, view: StoreSkuView) -> OrderDecision:
-        z = NormalDist().inv_cdf(self.service_level)
+        if self.abc is None:
+            z = NormalDist().inv_cdf(self.service_level)
+        else:
+            z = self.abc.safety_factor(self.abc.row_classes(view))
         d, sd = view.forecast_daily, view.forecast_sd_daily
         lead = view.lead_time_days
         sd_lead = view.lead_time_sd_days if view.lead_time_sd_days is not None else np.zeros(view.n)

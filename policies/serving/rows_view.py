@@ -32,6 +32,7 @@ def view_from_rows(
             forecast_sd_daily=np.sqrt(rows.forecast),
             review_days=np.full(rows.n, review_days),
             facings_units=cat["facings_units"][store, sku].astype(np.float64),
+            store_index=store,
         )
     return StoreSkuView(
         on_hand=rows.on_hand,
