@@ -5,8 +5,10 @@ For every policy that moved units between stores, each replication's courier flo
 store pair are settled (``sim.settlement.settle``, terms from ``cfg.settlement``) and
 added to the stores' simulated profit; "without transfers" is the study's reference
 policy on the same seeds, so each store's gain is a paired difference with its 95 %
-interval. The carbon account (``cfg.carbon``) gives the trips' emissions, the waste the
-transfers avoided and the net, per store as a donor and per transfer pair.
+interval. The distribution of the stores' net units received shows whether transfers
+drain some stores for others (``policies.fairness`` guards that). The carbon account
+(``cfg.carbon``) gives the trips' emissions, the waste the transfers avoided and the net,
+per store as a donor and per transfer pair.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from experiments.stats import mean_ci, paired_difference
+from policies.fairness import net_flow_summary, net_flows_by_store
 from sim.errors import ConfigError
 from sim.ledger import PairFlow
 from sim.settlement import CarbonTerms, SettlementTerms, carbon, settle
@@ -60,9 +63,10 @@ def store_accounts(
     """Per store, over a policy's replications: profit with transfers after settlement,
     the settlement's parts and the carbon account (means), and the paired gain over the
     reference's profit on the same seeds (None without a reference)."""
-    with_transfers, parts, co2 = [], [], []
+    with_transfers, parts, co2, net_flows = [], [], [], []
     for run in runs:
         pairs = _pairs(run)
+        net_flows.append(net_flows_by_store(run.get("transfer_pairs", {}), n_stores))
         settled = settle(pairs, n_stores, terms)
         with_transfers.append(np.asarray(run["store_profit"]) + settled["net"])
         parts.append(settled)
@@ -73,6 +77,7 @@ def store_accounts(
         **{k: np.mean([p[k] for p in parts], axis=0) for k in parts[0]},
         **{k: np.mean([c[1][k] for c in co2], axis=0) for k in co2[0][1]},
         "pairs": _mean_pairs([c[0] for c in co2]),
+        "net_flow": np.mean(net_flows, axis=0),
         "gain": None,
     }
     if reference is not None and all("store_profit" in r for r in reference):
@@ -160,6 +165,15 @@ def _policy_lines(
         md.append("| " + " | ".join(cells) + " |")
     if len(store_ids) > ALL_STORES_UP_TO:
         md += ["", f"(the {SHOWN_EACH_WAY} stores that gain most and least of {len(store_ids)})"]
+    flow = net_flow_summary(acc["net_flow"])
+    md += [
+        "",
+        "Net units received by transfers per store (received − sent, mean per replication):"
+        f" min {flow['min']:,.1f}, quartiles {flow['q25']:,.1f} / {flow['median']:,.1f} /"
+        f" {flow['q75']:,.1f}, max {flow['max']:,.1f}; {flow['donor_share']:.0%} of stores are"
+        f" net donors, {flow['receiver_share']:.0%} net receivers"
+        f" ({flow['moved_units']:,.1f} units moved net).",
+    ]
     trips, avoided, net = (
         float(acc[k].sum()) for k in ("trip_co2_kg", "waste_avoided_co2e_kg", "net_co2e_kg")
     )

@@ -1,7 +1,8 @@
 """Policies that act on the simulator beyond store orders.
 
 ``TransferRulesPolicy``: replenishment by a configurable baseline plus the
-rule-based transfers of ``policies.transfers``.
+rule-based transfers of ``policies.transfers``, within the fairness guard of
+``policies.fairness`` (neutral by default).
 
 ``TieredAlertsPolicy``: replenishment plus the tiered alerts of
 ``policies.alerts``, each tier with its response: yellow → markdown (price ×
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from policies.alerts import AlertInputs, Alerts, AlertThresholds, Tier, evaluate_alerts
+from policies.fairness import FairnessGuard, OutflowHistory
 from policies.history import DailyHistory
 from policies.runner import ReplenishmentRule
 from policies.sim_view import store_lead_time_days, transfer_inputs_from_sim
@@ -44,42 +46,71 @@ def _plan_and_send(
     rules: TransferRules,
     forecast: np.ndarray,
     origin_mask: np.ndarray | None = None,
-) -> list[PlannedTransfer]:
+    fairness: FairnessGuard | None = None,
+    outflow: OutflowHistory | None = None,
+) -> tuple[list[PlannedTransfer], tuple[str, ...]]:
+    """Plan today's transfers, clip them by ``fairness`` (its weekly cap reading and
+    ``outflow`` recording what is sent), send them. Returns (what was sent, the guard's
+    notes on pairs it dropped)."""
     if sim.spec.couriers is None:
-        return []
+        return [], ()
     x = transfer_inputs_from_sim(sim, forecast)
+    store_ids = tuple(s.store_id for s in sim.spec.stores)
+    # a neutral guard is not run at all, so the plans are the planner's, bit for bit
+    guard = fairness if fairness is not None and not fairness.is_neutral else None
     plans = rules.plan(
-        x, tuple(s.store_id for s in sim.spec.stores), sim.spec.skus.ids, origin_mask=origin_mask
+        x,
+        store_ids,
+        sim.spec.skus.ids,
+        origin_mask=origin_mask,
+        dest_bonus=None if guard is None else guard.destination_bonus(x),
     )
+    notes: tuple[str, ...] = ()
+    n_st = sim.spec.n_stores
+    if guard is not None:
+        recent = outflow.net_outflow(sim.day, n_st) if outflow is not None else None
+        guarded = guard.apply(plans, x, recent, store_ids, sim.spec.skus.ids)
+        plans, notes = guarded.transfers, guarded.notes
     if plans:
         sim.submit_transfers([p.to_transfer() for p in plans])
-    return plans
+    if outflow is not None:
+        outflow.record(sim.day, plans, n_st)
+    return plans, notes
 
 
 @dataclass
 class TransferRulesPolicy:
     """Args:
     replenishment: the baseline that orders (any heuristic).
-    transfers: the transfer rules.
+    transfers: the transfer planner (the rules or a learned one).
+    fairness: the guard applied to each day's plan (neutral by default); the policy
+        keeps the stores' net outflow of the last ``policies.fairness.WEEK_DAYS`` days it
+        reads, as sent by this policy since its last ``reset``.
     """
 
     replenishment: ReplenishmentRule
     transfers: TransferRules = field(default_factory=TransferRules)
+    fairness: FairnessGuard = field(default_factory=FairnessGuard)
 
     def __post_init__(self) -> None:
-        self.last_transfers: list[PlannedTransfer] = []
+        self.reset()
 
     def reset(self, seed: int | None = None) -> None:
-        self.last_transfers = []
+        self.last_transfers: list[PlannedTransfer] = []
+        self.last_held: tuple[str, ...] = ()  # pairs the guard dropped whole, today
+        self.outflow = OutflowHistory()
 
     def observe(self, sim: Simulation, forecast: np.ndarray) -> None:
-        self.last_transfers = _plan_and_send(sim, self.transfers, forecast)
+        self.last_transfers, self.last_held = _plan_and_send(
+            sim, self.transfers, forecast, fairness=self.fairness, outflow=self.outflow
+        )
 
     def decide(self, view: StoreSkuView) -> OrderDecision:
         return self.replenishment.decide(view)
 
     def explain_transfers(self) -> list[str]:
-        return [reason for plan in self.last_transfers for reason in plan.reasons]
+        sent = [reason for plan in self.last_transfers for reason in plan.reasons]
+        return sent + list(self.last_held)
 
 
 @dataclass
@@ -121,7 +152,7 @@ class TieredAlertsPolicy:
         price[tier == Tier.YELLOW] = self.markdown_price
         price[tier == Tier.RED] = self.clearance_price
         sim.set_price_multiplier(price)
-        self.last_transfers = _plan_and_send(
+        self.last_transfers, _ = _plan_and_send(
             sim, self.transfers, forecast, origin_mask=tier >= Tier.ORANGE
         )
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.errors import ConfigError
+from sim.errors import ConfigError, FieldError
 from sim.store_sku import expected_unsold
 from sim.transfer import Transfer, TransferInputs
 
@@ -64,6 +64,15 @@ def oldest_life_left(x: TransferInputs) -> np.ndarray:
     """[stores, skus] days of life left of the oldest unit held (0: none held)."""
     has = x.on_hand_by_life > 0
     return np.where(has.any(axis=2), np.argmax(has, axis=2) + 1, 0)
+
+
+def transfer_benefit(x: TransferInputs, origin: int, dest: int, units: np.ndarray) -> float:
+    """The pair's benefit of moving ``units`` [skus]: the units sold at the destination
+    (they fill a need) and not disposed of at the origin (they are surplus), less one
+    courier trip (per trip + per road km). The units' purchase cost is sunk either way."""
+    courier = x.cost_per_trip + x.cost_per_km * float(x.road_km[origin, dest])
+    benefit_lines = units * (x.price + x.disposal_cost_per_unit)
+    return float(benefit_lines.sum() - courier)
 
 
 @dataclass(frozen=True)
@@ -174,11 +183,17 @@ class TransferRules:
         sku_ids: tuple[str, ...] = (),
         *,
         origin_mask: np.ndarray | None = None,
+        dest_bonus: np.ndarray | None = None,
     ) -> list[PlannedTransfer]:
         """The transfers worth dispatching now, best candidates first.
 
         Args:
             origin_mask: [stores, skus] where surplus may be offered (all by default).
+            dest_bonus: [stores] added to every candidate's score at that destination, in
+                the score's own units (``policies.fairness.FairnessGuard.destination_bonus``:
+                a community-service term). It only ranks candidates: whether a line
+                qualifies is the planner's own score against ``min_score``, so a bonus never
+                sends what the planner would not send somewhere.
         """
         send, life_left = self.surplus(x)
         if origin_mask is not None:
@@ -186,6 +201,10 @@ class TransferRules:
         need = self.need(x)
         context = self.plan_context(x, send, need)
         n_st = send.shape[0]
+        if dest_bonus is not None:
+            dest_bonus = np.asarray(dest_bonus, dtype=np.float64)
+            if dest_bonus.shape != (n_st,) or not np.isfinite(dest_bonus).all():
+                raise FieldError("dest_bonus", dest_bonus.shape, f"[{n_st}] finite numbers")
         # (origin, destination) -> (units by SKU, score by SKU), only for pairs that move
         # something: a dense [stores, stores, skus] pair of arrays is 2 GB on one region of
         # liqun_chain (36 stores x 100,000 SKUs)
@@ -200,6 +219,8 @@ class TransferRules:
                 terms = self.pair_terms(x, origin, dest, send, need, life_left)
                 score = self.score(x, origin, dest, terms, context)
                 qualifies = (need[dest] > 0) & (send[origin] > 0) & (score > self.min_score)
+                if dest_bonus is not None:
+                    score = score + dest_bonus[dest]
                 score = np.where(qualifies, score, -np.inf)
                 better = score > best_score
                 best_score = np.where(better, score, best_score)
@@ -215,19 +236,18 @@ class TransferRules:
                 continue
             units = np.floor(qty).astype(np.int64)
             km = float(x.road_km[origin, dest])
-            courier = x.cost_per_trip + x.cost_per_km * km
-            # the moved units are sold at the destination within the horizon (they fill a need)
-            # and would have expired unsold at the origin (they are surplus)
-            benefit_lines = units * (x.price + x.disposal_cost_per_unit)
-            benefit = float(benefit_lines.sum() - courier)
+            benefit = transfer_benefit(x, origin, dest, units)
             if benefit <= 0:
                 continue
             src = store_ids[origin] if store_ids else origin
             dst = store_ids[dest] if store_ids else dest
+            bonus = 0.0 if dest_bonus is None else float(dest_bonus[dest])
+            # the planner's own score and the bonus that ranked the destination, apart
+            with_bonus = f" + community {bonus:.2f}" if bonus else ""
             reasons = tuple(
                 f"send {int(units[k])} {sku_ids[k] if sku_ids else k} from {src} to {dst}: "
                 f"{int(send[origin, k])} would expire unsold, destination short {int(units[k])}; "
-                f"{self.score_name} {pair_scores[k]:.2f}, {km:.1f} km"
+                f"{self.score_name} {pair_scores[k] - bonus:.2f}{with_bonus}, {km:.1f} km"
                 for k in np.flatnonzero(units)
             )
             plans.append(PlannedTransfer(int(origin), int(dest), units, benefit, reasons))

@@ -331,6 +331,15 @@ def export_heuristic(
     target = conf.pop("_target_", None)
     transfers = None
     if target == TRANSFER_POLICY:  # a replenishment rule plus transfers
+        from hydra.utils import instantiate
+
+        fairness = conf.get("fairness")
+        if fairness is not None and not instantiate(fairness).is_neutral:
+            raise ConfigError(
+                "fairness", _without_targets(fairness), "the neutral guard: the served planner"
+                " does not apply the fairness guard yet, and a policy is never served with"
+                " less than it was evaluated with"
+            )  # fmt: skip
         transfers = _without_targets(conf["transfers"])
         conf = dict(conf["replenishment"])
         target = conf.pop("_target_", None)
