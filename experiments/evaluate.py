@@ -541,6 +541,9 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     searched = cfg.get("search_curves")
     searched = OmegaConf.to_container(searched, resolve=True) if searched else {}
     searches = [read_search_curve(name, path) for name, path in searched.items()]
+    evaluated = [*cfg.policies, *(cfg.rl_models or {})]
+    if cfg.reference not in evaluated:  # refused before any replication runs
+        raise ConfigError("reference", cfg.reference, f"one of the evaluated policies {evaluated}")
     jobs = _jobs(cfg)
     sharded = cfg.get("shard") is not None
     seeds = [int(cfg.first_seed) + r for r in range(int(cfg.replications))]

@@ -84,17 +84,34 @@ class AbcPolicy:
 
     def row_classes(self, view: StoreSkuView) -> np.ndarray:
         """[n] the class of each row of a rules' view, within its store, by ``basis``."""
-        units = np.maximum(np.asarray(view.forecast_daily, dtype=np.float64), 0.0)
+        return self.classes(view.forecast_daily, view.price, view.store_index)
+
+    def classes(
+        self, forecast_daily: np.ndarray, price: np.ndarray | None, store: np.ndarray | None
+    ) -> np.ndarray:
+        """[n] each row's class within its store (None: one store), by ``basis``, from its
+        forecast units a day and its price (needed unless ``basis`` is ``movement``)."""
+        units = np.maximum(np.asarray(forecast_daily, dtype=np.float64), 0.0)
         by_movement = by_revenue = None
         if self.basis in ("movement", "both"):
-            by_movement = self.classify_within(units, view.store_index)
+            by_movement = self.classify_within(units, store)
         if self.basis in ("revenue", "both"):
-            if view.price is None:
-                raise ValueError("abc basis revenue: the view has no prices")
-            by_revenue = self.classify_within(units * view.price, view.store_index)
+            if price is None:
+                raise ValueError("abc basis revenue: no prices given")
+            by_revenue = self.classify_within(units * price, store)
         if by_movement is None:
             return by_revenue
         return by_movement if by_revenue is None else np.minimum(by_movement, by_revenue)
+
+    def over_turnover_standard(
+        self, on_hand: np.ndarray, forecast_daily: np.ndarray, classes: np.ndarray
+    ) -> np.ndarray:
+        """[n] rows whose stock covers more days of forecast demand than their class's
+        turnover standard allows (stock with no forecast demand is over any standard)."""
+        on_hand = np.asarray(on_hand, dtype=np.float64)
+        forecast = np.asarray(forecast_daily, dtype=np.float64)
+        limit = self.turnover_limit_days(classes)
+        return (on_hand > 0) & (on_hand > limit * np.maximum(forecast, 0.0))
 
     def turnover_limit_days(self, classes: np.ndarray) -> np.ndarray:
         """[n] days of cover above which each row is a slow mover (its class's standard)."""

@@ -11,7 +11,10 @@ Criteria a chain uses, each with per-category thresholds (from config):
    is older than ``old_age_days`` (90 days);
 4. a new item under ``new_item_sell_through`` (30 %) after ``new_item_days`` (15) days;
 5. ``decline_weeks`` (3) weeks in a row of sales falling by more than
-   ``decline_rate`` (15 %).
+   ``decline_rate`` (15 %);
+6. with ``abc`` set: stock covering more days of forecast demand than the item's ABC
+   class's turnover standard (45 / 90 / 180 days for A / B / C by default; classes
+   within each store, ``policies.abc_classification``).
 
 Tiers, with the configured response:
 
@@ -30,6 +33,7 @@ from enum import IntEnum
 
 import numpy as np
 
+from policies.abc_classification import AbcPolicy, as_abc_policy
 from sim.enums import Category
 from sim.errors import ConfigError
 
@@ -85,6 +89,7 @@ class AlertThresholds:
     new_item_sell_through: float = 0.30
     decline_weeks: int = 3
     decline_rate: float = 0.15
+    abc: AbcPolicy | None = None
     responses: dict[Tier, Response] = field(
         default_factory=lambda: {
             Tier.YELLOW: Response.MARKDOWN,
@@ -98,6 +103,7 @@ class AlertThresholds:
         for name in ("age_ratio", "weekly_drop", "new_item_sell_through", "decline_rate"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"alerts.{name}", getattr(self, name), "a number > 0")
+        object.__setattr__(self, "abc", as_abc_policy(self.abc, "alerts.abc"))
 
     def rule_for(self, category: int) -> SellThroughRule:
         return self.sell_through.get(Category(int(category)), self.default_sell_through)
@@ -119,6 +125,8 @@ class AlertInputs:
         doomed_within_1d: of those, units with one day of life left.
         cover_units: on hand + arriving within the lead time.
         lead_time_demand: forecast demand over the lead time.
+        on_hand_units, forecast_daily, abc_class: what the turnover standard reads
+            (``AlertThresholds.abc``; None without it).
     """
 
     category: np.ndarray
@@ -134,6 +142,9 @@ class AlertInputs:
     doomed_within_1d: np.ndarray
     cover_units: np.ndarray
     lead_time_demand: np.ndarray
+    on_hand_units: np.ndarray | None = None
+    forecast_daily: np.ndarray | None = None
+    abc_class: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -201,6 +212,12 @@ def evaluate_alerts(x: AlertInputs, t: AlertThresholds | None = None) -> Alerts:
         crit["sustained_decline"] = falls.all(axis=0)
     else:
         crit["sustained_decline"] = np.zeros(n, dtype=bool)
+    if t.abc is not None:
+        if x.abc_class is None or x.on_hand_units is None or x.forecast_daily is None:
+            raise ValueError("alerts.abc: the inputs need on_hand_units, forecast_daily, abc_class")
+        crit["over_turnover_standard"] = t.abc.over_turnover_standard(
+            x.on_hand_units, x.forecast_daily, x.abc_class
+        )
 
     count = np.sum(list(crit.values()), axis=0)
     tier = np.full(n, Tier.NONE, dtype=np.int8)

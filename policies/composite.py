@@ -129,6 +129,11 @@ class TieredAlertsPolicy:
     clearance_price: float = 0.5
 
     def __post_init__(self) -> None:
+        if not isinstance(self.thresholds, AlertThresholds):
+            raise ConfigError(
+                "TieredAlertsPolicy.thresholds", type(self.thresholds).__name__,
+                "AlertThresholds (a config with _target_: policies.alerts.AlertThresholds)",
+            )  # fmt: skip
         if not 0 < self.clearance_price <= self.markdown_price <= 1:
             raise ConfigError(
                 "TieredAlertsPolicy.prices",
@@ -195,6 +200,16 @@ class TieredAlertsPolicy:
         h = self.history
         flat = lambda a: a.reshape(a.shape[0], n) if a.size else np.zeros((0, n))  # noqa: E731
         launch = h.first_stocked_day if h.first_stocked_day is not None else np.zeros((n_st, n_sku))
+        abc = self.thresholds.abc
+        turnover: dict[str, np.ndarray] = {}
+        if abc is not None:  # the turnover standard of each store-SKU's class
+            price = np.broadcast_to(spec.skus.price[None, :], (n_st, n_sku)).reshape(n)
+            store = np.repeat(np.arange(n_st), n_sku)
+            turnover = {
+                "on_hand_units": on_hand.reshape(n),
+                "forecast_daily": forecast.reshape(n),
+                "abc_class": abc.classes(forecast.reshape(n), price, store),
+            }
         return AlertInputs(
             category=np.broadcast_to(spec.skus.category[None, :], (n_st, n_sku)).reshape(n),
             avg_age_days=avg_age.reshape(n),
@@ -209,6 +224,7 @@ class TieredAlertsPolicy:
             doomed_within_1d=doomed_1d.reshape(n),
             cover_units=cover.reshape(n),
             lead_time_demand=(forecast * lead).reshape(n),
+            **turnover,
         )
 
     def explain_alerts(self, sim: Simulation, limit: int = 20) -> list[str]:

@@ -90,6 +90,12 @@ def state_alerts(
     }
     count = crit["time_on_shelf"] + crit["low_sell_through"].astype(np.int8)
     count += int(crit["new_item_slow"][0])
+    if t.abc is not None:  # the turnover standard of each row's class within its store
+        classes = t.abc.classes(rows.forecast, catalog["price"][rows.sku], rows.store)
+        crit["over_turnover_standard"] = t.abc.over_turnover_standard(
+            on_hand, rows.forecast, classes
+        )
+        count += crit["over_turnover_standard"]
 
     life = catalog["shelf_life_days"][rows.sku].astype(np.int64)
     doomed, doomed_1d = _doomed(stock, life, rows.forecast, rows.on_hand_by_age.shape[1])

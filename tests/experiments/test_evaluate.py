@@ -12,6 +12,7 @@ from hydra import compose, initialize_config_dir
 from experiments.evaluate import evaluate
 from policies.optimal import solve_average_cost
 from policies.optimal.config import problem_from_env_kwargs
+from sim.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -153,3 +154,13 @@ def test_a_study_with_a_failed_seed_reports_the_seeds_that_completed(tmp_path, m
         out["policies"]["base_stock"]["profit"]["mean"]
         != first["policies"]["base_stock"]["profit"]["mean"]
     )  # the kept seeds are two, not the first alone
+
+
+def test_a_reference_that_is_not_evaluated_is_refused_before_any_replication(tmp_path):
+    import time
+
+    started = time.monotonic()
+    with pytest.raises(ConfigError, match=r"^reference: got 'base_stock'; allowed: one of"):
+        evaluate(cfg_with("scenario=city_fresh", "policies=[tiered_alerts]", "replications=30",
+                          "logger=none", f"report_dir={tmp_path}"))  # fmt: skip
+    assert time.monotonic() - started < 10  # 30 replications would take minutes

@@ -1,9 +1,11 @@
 """Slow-mover criteria and tiers on hand-built store-SKUs."""
 
 import numpy as np
+import pytest
 
-from policies.alerts import AlertInputs, Response, Tier, evaluate_alerts
+from policies.alerts import AlertInputs, AlertThresholds, Response, Tier, evaluate_alerts
 from sim.enums import Category
+from sim.errors import ConfigError
 
 
 def inputs(n=5, days=21, **over) -> AlertInputs:
@@ -81,3 +83,23 @@ def test_a_window_is_judged_only_once_the_history_covers_it():
     sold = np.zeros((3, 5))  # three days of history, nothing sold: too short for a 7-day window
     a = evaluate_alerts(inputs(days=3, daily_sold=sold))
     assert not a.criteria["low_sell_through"].any()
+
+
+def test_stock_over_its_abc_classs_turnover_standard_is_a_slow_mover():
+    """One store: forecast revenue 10, 1, 0.1 a day (A, B, C: 90 %, 99 %, 100 %); stock
+    covers 50, 100 and 100 days: over A's 45 and B's 90, under C's 180."""
+    from policies.abc_classification import AbcPolicy
+
+    abc = AbcPolicy()
+    forecast = np.array([10.0, 1.0, 0.1])
+    classes = abc.classes(forecast, np.ones(3), np.zeros(3, dtype=int))
+    x = inputs(n=3, on_hand_units=np.array([500.0, 100.0, 10.0]), forecast_daily=forecast,
+               abc_class=classes)  # fmt: skip
+    alerts = evaluate_alerts(x, AlertThresholds(abc=abc))
+    assert alerts.criteria["over_turnover_standard"].tolist() == [True, True, False]
+    assert alerts.tier.tolist()[:2] == [Tier.YELLOW, Tier.YELLOW]
+    assert "over_turnover_standard" not in evaluate_alerts(x).criteria  # off without abc
+    with pytest.raises(ValueError, match=r"alerts\.abc: the inputs need"):
+        evaluate_alerts(inputs(n=3), AlertThresholds(abc=abc))
+    with pytest.raises(ConfigError, match=r"^abc\.basis: got 'x'"):
+        AlertThresholds(abc={"basis": "x"})

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from policies.abc_classification import AbcPolicy
 from policies.alerts import AlertInputs, AlertThresholds, SellThroughRule, evaluate_alerts
 from policies.serving.alerts import state_alerts
 from policies.serving.catalog import Catalog
@@ -48,6 +50,12 @@ def reference_alerts(rows: StateRows, catalog: Catalog, thresholds: AlertThresho
         cover_units=on_hand + rows.arriving_1d,
         lead_time_demand=rows.forecast * rows.lead_time_days,
     )
+    if thresholds is not None and thresholds.abc is not None:
+        price = catalog["price"][rows.sku]
+        x = dataclasses.replace(
+            x, on_hand_units=on_hand, forecast_daily=rows.forecast,
+            abc_class=thresholds.abc.classes(rows.forecast, price, rows.store),
+        )  # fmt: skip
     return evaluate_alerts(x, thresholds)
 
 
@@ -61,6 +69,9 @@ thresholds = st.one_of(
             st.builds(SellThroughRule, st.sampled_from([0.3, 1.0, 1.5]), st.integers(1, 7)),
         ),
         new_item_days=st.sampled_from([15, 9_995, 10_000, 10_001]),
+        abc=st.sampled_from(
+            [None, AbcPolicy(), AbcPolicy(basis="movement", turnover_days=(1, 2, 3))]
+        ),
     ),
 )
 
