@@ -294,8 +294,18 @@ def summarise(
     names = list(results)
     if reference not in results:
         raise ConfigError("reference", reference, f"one of the evaluated policies {names}")
-    kpi_names = [k for k, v in results[names[0]][0]["kpis"].items() if isinstance(v, int | float)]
-    per_policy = {n: {k: [r["kpis"][k] for r in results[n]] for k in kpi_names} for n in names}
+    def numeric(name: str) -> list[str]:
+        first = results[name][0]["kpis"]
+        return [k for k, v in first.items() if isinstance(v, int | float)]
+
+    # compared: the KPIs every policy has; a policy's own (e.g. a manager review's veto
+    # rate) is summarised for it alone
+    shared = set.intersection(*(set(numeric(n)) for n in names))
+    kpi_names = [k for k in numeric(names[0]) if k in shared]
+    own = {n: [k for k in numeric(n) if k not in shared] for n in names}
+    per_policy = {
+        n: {k: [r["kpis"][k] for r in results[n]] for k in [*kpi_names, *own[n]]} for n in names
+    }
     summary = {n: {k: mean_ci(v) for k, v in per_policy[n].items()} for n in names}
     diffs = {
         n: {k: paired_difference(per_policy[n][k], per_policy[reference][k]) for k in kpi_names}

@@ -73,8 +73,11 @@ def replicate_rule(
     """A heuristic (or composite) policy from its config on a shipped scenario."""
     sc, demand = _scenario(scenario, tuple(overrides))
     sim = Simulation(sc.network, demand, seed=int(seed))
-    traj = _run_policy(sim, policy_cfg, seed, days, warmup_days, tracked_store_skus(sc.network))
-    return _result(sim, traj)
+    tracked = tracked_store_skus(sc.network)
+    traj, counts = _run_policy(sim, policy_cfg, seed, days, warmup_days, tracked)
+    result = _result(sim, traj)
+    result["kpis"] = with_review_kpis(result["kpis"], counts)
+    return result
 
 
 def replicate_rule_region(
@@ -92,9 +95,10 @@ def replicate_rule_region(
     region = _region(scenario, tuple(overrides), dc)
     sim = Simulation(region.network, region.demand, seed=int(seed))
     tracked = [(int(region.local[s]), k) for s, k in region.tracked]
-    traj = _run_policy(sim, policy_cfg, seed, days, warmup_days, tracked)
+    traj, counts = _run_policy(sim, policy_cfg, seed, days, warmup_days, tracked)
     report = sim.kpis()
     return {
+        "review_counts": counts,
         "region": dc,
         "seed": int(seed),
         "totals": report.totals,
@@ -132,8 +136,12 @@ def merge_region_results(scenario: str, overrides: tuple[str, ...], parts: list[
     store_profit = np.zeros(chain.n_stores)
     for p in parts:
         store_profit[region_stores(chain, p["region"])] = p["store_profit"]
+    counts: dict[str, int] = {}
+    for p in parts:
+        for key, value in p.get("review_counts", {}).items():
+            counts[key] = counts.get(key, 0) + value
     return {
-        "kpis": kpis,
+        "kpis": with_review_kpis(kpis, counts),
         "trajectory": traj,
         "transfer_flows": {f"{o}->{d}": units for (o, d), units in network.transfer_flows.items()},
         "store_profit": store_profit.tolist(),
@@ -159,12 +167,31 @@ def _run_policy(
     # days later: the SKU-agent env's episode, so rules and agents are paired on one window
     sim.run_until(24.0 * warmup_days + DECISION_HOUR)
     sim.reset_kpis()
+    if hasattr(rule, "reset_period"):
+        rule.reset_period()
     traj: dict[str, list] = {"on_hand": [], "lost": []}
     for _ in range(days):
         run_rule(sim, rule, 1, forecast=forecast)
         _daily_record(sim, tracked, traj)
     sim.run_until(24.0 * (warmup_days + days) + DECISION_HOUR)
-    return traj
+    counts = rule.period_counts() if hasattr(rule, "period_counts") else {}
+    return traj, counts
+
+
+def with_review_kpis(kpis: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
+    """The KPIs with the manager review's counts (``TransferRulesPolicy.period_counts``)
+    and its rates: the share of transfer alerts vetoed and run without a decision."""
+    if not counts:
+        return kpis
+    alerts = counts["transfer_alerts"]
+    return {
+        **kpis,
+        **counts,
+        "transfer_veto_rate": counts["transfer_alerts_vetoed"] / alerts if alerts else 0.0,
+        "transfer_automatic_share": (
+            counts["transfer_alerts_automatic"] / alerts if alerts else 0.0
+        ),
+    }
 
 
 @dataclass(frozen=True, eq=False)

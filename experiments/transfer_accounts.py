@@ -117,13 +117,13 @@ def transfer_accounts_section(
         if not runs or not all("store_profit" in r for r in runs) or not any(map(_pairs, runs)):
             continue
         acc = store_accounts(runs, reference, len(store_ids), terms, carbon_of)
-        md += _policy_lines(cfg, name, acc, store_ids, terms, carbon_of, len(runs))
+        md += _policy_lines(cfg, name, acc, store_ids, terms, carbon_of, runs)
     return md
 
 
 def _policy_lines(
     cfg: DictConfig, name: str, acc: dict[str, Any], store_ids: tuple[str, ...],
-    terms: SettlementTerms, carbon_of: CarbonTerms, n_runs: int,
+    terms: SettlementTerms, carbon_of: CarbonTerms, runs: list[dict[str, Any]],
 ) -> list[str]:  # fmt: skip
     fmt = "{:,.0f}".format
     md = [
@@ -134,9 +134,20 @@ def _policy_lines(
         f" + {terms.donor_margin_share:.0%} of the margin; the receiver pays that, the courier"
         f" and a platform fee of {terms.platform_fee_share:.1%} of the value at list price"
         " (`settlement:` in the config). Delivered units are taken as sold at list price."
-        f" Means over {n_runs} replications.",
+        f" Means over {len(runs)} replications.",
         "",
     ]
+    review = [r["kpis"] for r in runs if "transfer_alerts" in r.get("kpis", {})]
+    if review:
+        alerts = float(np.mean([k["transfer_alerts"] for k in review]))
+        veto = float(np.mean([k["transfer_veto_rate"] for k in review]))
+        auto = float(np.mean([k["transfer_automatic_share"] for k in review]))
+        md += [
+            f"Manager review: {alerts:,.1f} transfer alerts a replication, each shown with its"
+            f" options; {veto:.0%} vetoed (nothing moved), {auto:.0%} ran without a decision"
+            " (within the autonomy limit), the rest ran as the manager picked.",
+            "",
+        ]
     has_ref = acc["gain"] is not None
     if has_ref:
         gain = acc["chain_gain"]

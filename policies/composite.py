@@ -27,9 +27,16 @@ import numpy as np
 from policies.alerts import AlertInputs, Alerts, AlertThresholds, Tier, evaluate_alerts
 from policies.fairness import FairnessGuard, OutflowHistory
 from policies.history import DailyHistory
+from policies.plan_review import (
+    Decision,
+    ManagerReview,
+    ReviewedAlert,
+    chosen_transfers,
+    plan_options,
+)
 from policies.runner import ReplenishmentRule
 from policies.sim_view import store_lead_time_days, transfer_inputs_from_sim
-from policies.transfers import PlannedTransfer, TransferRules
+from policies.transfers import PlannedTransfer, TransferRules, transfer_benefit
 from policies.view import OrderDecision
 from sim.engine import Simulation
 from sim.errors import ConfigError
@@ -48,23 +55,42 @@ def _plan_and_send(
     origin_mask: np.ndarray | None = None,
     fairness: FairnessGuard | None = None,
     outflow: OutflowHistory | None = None,
-) -> tuple[list[PlannedTransfer], tuple[str, ...]]:
-    """Plan today's transfers, clip them by ``fairness`` (its weekly cap reading and
-    ``outflow`` recording what is sent), send them. Returns (what was sent, the guard's
-    notes on pairs it dropped)."""
+    review: ManagerReview | None = None,
+) -> tuple[list[PlannedTransfer], tuple[str, ...], list[ReviewedAlert]]:
+    """Plan today's transfers (with ``review``: options per alert, decided by the
+    manager), clip them by ``fairness`` (its weekly cap reading and ``outflow`` recording
+    what is sent), send them. Returns (what was sent, the guard's notes on pairs it
+    dropped, the reviewed alerts)."""
     if sim.spec.couriers is None:
-        return [], ()
+        return [], (), []
     x = transfer_inputs_from_sim(sim, forecast)
     store_ids = tuple(s.store_id for s in sim.spec.stores)
     # a neutral guard is not run at all, so the plans are the planner's, bit for bit
     guard = fairness if fairness is not None and not fairness.is_neutral else None
-    plans = rules.plan(
-        x,
-        store_ids,
-        sim.spec.skus.ids,
-        origin_mask=origin_mask,
-        dest_bonus=None if guard is None else guard.destination_bonus(x),
-    )
+    reviewed: list[ReviewedAlert] = []
+    if review is None:
+        plans = rules.plan(
+            x,
+            store_ids,
+            sim.spec.skus.ids,
+            origin_mask=origin_mask,
+            dest_bonus=None if guard is None else guard.destination_bonus(x),
+        )
+    else:
+        alerts = plan_options(rules, x, store_ids, sim.spec.skus.ids, review.options_per_alert)
+        reviewed = review.decide(alerts)
+        transfers, reasons = chosen_transfers(reviewed, rules.need(x))
+        plans = [
+            PlannedTransfer(
+                t.origin,
+                t.destination,
+                t.units,
+                transfer_benefit(x, t.origin, t.destination, t.units),
+                tuple(reasons[t.origin, t.destination]),
+            )
+            for t in transfers
+        ]
+        plans = [p for p in plans if p.benefit > 0]  # the trip must pay, as the rules plan
     notes: tuple[str, ...] = ()
     n_st = sim.spec.n_stores
     if guard is not None:
@@ -75,7 +101,7 @@ def _plan_and_send(
         sim.submit_transfers([p.to_transfer() for p in plans])
     if outflow is not None:
         outflow.record(sim.day, plans, n_st)
-    return plans, notes
+    return plans, notes, reviewed
 
 
 @dataclass
@@ -86,24 +112,51 @@ class TransferRulesPolicy:
     fairness: the guard applied to each day's plan (neutral by default); the policy
         keeps the stores' net outflow of the last ``policies.fairness.WEEK_DAYS`` days it
         reads, as sent by this policy since its last ``reset``.
+    review: the store manager's decision on each alert's options
+        (``policies.plan_review``); None: the planner's transfers run as planned.
     """
 
     replenishment: ReplenishmentRule
     transfers: TransferRules = field(default_factory=TransferRules)
     fairness: FairnessGuard = field(default_factory=FairnessGuard)
+    review: ManagerReview | None = None
 
     def __post_init__(self) -> None:
+        if self.review is not None and not isinstance(self.review, ManagerReview):
+            raise ConfigError(
+                "TransferRulesPolicy.review", type(self.review).__name__,
+                "null or a ManagerReview (_target_: policies.plan_review.ManagerReview)",
+            )  # fmt: skip
         self.reset()
 
     def reset(self, seed: int | None = None) -> None:
         self.last_transfers: list[PlannedTransfer] = []
         self.last_held: tuple[str, ...] = ()  # pairs the guard dropped whole, today
+        self.last_reviewed: list[ReviewedAlert] = []
         self.outflow = OutflowHistory()
+        if self.review is not None:
+            self.review.reset(seed)
+        self.reset_period()
+
+    def reset_period(self) -> None:
+        """Start counting the review's decisions afresh (the KPI period's start)."""
+        self.decisions = dict.fromkeys((d.value for d in Decision), 0)
 
     def observe(self, sim: Simulation, forecast: np.ndarray) -> None:
-        self.last_transfers, self.last_held = _plan_and_send(
-            sim, self.transfers, forecast, fairness=self.fairness, outflow=self.outflow
-        )
+        self.last_transfers, self.last_held, self.last_reviewed = _plan_and_send(
+            sim, self.transfers, forecast, fairness=self.fairness, outflow=self.outflow,
+            review=self.review,
+        )  # fmt: skip
+        for item in self.last_reviewed:
+            self.decisions[item.decision.value] += 1
+
+    def period_counts(self) -> dict[str, int]:
+        """The review's decisions since ``reset_period``: transfer alerts shown, and
+        how many were accepted, vetoed and run automatically (none without a review)."""
+        if self.review is None:
+            return {}
+        counts = {f"transfer_alerts_{k}": v for k, v in self.decisions.items()}
+        return {"transfer_alerts": sum(self.decisions.values()), **counts}
 
     def decide(self, view: StoreSkuView) -> OrderDecision:
         return self.replenishment.decide(view)
@@ -157,7 +210,7 @@ class TieredAlertsPolicy:
         price[tier == Tier.YELLOW] = self.markdown_price
         price[tier == Tier.RED] = self.clearance_price
         sim.set_price_multiplier(price)
-        self.last_transfers, _ = _plan_and_send(
+        self.last_transfers, _, _ = _plan_and_send(
             sim, self.transfers, forecast, origin_mask=tier >= Tier.ORANGE
         )
 
