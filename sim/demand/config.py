@@ -254,6 +254,8 @@ def _promotion(
             dip=block.dip,
             dip_days=block.dip_days,
             price_multiplier=1.0 - block.discount,
+            start_hour=block.start_hour,
+            end_hour=block.end_hour,
         )
 
 

@@ -133,6 +133,8 @@ class PromotionBlock(_Dated):
     discount: Real(
         0.0, 1.0, high_open=True, allowed="a share in [0, 1): 0.2 = 20 % off the regular price"
     ) = 0.0
+    start_hour: Real(0.0, 24.0, high_open=True) = 0.0  # the lift's hours of each day
+    end_hour: Real(0.0, 24.0, low_open=True) = 24.0
 
 
 class EventBlock(_Dated):

@@ -43,6 +43,7 @@ from sim.demand.spec import (
     N_CATEGORIES,
     OnTickGrid,
     ParametricDemandSpec,
+    Promotion,
     build_tick_grid,
 )
 from sim.demand.weather import WeatherModel, annual_cycle
@@ -64,6 +65,16 @@ FACTOR_NAMES: tuple[str, ...] = (
 )
 _DAYS_CACHED = 16
 _BLOCK_CELLS = 1 << 20  # tick means drawn per block of stores: 8 MB of float64
+
+
+@dataclass(frozen=True)
+class _Window:
+    """A promotion's hours on the tick grid (see ``ParametricDemand._window``)."""
+
+    ticks: np.ndarray
+    other_ticks: np.ndarray
+    stores: np.ndarray  # ascending
+    share: np.ndarray  # [stores, promotion skus]
 
 
 @dataclass(frozen=True, eq=False)
@@ -166,6 +177,12 @@ class ParametricDemand(OnTickGrid):
             else [(None, np.arange(n_stores))]
         )
         self._block_means = np.empty((self._block_stores, self._grid.n_ticks, n_skus))
+        # Promotions with hours: their ticks, and the share of each store-SKU's day that
+        # falls in them (the day's factor is 1 + (lift - 1) x that share)
+        self._windows = {
+            i: self._window(promo) for i, promo in enumerate(spec.promotions) if not promo.all_day
+        }
+        self._windows_today: list[tuple[Promotion, _Window, np.ndarray]] = []
         self._cache: OrderedDict[tuple[int, int], _DayFactors] = OrderedDict()
 
     # -- DemandSource ---------------------------------------------------------------
@@ -188,6 +205,7 @@ class ParametricDemand(OnTickGrid):
         shape = (n_stores, self._grid.n_ticks, n_skus)
         units = np.empty(shape, dtype=np.int64) if out is None else check_out(out, shape)
         daily = self.expected_daily_units(day, streams, price_multiplier)
+        self._windows_today = self._active_windows(day)
         for region, stores in self._draw_groups:
             own = streams if region is None else streams.for_region(region)
             self._draw_stores(own.for_day(Stream.DEMAND, day), daily, stores, units)
@@ -278,7 +296,49 @@ class ParametricDemand(OnTickGrid):
             share = self._share_by_pattern[self._store_pattern[stores]]
         rows = _as_slice(stores)
         np.multiply(daily[rows, None, :], share, out=out)
+        for promo, window, factor in self._windows_today:
+            # within the hours the tick carries lift / factor of its share, outside 1 / factor:
+            # the day's mean (which has the factor) spreads as the promotion does
+            taking = np.isin(stores, window.stores)
+            if not taking.any():
+                continue
+            at = np.flatnonzero(taking)
+            rows_of = np.searchsorted(window.stores, stores[at])
+            f = factor[np.ix_(window.stores[rows_of], promo.sku_index)][:, None, :]
+            inside = np.ix_(at, window.ticks, promo.sku_index)
+            outside = np.ix_(at, window.other_ticks, promo.sku_index)
+            out[inside] *= promo.lift / f
+            out[outside] /= f
         return out
+
+    def _window(self, promo: Promotion) -> _Window:
+        """A promotion's ticks (those starting within its hours), its stores and the share
+        of each of their SKUs' day in those ticks."""
+        start = self._grid.start_hours
+        inside = (start >= promo.start_hour) & (start < promo.end_hour)
+        stores = np.arange(self._shape[0]) if promo.store_index is None else promo.store_index
+        stores = np.unique(stores)
+        share = self._share_by_pattern[self._store_pattern[stores]][:, inside, :]
+        return _Window(
+            ticks=np.flatnonzero(inside),
+            other_ticks=np.flatnonzero(~inside),
+            stores=stores.astype(np.int64),
+            share=share.sum(axis=1)[:, promo.sku_index],  # [promo stores, promo skus]
+        )
+
+    def _active_windows(self, day: int) -> list[tuple[Promotion, _Window, np.ndarray]]:
+        """The promotions with hours on ``day``, each with its [stores, skus] day factor."""
+        out = []
+        for i, window in self._windows.items():
+            promo = self.spec.promotions[i]
+            if promo.active(day):
+                out.append((promo, window, self._window_factor(promo, window)))
+        return out
+
+    def _window_factor(self, promo: Promotion, window: _Window) -> np.ndarray:
+        factor = np.ones(self._shape)
+        factor[np.ix_(window.stores, promo.sku_index)] = 1.0 + (promo.lift - 1.0) * window.share
+        return factor
 
     def _price_factor(
         self, price_multiplier: np.ndarray, promo_price: np.ndarray | None
@@ -345,7 +405,12 @@ class ParametricDemand(OnTickGrid):
     def _promotion_arrays(self, day: int) -> tuple[np.ndarray | None, np.ndarray | None]:
         lift: np.ndarray | None = None
         price: np.ndarray | None = None
-        for promo in self.spec.promotions:
+        for i, promo in enumerate(self.spec.promotions):
+            if promo.active(day) and not promo.all_day:  # the lift of its hours only
+                if lift is None:
+                    lift = np.ones(self._shape)
+                lift *= self._window_factor(promo, self._windows[i])
+                continue
             if promo.active(day):
                 multiplier = promo.lift
             elif promo.in_dip(day):

@@ -193,6 +193,10 @@ class Promotion:
         dip_days: how many days the dip lasts (>= 0).
         price_multiplier: promotional price / regular price (0 < p <= 1 for a discount).
         name: label for reports.
+        start_hour, end_hour: the lift applies to the demand ticks that start within
+            these hours of each promotion day (a lunch promotion: 11.5 to 14); the day's
+            other ticks keep their demand. Whole days by default. A promotion with hours
+            has no discount (prices are set per day).
     """
 
     sku_index: np.ndarray
@@ -204,8 +208,19 @@ class Promotion:
     dip_days: int = 0
     price_multiplier: float = 1.0
     name: str = ""
+    start_hour: float = 0.0
+    end_hour: float = 24.0
 
     def __post_init__(self) -> None:
+        if not (0.0 <= self.start_hour < self.end_hour <= 24.0):
+            raise ConfigError(
+                "start_hour/end_hour", (self.start_hour, self.end_hour), "0 <= start < end <= 24"
+            )
+        if not self.all_day and self.price_multiplier != 1.0:
+            raise ConfigError(
+                "discount", round(1.0 - self.price_multiplier, 6),
+                "0 for a promotion with hours (prices are set per day)",
+            )  # fmt: skip
         object.__setattr__(self, "sku_index", _readonly(self.sku_index, np.int64, name="skus"))
         if self.store_index is not None:
             object.__setattr__(
@@ -219,6 +234,10 @@ class Promotion:
         object.__setattr__(self, "dip", _finite_at_least(self.dip, "dip", 0))
         price = _finite_at_least(self.price_multiplier, "price_multiplier", 0, strict=True)
         object.__setattr__(self, "price_multiplier", price)
+
+    @property
+    def all_day(self) -> bool:
+        return self.start_hour == 0.0 and self.end_hour == 24.0
 
     def active(self, day: int) -> bool:
         return self.start_day <= day < self.start_day + self.days

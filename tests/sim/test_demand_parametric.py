@@ -267,6 +267,54 @@ def test_promotion_lift_then_dip_only_where_promoted() -> None:
         assert_poisson_total(units[:, 0, 1].sum(), 5.0 * seeds, f"other SKU, day {day}")
 
 
+def test_a_promotion_with_hours_lifts_only_the_ticks_in_its_hours() -> None:
+    """A lunch promotion (11:30-14:00, half-hour ticks) at st0 on sku0: those ticks'
+    means are lift x the unpromoted ones, every other tick keeps its mean, the day's
+    expected units add the lift of the window's share only; other stores, SKUs and days
+    are untouched (and the seed's draws elsewhere stay the same)."""
+    promo = {"skus": ["sku0"], "stores": ["st0"], "start_day": 2, "days": 1, "lift": 3.0,
+             "start_hour": 11.5, "end_hour": 14.0}  # fmt: skip
+    kwargs = dict(categories=(Category.DAIRY, Category.DAIRY), hours=((8, 22), (8, 22)))
+    plain = demand({"tick_length_hours": 0.5}, **kwargs)
+    lunch = demand({"tick_length_hours": 0.5, "promotions": [promo]}, **kwargs)
+    streams, price = RandomStreams(0), ones(plain)
+
+    def tick_means(d: ParametricDemand, day: int) -> np.ndarray:
+        daily = d.expected_daily_units(day, streams, price)
+        d._windows_today = d._active_windows(day)
+        return d._tick_means(daily, np.arange(d.network.n_stores)).copy()
+
+    base, lifted = tick_means(plain, 2), tick_means(lunch, 2)
+    start = plain._grid.start_hours
+    inside = (start >= 11.5) & (start < 14.0)
+    assert inside.sum() == 5
+    np.testing.assert_allclose(lifted[0, inside, 0], 3.0 * base[0, inside, 0])
+    np.testing.assert_allclose(lifted[0, ~inside, 0], base[0, ~inside, 0])
+    np.testing.assert_allclose(lifted[1], base[1])
+    np.testing.assert_allclose(lifted[0, :, 1], base[0, :, 1])
+    share = base[0, inside, 0].sum() / base[0, :, 0].sum()
+    daily = lunch.expected_daily_units(2, streams, price)
+    assert daily[0, 0] == pytest.approx(5.0 * (1 + 2.0 * share))
+    np.testing.assert_allclose(lifted.sum(axis=1), daily)
+    assert (tick_means(lunch, 3) == tick_means(plain, 3)).all()
+    same = [d.draw_day(1, RandomStreams(4), price) for d in (plain, lunch)]
+    assert (same[0] == same[1]).all()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [({"start_hour": 14.0, "end_hour": 11.0}, r"start_hour/end_hour: got \(14.0, 11.0\)"),
+     ({"start_hour": 11.0, "discount": 0.2}, r"discount: got 0.2; allowed: 0 for a promotion"),
+     ({"end_hour": 25.0}, r"end_hour")],
+)  # fmt: skip
+def test_bad_promotion_hours_are_refused_by_name(extra, message) -> None:
+    from sim.errors import ConfigError
+
+    promo = {"skus": ["sku0"], "start_day": 2, "days": 1, "lift": 3.0, **extra}
+    with pytest.raises(ConfigError, match=message):
+        demand({"promotions": [promo]})
+
+
 def test_price_elasticity_from_markdown_and_promotion_discount() -> None:
     promo = {"skus": ["sku1"], "start_day": 0, "days": 5, "lift": 1.0, "discount": 0.25}
     d = demand(
