@@ -30,6 +30,7 @@ from typing import Any
 from policies.serving.errors import StateError
 
 DECISIONS = ("accepted", "changed", "rejected")
+KINDS = ("order", "transfer")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,10 @@ class Feedback:
             suggestion when accepted, 0 when rejected).
         reviewer: who decided (optional).
         note: why (optional).
+        kind: ``order`` (a replenishment suggestion) or ``transfer`` (a transfer option:
+            ``store_id`` sends to ``to_store``; rejected is the manager's veto).
+        option_id: the transfer option decided on (``transfer_options``).
+        to_store: the transfer's receiver.
     """
 
     store_id: str
@@ -53,10 +58,17 @@ class Feedback:
     final_units: int | None = None
     reviewer: str | None = None
     note: str | None = None
+    kind: str = "order"
+    option_id: str | None = None
+    to_store: str | None = None
 
     def checked(self) -> Feedback:
         if self.decision not in DECISIONS:
             raise StateError("decision", self.decision, f"one of {DECISIONS}")
+        if self.kind not in KINDS:
+            raise StateError("kind", self.kind, f"one of {KINDS}")
+        if self.kind == "transfer" and not (self.option_id and self.to_store):
+            raise StateError("option_id", self.option_id, "the option and its receiver")
         for name in ("suggested_units", "final_units"):
             v = getattr(self, name)
             if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):

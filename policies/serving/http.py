@@ -1,10 +1,16 @@
-"""The HTTP service: ``POST /recommend``, ``POST /feedback``, ``GET /health``, ``GET /metadata``.
+"""The HTTP service: ``POST /recommend``, ``POST /feedback``, transfer options and decisions,
+``GET /health``, ``GET /metadata``.
 
 * ``/recommend`` takes one store's state as JSON columns (``policies.serving.state``),
   or a city's stores (``store_ids``) for a policy that plans transfers,
   and answers the suggestions as columns (``Recommendations.to_columns``). With
   ``Content-Type: application/x-npz`` the body is an ``.npz`` of the same columns,
   and ``Accept: application/x-npz`` answers one (``policies.serving.npz``).
+* ``POST /transfer-options`` (a policy that plans transfers) takes a city's state and
+  answers each transfer alert with up to three options for the store manager;
+  ``POST /transfer-decision`` records the manager's decisions (accepted, changed,
+  vetoed: nothing moves) in the feedback log. Option ids are signed by the server
+  (``policies.serving.transfer_options``): an id it did not issue is a 422.
 * Every route but ``/health`` needs the API key in ``X-API-Key`` when one is set,
   the documentation included: ``GET /openapi.json`` and ``GET /docs`` (one
   self-contained page: the Swagger UI assets, installed with ``swagger-ui-bundle``,
@@ -52,6 +58,7 @@ from policies.serving.errors import StateError
 from policies.serving.feedback import DECISIONS, Feedback, FeedbackLog
 from policies.serving.recommender import REASONS, Recommender
 from policies.serving.state_json import DuplicateKeyError, read_json, read_json_object
+from policies.serving.transfer_options import OptionSigner
 
 log = logging.getLogger("shelflife.serving")
 API_KEY_HEADER = "X-API-Key"
@@ -119,6 +126,22 @@ class FeedbackIn(BaseModel):
     final_units: int | None = Field(None, ge=0)
     reviewer: str | None = Field(None, max_length=200)
     note: str | None = Field(None, max_length=2000)
+
+
+class TransferDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    option_id: str = Field(max_length=1000, description="as POST /transfer-options gave it")
+    decision: str = Field(description="accepted, changed or vetoed (nothing moves)")
+    final_units: int | None = Field(None, ge=0, description="the units sent instead (changed)")
+    reviewer: str | None = Field(None, max_length=200)
+    note: str | None = Field(None, max_length=2000)
+
+
+class TransferDecisions(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    decisions: list[TransferDecisionIn] = Field(min_length=1, max_length=10_000)
 
 
 class FeedbackBatch(BaseModel):
@@ -516,6 +539,75 @@ def create_app(
             if e.sku_id not in catalog.sku_index:
                 raise StateError(f"entries[{i}].sku_id", e.sku_id, "a SKU of the catalog")
         stored = feedback_log.record([Feedback(**e.model_dump()) for e in batch.entries])
+        return {"recorded": stored, **feedback_log.summary()}
+
+    signer = OptionSigner.for_policy(policy_digest(recommender), api_key)
+
+    @app.post(
+        "/transfer-options",
+        dependencies=[Depends(check_key)],
+        responses=_errors(400, 401, 403, 404, 413, 422),
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _inline(StoreStateDoc)}},
+            }
+        },
+    )
+    async def options(request: Request) -> dict[str, Any]:
+        """The transfer alerts of a state of several stores, each with up to three
+        options for the store manager; nothing is sent until a decision."""
+        if recommender.transfers is None:
+            return JSONResponse(
+                status_code=404, content={"detail": "this policy plans no transfers"}
+            )
+        try:
+            body = read_json_object(await request.body())
+        except DuplicateKeyError as err:
+            return _error(422, err.key, str(err))
+        except ValueError:
+            return JSONResponse(status_code=400, content={"detail": "malformed JSON body"})
+        return {"alerts": recommender.transfer_options(body, signer=signer)}
+
+    @app.post(
+        "/transfer-decision",
+        dependencies=[Depends(check_key)],
+        responses=_errors(400, 401, 403, 404, 413, 422),
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _inline(TransferDecisions)}},
+            }
+        },
+    )
+    async def transfer_decision(request: Request) -> dict[str, Any]:
+        """The manager's decisions on options (accepted, changed, vetoed), recorded in the
+        feedback log; an option id this server did not issue is refused (422, all or none)."""
+        if recommender.transfers is None:
+            return JSONResponse(
+                status_code=404, content={"detail": "this policy plans no transfers"}
+            )
+        if feedback_log is None:
+            return JSONResponse(
+                status_code=404, content={"detail": "feedback is off: start with --feedback-log"}
+            )
+        try:
+            body = read_json_object(await request.body())
+        except DuplicateKeyError as err:
+            return _error(422, err.key, str(err))
+        except ValueError:
+            return JSONResponse(status_code=400, content={"detail": "malformed JSON body"})
+        try:
+            batch = TransferDecisions.model_validate(body)
+        except ValidationError as err:
+            raise RequestValidationError(err.errors(include_url=False)) from None
+        entries = []
+        for i, d in enumerate(batch.decisions):
+            try:
+                entries.append(recommender.decide_transfer(d.model_dump(), signer=signer))
+            except StateError as err:
+                raise StateError(f"decisions[{i}].{err.field}", err.value, err.allowed) from None
+        stored = feedback_log.record(entries)
         return {"recorded": stored, **feedback_log.summary()}
 
     @app.get(

@@ -10,6 +10,7 @@ person reviews (see ``policies.serving.feedback``).
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,9 +31,16 @@ from policies.serving.decision import (
     render_reasons,
     rule_names,
 )
-from policies.serving.errors import PolicyIntegrityError
+from policies.serving.errors import PolicyIntegrityError, ServingError
+from policies.serving.feedback import Feedback
 from policies.serving.integrity import load_verified
 from policies.serving.state import StateRows, parse_state
+from policies.serving.transfer_options import (
+    OPTIONS_PER_ALERT,
+    OptionSigner,
+    transfer_decision,
+    transfer_options,
+)
 from policies.serving.transfer_plan import (
     NETWORK_FILE,
     RowTransfers,
@@ -287,6 +295,44 @@ class Recommender:
 
     def parse(self, state: Mapping[str, Any]) -> StateRows:
         return parse_state(state, self.catalog)
+
+    def transfer_options(
+        self,
+        state: Mapping[str, Any] | StateRows,
+        *,
+        signer: OptionSigner | None = None,
+        options_per_alert: int = OPTIONS_PER_ALERT,
+    ) -> list[dict[str, Any]]:
+        """The transfer alerts of ``state`` (several stores of a city) with their options,
+        each option id signed (``policies.serving.transfer_options``); nothing is sent.
+
+        Raises:
+            ServingError: the policy plans no transfers.
+            StateError: a refused state.
+        """
+        if self.transfers is None:
+            raise ServingError("this policy plans no transfers (export transfer_rules)")
+        rows = state if isinstance(state, StateRows) else self.parse(state)
+        return transfer_options(self.transfers, rows, signer or self.signer, options_per_alert)
+
+    def decide_transfer(
+        self, decision: Mapping[str, Any], *, signer: OptionSigner | None = None
+    ) -> Feedback:
+        """The feedback entry of a manager's decision on an option (record it with
+        ``FeedbackLog.record``); a vetoed option moves nothing.
+
+        Raises:
+            StateError: an option id this policy did not issue, or a bad decision.
+        """
+        if self.transfers is None:
+            raise ServingError("this policy plans no transfers (export transfer_rules)")
+        return transfer_decision(dict(decision), signer or self.signer, self.catalog)
+
+    @property
+    def signer(self) -> OptionSigner:
+        """Signs option ids for this policy (no secret: the HTTP server adds its key)."""
+        digest = hashlib.sha256((self.folder / "manifest.json").read_bytes()).hexdigest()
+        return OptionSigner.for_policy(digest, None)
 
     def recommend(
         self, state: Mapping[str, Any] | StateRows, *, mean_age: dict[int, float] | None = None

@@ -28,7 +28,7 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, policy: Path, feedback_log: Path) -> None:
+    def __init__(self, policy: Path, feedback_log: Path, max_body_bytes: int = 300_000) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "TEST_API_KEY": KEY}
@@ -45,7 +45,7 @@ class Server:
                 "--feedback-log",
                 str(feedback_log),
                 "--max-body-bytes",
-                "300000",
+                str(max_body_bytes),
             ],
             cwd=REPO,
             env=env,
