@@ -11,7 +11,9 @@
   ``POST /transfer-decision`` records the manager's decisions (accepted, changed,
   vetoed: nothing moves) in the feedback log. Option ids are signed by the server
   (``policies.serving.transfer_options``): an id it did not issue is a 422.
-* Every route but ``/health`` needs the API key in ``X-API-Key`` when one is set,
+* ``GET /review`` is the store manager's page (``policies.serving.review_page``): it
+  holds no data and reaches everything through the keyed routes with the key typed in.
+* Every route but ``/health`` and ``/review`` needs the API key in ``X-API-Key`` when one is set,
   the documentation included: ``GET /openapi.json`` and ``GET /docs`` (one
   self-contained page: the Swagger UI assets, installed with ``swagger-ui-bundle``,
   and the schema inline, so nothing is fetched from elsewhere; ``docs=False`` turns
@@ -57,6 +59,8 @@ from policies.serving import npz
 from policies.serving.errors import StateError
 from policies.serving.feedback import DECISIONS, Feedback, FeedbackLog
 from policies.serving.recommender import REASONS, Recommender
+from policies.serving.review_page import CONTENT_SECURITY_POLICY
+from policies.serving.review_page import PAGE as REVIEW_PAGE
 from policies.serving.state_json import DuplicateKeyError, read_json, read_json_object
 from policies.serving.transfer_options import OptionSigner
 
@@ -449,6 +453,13 @@ def create_app(
         return JSONResponse(
             status_code=500, content={"detail": "internal error", "error_id": error_id}
         )
+
+    @app.get("/review", include_in_schema=False)
+    def review() -> HTMLResponse:
+        """The store manager's page (``policies.serving.review_page``): no data in it;
+        everything it shows and sends goes through the keyed routes."""
+        headers = {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "Cache-Control": "no-store"}
+        return HTMLResponse(REVIEW_PAGE, headers=headers)
 
     @app.get("/health")
     def health() -> dict[str, str]:

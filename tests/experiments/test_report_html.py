@@ -4,7 +4,6 @@ load; its headline names the winner; its Reproduce block reruns the study to the
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,18 +12,9 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from experiments.evaluate import evaluate
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# flags for a machine with no network and no sandbox user namespace (root in a VM)
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 POLICIES = ["base_stock", "transfer_rules"]
 
 
