@@ -179,19 +179,19 @@ def _run_policy(
 
 
 def with_review_kpis(kpis: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
-    """The KPIs with the manager review's counts (``TransferRulesPolicy.period_counts``)
-    and its rates: the share of transfer alerts vetoed and run without a decision."""
+    """The KPIs with a policy's own counts (``TransferRulesPolicy.period_counts``: the
+    manager review's decisions, the days and units of each degradation mode) and the
+    review's rates: the share of transfer alerts vetoed and run without a decision."""
     if not counts:
         return kpis
-    alerts = counts["transfer_alerts"]
-    return {
-        **kpis,
-        **counts,
-        "transfer_veto_rate": counts["transfer_alerts_vetoed"] / alerts if alerts else 0.0,
-        "transfer_automatic_share": (
+    out = {**kpis, **counts}
+    if "transfer_alerts" in counts:
+        alerts = counts["transfer_alerts"]
+        out["transfer_veto_rate"] = counts["transfer_alerts_vetoed"] / alerts if alerts else 0.0
+        out["transfer_automatic_share"] = (
             counts["transfer_alerts_automatic"] / alerts if alerts else 0.0
-        ),
-    }
+        )
+    return out
 
 
 @dataclass(frozen=True, eq=False)

@@ -148,6 +148,16 @@ def _policy_lines(
             " (within the autonomy limit), the rest ran as the manager picked.",
             "",
         ]
+    modes = [r["kpis"] for r in runs if "degradation_days_normal" in r.get("kpis", {})]
+    if modes:
+        names = ("normal", "high_confidence_only", "simple_matcher", "suggest_only")
+        cells = ", ".join(
+            f"{n.replace('_', ' ')} {np.mean([k[f'degradation_days_{n}'] for k in modes]):.1f}"
+            f" days ({np.mean([k[f'degradation_units_{n}'] for k in modes]):,.0f} units"
+            + (" listed, not sent)" if n == "suggest_only" else ")")
+            for n in names
+        )
+        md += [f"Degradation modes (means per replication): {cells}.", ""]
     has_ref = acc["gain"] is not None
     if has_ref:
         gain = acc["chain_gain"]

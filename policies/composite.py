@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from policies.alerts import AlertInputs, Alerts, AlertThresholds, Tier, evaluate_alerts
+from policies.degradation import Degradation, Mode, simple_matcher
 from policies.fairness import FairnessGuard, OutflowHistory
 from policies.history import DailyHistory
 from policies.plan_review import (
@@ -36,7 +37,12 @@ from policies.plan_review import (
 )
 from policies.runner import ReplenishmentRule
 from policies.sim_view import store_lead_time_days, transfer_inputs_from_sim
-from policies.transfers import PlannedTransfer, TransferRules, transfer_benefit
+from policies.transfers import (
+    PlannedTransfer,
+    TransferRules,
+    oldest_life_left,
+    transfer_benefit,
+)
 from policies.view import OrderDecision
 from sim.engine import Simulation
 from sim.errors import ConfigError
@@ -56,14 +62,26 @@ def _plan_and_send(
     fairness: FairnessGuard | None = None,
     outflow: OutflowHistory | None = None,
     review: ManagerReview | None = None,
+    *,
+    high_confidence_life_days: int | None = None,
+    execute: bool = True,
 ) -> tuple[list[PlannedTransfer], tuple[str, ...], list[ReviewedAlert]]:
     """Plan today's transfers (with ``review``: options per alert, decided by the
     manager), clip them by ``fairness`` (its weekly cap reading and ``outflow`` recording
     what is sent), send them. Returns (what was sent, the guard's notes on pairs it
-    dropped, the reviewed alerts)."""
+    dropped, the reviewed alerts).
+
+    Args:
+        high_confidence_life_days: offer only surplus whose oldest units expire within
+            this many days (degradation level 1).
+        execute: False plans a suggestion list and sends nothing (degradation level 3).
+    """
     if sim.spec.couriers is None:
         return [], (), []
     x = transfer_inputs_from_sim(sim, forecast)
+    if high_confidence_life_days is not None:
+        sure = oldest_life_left(x) <= high_confidence_life_days
+        origin_mask = sure if origin_mask is None else origin_mask & sure
     store_ids = tuple(s.store_id for s in sim.spec.stores)
     # a neutral guard is not run at all, so the plans are the planner's, bit for bit
     guard = fairness if fairness is not None and not fairness.is_neutral else None
@@ -97,6 +115,8 @@ def _plan_and_send(
         recent = outflow.net_outflow(sim.day, n_st) if outflow is not None else None
         guarded = guard.apply(plans, x, recent, store_ids, sim.spec.skus.ids)
         plans, notes = guarded.transfers, guarded.notes
+    if not execute:
+        return plans, notes, reviewed  # a list for people: nothing leaves a store
     if plans:
         sim.submit_transfers([p.to_transfer() for p in plans])
     if outflow is not None:
@@ -114,14 +134,22 @@ class TransferRulesPolicy:
         reads, as sent by this policy since its last ``reset``.
     review: the store manager's decision on each alert's options
         (``policies.plan_review``); None: the planner's transfers run as planned.
+    degradation: daily faults and the modes they force (``policies.degradation``);
+        None: nothing fails.
     """
 
     replenishment: ReplenishmentRule
     transfers: TransferRules = field(default_factory=TransferRules)
     fairness: FairnessGuard = field(default_factory=FairnessGuard)
     review: ManagerReview | None = None
+    degradation: Degradation | None = None
 
     def __post_init__(self) -> None:
+        if self.degradation is not None and not isinstance(self.degradation, Degradation):
+            raise ConfigError(
+                "TransferRulesPolicy.degradation", type(self.degradation).__name__,
+                "null or a Degradation (_target_: policies.degradation.Degradation)",
+            )  # fmt: skip
         if self.review is not None and not isinstance(self.review, ManagerReview):
             raise ConfigError(
                 "TransferRulesPolicy.review", type(self.review).__name__,
@@ -136,27 +164,53 @@ class TransferRulesPolicy:
         self.outflow = OutflowHistory()
         if self.review is not None:
             self.review.reset(seed)
+        if self.degradation is not None:
+            self.degradation.reset(seed)
+        self.mode = Mode.NORMAL
+        self.faults: tuple[str, ...] = ()
+        self.suggested: list[PlannedTransfer] = []  # level 3: listed, not sent
         self.reset_period()
 
     def reset_period(self) -> None:
-        """Start counting the review's decisions afresh (the KPI period's start)."""
+        """Start counting the review's decisions and the modes afresh (the KPI period)."""
         self.decisions = dict.fromkeys((d.value for d in Decision), 0)
+        self.mode_days = dict.fromkeys(Mode, 0)
+        self.mode_units = dict.fromkeys(Mode, 0)
 
     def observe(self, sim: Simulation, forecast: np.ndarray) -> None:
-        self.last_transfers, self.last_held, self.last_reviewed = _plan_and_send(
-            sim, self.transfers, forecast, fairness=self.fairness, outflow=self.outflow,
-            review=self.review,
+        rules, sure_within = self.transfers, None
+        if self.degradation is not None:
+            self.mode, self.faults = self.degradation.draw_day()
+            if self.mode >= Mode.SIMPLE_MATCHER:
+                rules = simple_matcher(self.transfers)
+            if self.mode == Mode.HIGH_CONFIDENCE_ONLY:
+                sure_within = self.degradation.high_confidence_life_days
+        execute = self.mode != Mode.SUGGEST_ONLY
+        plans, self.last_held, self.last_reviewed = _plan_and_send(
+            sim, rules, forecast, fairness=self.fairness, outflow=self.outflow,
+            review=self.review, high_confidence_life_days=sure_within, execute=execute,
         )  # fmt: skip
+        self.last_transfers = plans if execute else []
+        self.suggested = [] if execute else plans
         for item in self.last_reviewed:
             self.decisions[item.decision.value] += 1
+        self.mode_days[self.mode] += 1
+        self.mode_units[self.mode] += int(sum(int(p.units.sum()) for p in plans))
 
     def period_counts(self) -> dict[str, int]:
-        """The review's decisions since ``reset_period``: transfer alerts shown, and
-        how many were accepted, vetoed and run automatically (none without a review)."""
-        if self.review is None:
-            return {}
-        counts = {f"transfer_alerts_{k}": v for k, v in self.decisions.items()}
-        return {"transfer_alerts": sum(self.decisions.values()), **counts}
+        """Since ``reset_period``: the review's decisions (transfer alerts shown, accepted,
+        vetoed, run automatically) and, with degradation, the days in each mode and the
+        units planned in each (sent, or only listed in level 3)."""
+        out: dict[str, int] = {}
+        if self.review is not None:
+            out["transfer_alerts"] = sum(self.decisions.values())
+            out |= {f"transfer_alerts_{k}": v for k, v in self.decisions.items()}
+        if self.degradation is not None:
+            for mode in Mode:
+                name = mode.name.lower()
+                out[f"degradation_days_{name}"] = self.mode_days[mode]
+                out[f"degradation_units_{name}"] = self.mode_units[mode]
+        return out
 
     def decide(self, view: StoreSkuView) -> OrderDecision:
         return self.replenishment.decide(view)

@@ -8,7 +8,9 @@ filled SKU by SKU in catalogue order). Each trip:
    ``acceptance_delay_hours`` (courier stream);
 3. with probability ``no_show_probability`` the courier never shows up: the
    trip goes back to the pool and is re-dispatched to another courier (the
-   wait and delay start again; the no-show is counted);
+   wait and delay start again; the no-show is counted); with ``late_after_hours``
+   a courier not there by then is given up on and the trip re-dispatched the same way
+   (counted as a late re-dispatch);
 4. at pickup the origin serves its demand so far, then hands over up to the
    requested units, oldest first (what sold meanwhile is counted as short pick);
 5. travel time = straight-line km × detour factor / speed; at arrival the
@@ -52,7 +54,15 @@ def courier_trip(
         request = pool_of_origin.request()
         yield request
         accepted_at = ctx.env.now
-        yield ctx.env.timeout(float(rng.exponential(pool.acceptance_delay_hours)))
+        delay = float(rng.exponential(pool.acceptance_delay_hours))
+        late = pool.late_after_hours
+        if late is not None and delay > late:  # given up on after ``late`` hours
+            yield ctx.env.timeout(late)
+            net.courier_late_redispatches += 1
+            pool_of_origin.release(request)
+            ctx.record(EventKind.COURIER_NO_SHOW, origin, f"late by {late:g} h: re-dispatching")
+            continue
+        yield ctx.env.timeout(delay)
         if rng.random() < pool.no_show_probability:
             net.courier_no_shows += 1
             pool_of_origin.release(request)

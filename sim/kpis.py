@@ -73,8 +73,9 @@ CHAIN_KPIS = (
     "slow_moving_share", "lost_sales_value", "cost_of_goods_sold", "holding_cost",
     "disposal_cost", "damaged_value", "truck_cost", "courier_cost", "transfers_count",
     "transfers_units", "transfers_km", "transfers_co2_kg", "transfers_no_shows",
-    "order_response_hours", "courier_utilisation", "demand_units", "sold_units",
-    "wasted_units", "damaged_units", "received_units", "period_days",
+    "transfers_late_redispatches", "order_response_hours", "courier_utilisation",
+    "demand_units", "sold_units", "wasted_units", "damaged_units", "received_units",
+    "period_days",
 )  # fmt: skip
 PERIOD_KPIS = (
     "avg_cost_per_period",
@@ -289,6 +290,7 @@ def chain_kpis(
         transfers_km=net.courier_km,
         transfers_co2_kg=net.courier_co2_kg,
         transfers_no_shows=float(net.courier_no_shows),
+        transfers_late_redispatches=float(net.courier_late_redispatches),
         order_response_hours=float(
             _ratio(net.order_response_unit_hours, net.order_response_units, np.nan)
         ),

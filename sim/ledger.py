@@ -120,6 +120,7 @@ class NetworkCounters:
     truck_cost: float = 0.0
     courier_trips: int = 0
     courier_no_shows: int = 0
+    courier_late_redispatches: int = 0  # couriers given up on after late_after_hours
     courier_units: int = 0
     courier_short_pick_units: int = 0  # requested but no longer on hand at pickup
     transfer_capped_units: int = 0  # requested beyond the origin's stock at the request

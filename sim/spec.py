@@ -230,6 +230,9 @@ class CourierPoolSpec:
             one pool of ``size`` for the chain: a courier serves one city, so a region's
             trips never wait for couriers busy in another (what makes regions simulated
             apart exact, ``sim.shard``).
+        late_after_hours: a courier not at the origin this long after accepting is late:
+            the trip is re-dispatched to another courier (counted); None: couriers are
+            waited for however long they take.
     """
 
     size: int = 4
@@ -242,6 +245,7 @@ class CourierPoolSpec:
     no_show_probability: float = 0.05
     co2_kg_per_km: float = 0.12
     per_region: bool = False
+    late_after_hours: float | None = None
 
 
 @dataclass(frozen=True, eq=False)

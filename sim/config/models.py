@@ -308,6 +308,7 @@ class CourierBlock(Block):
     no_show_probability: Real(0.0, 1.0, high_open=True) = _COURIER.no_show_probability
     co2_kg_per_km: NonNegativeFloat = _COURIER.co2_kg_per_km
     per_region: Flag = _COURIER.per_region
+    late_after_hours: PositiveFloat | None = _COURIER.late_after_hours
 
     def spec(self) -> CourierPoolSpec:
         return CourierPoolSpec(**self.model_dump())
