@@ -130,7 +130,7 @@ class PairScorerTransfers(TransferRules):
     ) -> np.ndarray:
         """[N_PAIR_FEATURES, skus] of sending from ``origin`` to ``dest``."""
         line_units = np.maximum(np.minimum(context["send"][origin], context["need"][dest]), 1.0)
-        courier = x.cost_per_trip + x.cost_per_km * x.road_km[origin, dest]
+        courier = x.courier_cost(origin, dest)
         return np.vstack(
             [
                 terms,

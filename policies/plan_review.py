@@ -139,7 +139,7 @@ def _option(
 ) -> TransferOption:  # fmt: skip
     units = int(min(send[origin, sku], need[dest, sku]))
     km = float(x.road_km[origin, dest])
-    courier = x.cost_per_trip + x.cost_per_km * km
+    courier = x.courier_cost(origin, dest)
     held = float(x.on_hand_by_life[dest, sku].sum() + x.arriving_units[dest, sku])
     life = int(life_left[origin, sku])
     sells = float(x.forecast_daily[dest, sku]) * max(life, 1)

@@ -70,7 +70,7 @@ def transfer_benefit(x: TransferInputs, origin: int, dest: int, units: np.ndarra
     """The pair's benefit of moving ``units`` [skus]: the units sold at the destination
     (they fill a need) and not disposed of at the origin (they are surplus), less one
     courier trip (per trip + per road km). The units' purchase cost is sunk either way."""
-    courier = x.cost_per_trip + x.cost_per_km * float(x.road_km[origin, dest])
+    courier = x.courier_cost(origin, dest)
     benefit_lines = units * (x.price + x.disposal_cost_per_unit)
     return float(benefit_lines.sum() - courier)
 

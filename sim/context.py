@@ -98,6 +98,9 @@ class SimContext:
     dc_streams: list[RandomStreams] = field(init=False)
     _store_dc: np.ndarray = field(init=False, repr=False)
     road_km: np.ndarray = field(init=False)
+    courier_lead_hours: np.ndarray = field(init=False)
+    courier_trip_cost: np.ndarray = field(init=False)
+    courier_km_cost: np.ndarray = field(init=False)
     courier_pools: list[simpy.Resource] | None = field(init=False)
     driver_hours: float = 0.0
     _expected: tuple[int, np.ndarray] | None = field(default=None, init=False, repr=False)
@@ -113,6 +116,10 @@ class SimContext:
             for dc in spec.dcs
         ]
         self.road_km = spec.road_km()
+        # each store pair's transfer lead hours (NaN: km / speed) and tariff (tiers)
+        self.courier_lead_hours, self.courier_trip_cost, self.courier_km_cost = (
+            spec.courier_pair_terms()
+        )
         self.courier_pools = None
         if spec.couriers is not None:
             size = spec.couriers.size

@@ -17,7 +17,9 @@ filled SKU by SKU in catalogue order). Each trip:
    destination serves its demand so far, takes the units in and refills its shelf.
 
 Cost per trip = ``cost_per_trip + cost_per_km × loaded km``; a trip that finds
-nothing to pick up still pays ``cost_per_trip``. CO2 = km × ``co2_kg_per_km``.
+nothing to pick up still pays ``cost_per_trip``. CO2 = km × ``co2_kg_per_km``. A pair of
+store tiers listed in ``tier_pairs`` has its own lead time (pickup to delivery, instead
+of km / speed) and tariff.
 """
 
 from __future__ import annotations
@@ -75,11 +77,12 @@ def courier_trip(
     short = int(units.sum() - carried.sum())
     net.courier_short_pick_units += short
     net.courier_trips += 1
-    net.courier_cost += pool.cost_per_trip
+    trip_cost = float(ctx.courier_trip_cost[origin, destination])
+    net.courier_cost += trip_cost
     pair = (origin, destination)
     flow = net.transfer_pairs.setdefault(pair, PairFlow())
     flow.trips += 1
-    flow.courier_cost += pool.cost_per_trip
+    flow.courier_cost += trip_cost
     ctx.record(
         EventKind.COURIER_PICKUP,
         origin,
@@ -95,7 +98,8 @@ def courier_trip(
         ShipmentKind.COURIER, origin, destination, taken, ctx.env.now, 0.0, requested_at
     )
     km = float(ctx.road_km[origin, destination])
-    shipment.arrive_hours = ctx.env.now + km / pool.speed_kmh
+    lead = float(ctx.courier_lead_hours[origin, destination])  # a tier pair's own, or NaN
+    shipment.arrive_hours = ctx.env.now + (km / pool.speed_kmh if np.isnan(lead) else lead)
     st.shipments.append(shipment)
     st.in_transit_units += int(carried.sum())
     yield ctx.env.timeout(shipment.arrive_hours - ctx.env.now)
@@ -107,14 +111,15 @@ def courier_trip(
     net.courier_units += int(carried.sum())
     net.transfer_flows[pair] = net.transfer_flows.get(pair, 0) + int(carried.sum())
     net.courier_km += km
-    net.courier_cost += pool.cost_per_km * km
+    km_cost = float(ctx.courier_km_cost[origin, destination]) * km
+    net.courier_cost += km_cost
     net.courier_co2_kg += pool.co2_kg_per_km * km
     # the pair's entry may be a new one: the period's counters are reset at the end of the
     # warm-up while a trip picked up before it is on the road
     flow = net.transfer_pairs.setdefault(pair, PairFlow())
     flow.units += int(carried.sum())
     flow.km += km
-    flow.courier_cost += pool.cost_per_km * km
+    flow.courier_cost += km_cost
     flow.co2_kg += pool.co2_kg_per_km * km
     skus = ctx.spec.skus
     flow.value_at_cost += float(carried @ skus.unit_cost)

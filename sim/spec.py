@@ -117,6 +117,8 @@ class StoreSpec:
         fresh_first_share: share of each issuing batch taken freshest-first
             when ``issuing`` is MIXED.
         city: name of the city (couriers only serve stores of one city).
+        tier: the node's kind in the city's network (``STORE_TIERS``): transfers between
+            tiers may have their own lead time and tariff (``CourierPoolSpec.tier_pairs``).
     """
 
     store_id: str
@@ -129,6 +131,25 @@ class StoreSpec:
     issuing: IssuingRule = IssuingRule.FIFO
     fresh_first_share: float = 0.0
     city: str = "city"
+    tier: str = "store"
+
+
+# kinds of nodes that send and receive transfers in a city: a plain store, a regional DC's
+# outlet, a flagship store, a community store, a front warehouse, a partner pick-up point
+STORE_TIERS = ("store", "regional_dc", "flagship", "community", "front_warehouse", "pickup_point")
+
+
+@dataclass(frozen=True)
+class TierPair:
+    """What a transfer from an ``origin`` tier to a ``destination`` tier takes, where it
+    differs from the pool's defaults: ``lead_hours`` from pickup to delivery (instead of
+    road km / speed), ``cost_per_trip`` and ``cost_per_km`` (None: the pool's)."""
+
+    origin: str
+    destination: str
+    lead_hours: float | None = None
+    cost_per_trip: float | None = None
+    cost_per_km: float | None = None
 
 
 @dataclass(frozen=True)
@@ -233,6 +254,8 @@ class CourierPoolSpec:
         late_after_hours: a courier not at the origin this long after accepting is late:
             the trip is re-dispatched to another courier (counted); None: couriers are
             waited for however long they take.
+        tier_pairs: lead times and tariffs by (origin tier, destination tier)
+            (``TierPair``); other pairs travel at ``speed_kmh`` at the pool's tariff.
     """
 
     size: int = 4
@@ -246,6 +269,7 @@ class CourierPoolSpec:
     co2_kg_per_km: float = 0.12
     per_region: bool = False
     late_after_hours: float | None = None
+    tier_pairs: tuple[TierPair, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -368,6 +392,27 @@ class NetworkSpec:
         pos = self.store_positions_km()
         straight = np.sqrt(((pos[:, None, :] - pos[None, :, :]) ** 2).sum(axis=2))
         return straight * (self.couriers.detour_factor if self.couriers else 1.0)
+
+    def courier_pair_terms(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """[stores, stores] each pair's transfer lead hours (NaN: road km / speed), cost
+        per trip and cost per km, from the pool and its ``tier_pairs``."""
+        n = self.n_stores
+        pool = self.couriers
+        lead = np.full((n, n), np.nan)
+        per_trip = np.full((n, n), pool.cost_per_trip if pool else np.inf)
+        per_km = np.full((n, n), pool.cost_per_km if pool else np.inf)
+        if pool is None or not pool.tier_pairs:
+            return lead, per_trip, per_km
+        tiers = np.array([s.tier for s in self.stores])
+        for pair in pool.tier_pairs:
+            where = np.ix_(tiers == pair.origin, tiers == pair.destination)
+            if pair.lead_hours is not None:
+                lead[where] = pair.lead_hours
+            if pair.cost_per_trip is not None:
+                per_trip[where] = pair.cost_per_trip
+            if pair.cost_per_km is not None:
+                per_km[where] = pair.cost_per_km
+        return lead, per_trip, per_km
 
     @property
     def regional_streams(self) -> bool:

@@ -8,7 +8,7 @@ a city's state as dense [stores, skus] arrays, built from the one store-SKU view
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -60,6 +60,8 @@ class TransferInputs:
         road_km: [stores, stores]; same_city: [stores, stores] bool.
         blocked: store may not sell the SKU.
         cost_per_trip, cost_per_km: the courier tariff.
+        trip_cost, km_cost: [stores, stores] the tariff of each pair where the network's
+            tiers set their own (``CourierPoolSpec.tier_pairs``); None: the tariff above.
     """
 
     on_hand_by_life: np.ndarray
@@ -74,6 +76,15 @@ class TransferInputs:
     blocked: np.ndarray
     cost_per_trip: float
     cost_per_km: float
+    trip_cost: np.ndarray | None = None
+    km_cost: np.ndarray | None = None
+
+    def courier_cost(self, origin: int, destination: int) -> float:
+        """One courier trip from ``origin`` to ``destination``: per trip + per road km."""
+        km = float(self.road_km[origin, destination])
+        if self.trip_cost is None or self.km_cost is None:
+            return self.cost_per_trip + self.cost_per_km * km
+        return float(self.trip_cost[origin, destination] + self.km_cost[origin, destination] * km)
 
     @classmethod
     def from_view(
@@ -135,7 +146,7 @@ class TransferInputs:
         pool = network.couriers
         cities = np.array([s.city for s in network.stores])
         rows = np.arange(network.n_stores * network.n_skus)
-        return cls.from_view(
+        x = cls.from_view(
             view,
             rows // network.n_skus,
             rows % network.n_skus,
@@ -145,3 +156,7 @@ class TransferInputs:
             cost_per_trip=pool.cost_per_trip if pool else float("inf"),
             cost_per_km=pool.cost_per_km if pool else float("inf"),
         )
+        if pool is None or not pool.tier_pairs:
+            return x
+        _, trip_cost, km_cost = network.courier_pair_terms()
+        return replace(x, trip_cost=trip_cost, km_cost=km_cost)

@@ -6,6 +6,7 @@ import numpy as np
 
 from policies.serving.catalog import CATALOG_ARRAYS
 from sim.engine import Simulation
+from sim.errors import ConfigError
 from sim.scenario import build_demand_source, load_scenario
 from sim.store_sku import lead_time_days_at, pack_units
 
@@ -57,6 +58,12 @@ def courier_network_from_scenario(
     """
     spec = load_scenario(scenario, overrides).network
     pool = spec.couriers
+    if pool is not None and pool.tier_pairs:
+        raise ConfigError(
+            "couriers.tier_pairs", f"{len(pool.tier_pairs)} pairs in {scenario}",
+            "none for an exported transfer policy: the served planner prices every pair at"
+            " the pool's tariff (tiers are not exported yet)",
+        )  # fmt: skip
     road_km = spec.road_km()
     city = np.array([s.city for s in spec.stores], dtype=str)
     tariff = (

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, Discriminator, Field, PlainValidator, Tag, 
 
 from sim.catalog import STORE_SKU_FIELDS
 from sim.enums import DcReplenishmentBasis, IssuingRule, LeadTimeDistribution
-from sim.spec import CourierPoolSpec, DcSpec, StoreSpec, SupplierSpec
+from sim.spec import STORE_TIERS, CourierPoolSpec, DcSpec, StoreSpec, SupplierSpec, TierPair
 from sim.validation import (
     Block,
     CategoryName,
@@ -239,12 +239,33 @@ class StoreShared(Block):
         }
 
 
+def _tier(value: Any) -> str:
+    if value not in STORE_TIERS:
+        raise refuse(f"one of {list(STORE_TIERS)}", value)
+    return str(value)
+
+
+StoreTier = Annotated[str, PlainValidator(_tier)]
+
+
 class StoreBlock(StoreShared):
     id: Name
     x_km: Real()
     y_km: Real()
     dc: Ref = None
     city: Name = _STORE.city
+    tier: StoreTier = _STORE.tier
+
+
+class TierPairBlock(Block):
+    origin: StoreTier
+    destination: StoreTier
+    lead_hours: PositiveFloat | None = None
+    cost_per_trip: NonNegativeFloat | None = None
+    cost_per_km: NonNegativeFloat | None = None
+
+    def spec(self) -> TierPair:
+        return TierPair(**self.model_dump())
 
 
 def _point(value: Any) -> tuple[float, float]:
@@ -309,9 +330,11 @@ class CourierBlock(Block):
     co2_kg_per_km: NonNegativeFloat = _COURIER.co2_kg_per_km
     per_region: Flag = _COURIER.per_region
     late_after_hours: PositiveFloat | None = _COURIER.late_after_hours
+    tier_pairs: list[TierPairBlock] = Field(default_factory=list)
 
     def spec(self) -> CourierPoolSpec:
-        return CourierPoolSpec(**self.model_dump())
+        fields = self.model_dump(exclude={"tier_pairs"})
+        return CourierPoolSpec(**fields, tier_pairs=tuple(p.spec() for p in self.tier_pairs))
 
 
 # --------------------------------------------------------------------------------------

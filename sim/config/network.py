@@ -118,6 +118,7 @@ def _store(block: StoreBlock, path: str, dc_index: Mapping[str, int]) -> StoreSp
         y_km=block.y_km,
         dc=lookup(block.dc, f"{path}.dc", dc_index, "DC"),
         city=block.city,
+        tier=block.tier,
         **block.shared_fields(),
     )
 

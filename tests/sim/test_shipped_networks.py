@@ -7,7 +7,9 @@ shipped scenarios changed, which must be deliberate. Recompute one with
 gained ``replenishment_basis`` and ``order_rate_smoothing`` (the arrays were
 unchanged), for ``city_fresh`` when its DC became pull-based, and when ``NetworkSpec``
 gained the study window ``study_days``/``study_warmup_days`` (the digests without those two
-fields were checked equal to the previous ones: the arrays were unchanged).
+fields were checked equal to the previous ones: the arrays were unchanged), and when stores
+gained ``tier`` and the courier pool ``late_after_hours`` and ``tier_pairs`` (again the
+digests without the new fields were checked equal to the previous ones).
 """
 
 from __future__ import annotations
@@ -24,11 +26,11 @@ from sim.scenario import list_scenarios, load_network
 from sim.spec import NetworkSpec
 
 DIGESTS = {
-    "city_fresh": "b47948d54af288c074b5a4127c469f721c2ed0fdf33b59a5603f57483915084a",
-    "liqun_chain": "39d080b0bd2e8271a39b9194ee5af0570c0b27753acbf2cc57fc47c1cfd218b4",
-    "regional_chain": "9a8da455c7132e1e73216363c4d8e5a229426a6055be711fbdd9d4b345918501",
-    "single_sku": "80db34c2468b7414ba1e4379e84da6fe762fb400f68bcc12385c2eed0687365d",
-    "yogurt_trio": "1d13b8109fe56800c600acf9ca2ae28d7dcb67fa085f055dea79831d499c3cab",
+    "city_fresh": "725630753f4e53f513591df07ab517464003010add27d57adc581547ae433c1b",
+    "liqun_chain": "82c66c9a70d9c884c44f9773b2aaee4c567fabe9c55025772f1cc35a9401f76d",
+    "regional_chain": "d4fc384be32fbcda26955d564f51252838ad35197218cc65e97628a7ce6eae18",
+    "single_sku": "fcf1d74944fa01d12a27f8235f3e04b35c4c4744d2968c686c44a28ca26ba493",
+    "yogurt_trio": "e93a219c71a44a16851c1efd7fc24bb13a0d78c38eb66840e9d47aa1fad24818",
 }
 
 
