@@ -23,6 +23,16 @@ from policies.serving.tables import suggestions_table, table_to_columns
 SCENARIO = "city_fresh"
 
 
+@pytest.fixture(autouse=True)
+def _sys_path_kept():
+    """``mlflow.pyfunc.load_model`` puts the model's copy of the code first on ``sys.path``
+    and leaves it there: later imports in this worker, and the processes it spawns (the
+    what-if's region tasks), would load the copy, whose configs are not beside it."""
+    before = list(sys.path)
+    yield
+    sys.path[:] = before
+
+
 @pytest.fixture(scope="module")
 def state():
     return example_state_table(SCENARIO, 3)

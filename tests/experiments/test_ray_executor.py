@@ -37,8 +37,8 @@ def ray_cluster():
 
 @pytest.mark.slow  # Ray's workers import the lab first: about 20-50 s on 2 cores
 def test_the_what_if_on_ray_equals_the_local_one_to_the_bit(ray_cluster, tmp_path):
-    common = ["scenario=yogurt_trio", "policies=[base_stock,transfer_rules]", "replications=4",
-              "logger=none"]  # fmt: skip
+    common = ["scenario=city_fresh", "policies=[base_stock,transfer_rules]", "replications=4",
+              "days=3", "warmup_days=1", "logger=none"]  # fmt: skip
     local = evaluate(cfg_with(*common, "executor=local", f"report_dir={tmp_path}/local"))
     on_ray = evaluate(cfg_with(*common, "executor=ray", f"report_dir={tmp_path}/ray"))
     assert on_ray["policies"] == local["policies"]
