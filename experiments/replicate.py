@@ -185,6 +185,11 @@ def with_review_kpis(kpis: dict[str, Any], counts: dict[str, int]) -> dict[str, 
     if not counts:
         return kpis
     out = {**kpis, **counts}
+    if "predictive_lines" in counts:
+        lines = counts["predictive_lines"]
+        moved = counts["predictive_units"] + counts["reactive_units"]
+        out["predictive_precision"] = counts["predictive_lines_sold"] / lines if lines else 0.0
+        out["predictive_share"] = counts["predictive_units"] / moved if moved else 0.0
     if "transfer_alerts" in counts:
         alerts = counts["transfer_alerts"]
         out["transfer_veto_rate"] = counts["transfer_alerts_vetoed"] / alerts if alerts else 0.0

@@ -35,6 +35,7 @@ from policies.plan_review import (
     chosen_transfers,
     plan_options,
 )
+from policies.predictive import PredictiveRecord, PredictiveTransfers
 from policies.runner import ReplenishmentRule
 from policies.sim_view import store_lead_time_days, transfer_inputs_from_sim
 from policies.transfers import (
@@ -136,6 +137,9 @@ class TransferRulesPolicy:
         (``policies.plan_review``); None: the planner's transfers run as planned.
     degradation: daily faults and the modes they force (``policies.degradation``);
         None: nothing fails.
+    predictive: transfers ahead of a surge the calendar and weather foretell
+        (``policies.predictive``), planned after the reactive ones and sent with them;
+        off in any degradation mode (level 1 turns them off first).
     """
 
     replenishment: ReplenishmentRule
@@ -143,8 +147,14 @@ class TransferRulesPolicy:
     fairness: FairnessGuard = field(default_factory=FairnessGuard)
     review: ManagerReview | None = None
     degradation: Degradation | None = None
+    predictive: PredictiveTransfers | None = None
 
     def __post_init__(self) -> None:
+        if self.predictive is not None and not isinstance(self.predictive, PredictiveTransfers):
+            raise ConfigError(
+                "TransferRulesPolicy.predictive", type(self.predictive).__name__,
+                "null or a PredictiveTransfers (_target_: policies.predictive.PredictiveTransfers)",
+            )  # fmt: skip
         if self.degradation is not None and not isinstance(self.degradation, Degradation):
             raise ConfigError(
                 "TransferRulesPolicy.degradation", type(self.degradation).__name__,
@@ -176,6 +186,10 @@ class TransferRulesPolicy:
         self.decisions = dict.fromkeys((d.value for d in Decision), 0)
         self.mode_days = dict.fromkeys(Mode, 0)
         self.mode_units = dict.fromkeys(Mode, 0)
+        # the counters restart with the period: lines planned before it are not judged
+        horizon = self.predictive.horizon_days if self.predictive is not None else 1
+        self.predictive_record = PredictiveRecord(horizon)
+        self.reactive_units = 0
 
     def observe(self, sim: Simulation, forecast: np.ndarray) -> None:
         rules, sure_within = self.transfers, None
@@ -192,10 +206,36 @@ class TransferRulesPolicy:
         )  # fmt: skip
         self.last_transfers = plans if execute else []
         self.suggested = [] if execute else plans
+        if execute:
+            self.reactive_units += int(sum(int(p.units.sum()) for p in plans))
+        if self.predictive is not None and sim.spec.couriers is not None:
+            sold = sim.counters_view().store.sold_units
+            self.predictive_record.settle(sim.day, sold)
+            if self.mode == Mode.NORMAL:
+                self.last_transfers = self.last_transfers + self._predict(sim, forecast, plans)
         for item in self.last_reviewed:
             self.decisions[item.decision.value] += 1
         self.mode_days[self.mode] += 1
         self.mode_units[self.mode] += int(sum(int(p.units.sum()) for p in plans))
+
+    def _predict(
+        self, sim: Simulation, forecast: np.ndarray, reactive: list[PlannedTransfer]
+    ) -> list[PlannedTransfer]:
+        """Plan and send today's predictive transfers, reserving what leaves a store
+        reactively today; record their lines to be judged after the horizon."""
+        assert self.predictive is not None
+        x = transfer_inputs_from_sim(sim, forecast)
+        reserved = np.zeros((sim.spec.n_stores, sim.spec.n_skus))
+        for p in reactive:
+            reserved[p.origin] += p.units
+        ahead = sim.expected_units_ahead(self.predictive.horizon_days)
+        ids = tuple(s.store_id for s in sim.spec.stores)
+        plans = self.predictive.plan(x, ahead, ids, sim.spec.skus.ids, reserved)
+        if plans:
+            sim.submit_transfers([p.to_transfer() for p in plans])
+        held = x.on_hand_by_life.sum(axis=2) + x.arriving_units
+        self.predictive_record.add(sim.day, plans, held, sim.counters_view().store.sold_units)
+        return plans
 
     def period_counts(self) -> dict[str, int]:
         """Since ``reset_period``: the review's decisions (transfer alerts shown, accepted,
@@ -210,6 +250,12 @@ class TransferRulesPolicy:
                 name = mode.name.lower()
                 out[f"degradation_days_{name}"] = self.mode_days[mode]
                 out[f"degradation_units_{name}"] = self.mode_units[mode]
+        if self.predictive is not None:
+            record = self.predictive_record
+            out["predictive_lines"] = record.lines
+            out["predictive_lines_sold"] = record.lines_sold
+            out["predictive_units"] = record.units
+            out["reactive_units"] = self.reactive_units
         return out
 
     def decide(self, view: StoreSkuView) -> OrderDecision:

@@ -450,6 +450,23 @@ class Simulation:
         """[stores, skus] the true mean demand of today (the oracle), cached per day."""
         return self._ctx.expected_daily_units()
 
+    def expected_units_ahead(self, days: int) -> np.ndarray:
+        """[days, stores, skus] the true mean demand of the next ``days`` days, tomorrow
+        first, at today's prices: the demand model's calendar (promotions, events,
+        holidays, season) and each day's realised weather, i.e. a perfect weather and
+        events forecast, for planners that look ahead (predictive transfers). Reading it
+        changes nothing in the run."""
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 28:
+            raise ActionError(f"days: got {days!r}; allowed: an integer in 1..28")
+        ctx = self._ctx
+        price = ctx.state.price_multiplier
+        return np.stack(
+            [
+                np.asarray(ctx.demand.expected_daily_units(ctx.day + k, ctx.streams, price))
+                for k in range(1, days + 1)
+            ]
+        ).astype(np.float64, copy=False)
+
     def kpis(self, *, slow_mover_threshold: float = 0.3, store_sku: bool = False) -> KpiReport:
         """KPIs of the reporting period (since the start or the last ``reset_kpis``):
         the chain and each store, and each store-SKU too with ``store_sku``."""
