@@ -21,10 +21,38 @@ REPO = Path(__file__).resolve().parents[1]
 POLICY_DIR = REPO / "configs" / "policy"
 
 
+def _raw_policy_file(name: str) -> dict[str, Any]:
+    path = POLICY_DIR / f"{name}.yaml"
+    if not path.exists():
+        known = sorted(p.stem for p in POLICY_DIR.glob("*.yaml"))
+        raise ConfigError("policies", name, f"names in configs/policy: {known} (or rl_models keys)")
+    return OmegaConf.to_container(OmegaConf.load(path), resolve=True)
+
+
+def policy_file(name: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``configs/policy/<name>.yaml``; a file with ``extends: <base>`` is the base's
+    config with its own values merged in (a variant that adds a component to a policy)."""
+    if name in _seen:
+        raise ConfigError("extends", " -> ".join((*_seen, name)), "no policy extending itself")
+    conf = _raw_policy_file(name)
+    base = conf.pop("extends", None)
+    if base is None:
+        return conf
+    return merge_tuned(policy_file(str(base), (*_seen, name)), conf, new_keys=True)
+
+
+def tuned_name(name: str) -> str:
+    """Whose tuning a policy uses: its own, or its base's when it ``extends`` one (the
+    variant runs its base tuned as it is, plus what it adds)."""
+    base = _raw_policy_file(name).get("extends")
+    return name if base is None else tuned_name(str(base))
+
+
 def tuned_file(name: str, cfg: DictConfig, scenario: str | None = None) -> Path:
-    """Where the tuned parameters of ``name`` on ``scenario`` are published."""
+    """Where the tuned parameters of ``name`` on ``scenario`` are published (its base's,
+    for a policy that ``extends`` another)."""
     root = Path(cfg.tuned_dir) if Path(cfg.tuned_dir).is_absolute() else REPO / cfg.tuned_dir
-    return root / (scenario or cfg.scenario) / f"{name}.json"
+    return root / (scenario or cfg.scenario) / f"{tuned_name(name)}.json"
 
 
 def merge_tuned(
@@ -61,11 +89,7 @@ def policy_config(name: str, cfg: DictConfig, scenario: str | None = None) -> di
     Args:
         scenario: whose tuned parameters to use (the study's scenario by default).
     """
-    path = POLICY_DIR / f"{name}.yaml"
-    if not path.exists():
-        known = sorted(p.stem for p in POLICY_DIR.glob("*.yaml"))
-        raise ConfigError("policies", name, f"names in configs/policy: {known} (or rl_models keys)")
-    conf = OmegaConf.to_container(OmegaConf.load(path), resolve=True)
+    conf = policy_file(name)
     tuned = tuned_file(name, cfg, scenario)
     if cfg.tuned and tuned.exists():
         conf = merge_tuned(conf, json.loads(tuned.read_text())["best_params"])

@@ -333,6 +333,12 @@ def export_heuristic(
     if target == TRANSFER_POLICY:  # a replenishment rule plus transfers
         from hydra.utils import instantiate
 
+        if conf.get("predictive") is not None:
+            raise ConfigError(
+                "predictive", _without_targets(conf["predictive"]), "null: the served planner"
+                " plans reactive transfers only (predictive ones need the demand model's"
+                " calendar, which a served policy does not carry yet)",
+            )  # fmt: skip
         fairness = conf.get("fairness")
         if fairness is not None and not instantiate(fairness).is_neutral:
             raise ConfigError(
