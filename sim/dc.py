@@ -1,6 +1,7 @@
 """Distribution centres: the store-order book, picking, fair allocation and trucks.
 
-Timeline of a delivery weekday at a DC (hours of that day):
+Timeline of a delivery weekday at a DC (hours of that day; with ``waves`` each wave
+has its own cut-off, departure and pick capacity, in turn):
 
 * ``order_cutoff_hour``: store orders received so far join the day's picking list;
   later orders wait for the next delivery weekday's cut-off.
@@ -70,15 +71,17 @@ def _split_by_age(taken: np.ndarray, per_store: np.ndarray) -> np.ndarray:
 
 
 def dc_process(ctx: SimContext, dc: int) -> Generator[simpy.Event, None, None]:
-    """The DC's daily cycle: cut-off and departure on delivery weekdays."""
+    """The DC's daily cycle: each wave's cut-off and departure on delivery weekdays."""
     spec = ctx.spec.dcs[dc]
+    waves = spec.day_waves()
     while True:
         day_start = 24.0 * ctx.day
         if ctx.weekday(ctx.day) in spec.delivery_weekdays:
-            yield ctx.env.timeout(max(0.0, day_start + spec.order_cutoff_hour - ctx.env.now))
-            close_order_book(ctx, dc)
-            yield ctx.env.timeout(max(0.0, day_start + spec.departure_hour - ctx.env.now))
-            dispatch(ctx, dc)
+            for wave in waves:
+                yield ctx.env.timeout(max(0.0, day_start + wave.cutoff_hour - ctx.env.now))
+                close_order_book(ctx, dc)
+                yield ctx.env.timeout(max(0.0, day_start + wave.departure_hour - ctx.env.now))
+                dispatch(ctx, dc, wave.pick_capacity_units)
         yield ctx.env.timeout(max(0.0, day_start + 24.0 - ctx.env.now))
         # wait for the day boundary at the same instant to run (it has URGENT priority)
 
@@ -95,8 +98,9 @@ def close_order_book(ctx: SimContext, dc: int) -> None:
     st.dc_new_orders[stores] = 0
 
 
-def dispatch(ctx: SimContext, dc: int) -> None:
-    """Pick the day's list, allocate fairly when short, and send one truck per store."""
+def dispatch(ctx: SimContext, dc: int, pick_capacity_units: int | None = None) -> None:
+    """Pick the wave's list, allocate fairly when short, and send one truck per store
+    (``pick_capacity_units``: the wave's; default the DC's per-day capacity)."""
     spec = ctx.spec
     dc_spec = spec.dcs[dc]
     stores = ctx.dc_stores[dc]
@@ -110,7 +114,10 @@ def dispatch(ctx: SimContext, dc: int) -> None:
     else:
         available_packs = st.dc_stock[dc].sum(axis=1) // pack
         alloc = allocate_fair(requested // pack[None, :], available_packs) * pack[None, :]
-    alloc = scale_to_capacity(alloc, pack, dc_spec.pick_capacity_units_per_day)
+    capacity = (
+        dc_spec.pick_capacity_units_per_day if pick_capacity_units is None else pick_capacity_units
+    )
+    alloc = scale_to_capacity(alloc, pack, capacity)
     unfilled = requested - alloc
     if dc_spec.backorder:
         st.dc_to_ship[stores] = unfilled

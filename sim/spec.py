@@ -153,6 +153,17 @@ class TierPair:
 
 
 @dataclass(frozen=True)
+class PickWave:
+    """One of a DC's pick waves on a delivery day: store orders received by
+    ``cutoff_hour`` (and after the previous wave's cut-off) are picked, within
+    ``pick_capacity_units``, and leave at ``departure_hour``."""
+
+    cutoff_hour: float
+    departure_hour: float
+    pick_capacity_units: int = 10**9
+
+
+@dataclass(frozen=True)
 class DcSpec:
     """A distribution centre.
 
@@ -179,6 +190,11 @@ class DcSpec:
             daily orders).
         order_rate_smoothing: weight of the latest day in the smoothed daily
             store orders (exponential smoothing, updated at each cut-off).
+        waves: several pick waves a delivery day (``PickWave``, in order, each leaving
+            before the next cut-off); an order lands in the first wave whose cut-off it
+            makes, and when a wave's capacity binds every line is cut by the same share.
+            Empty: one wave at ``order_cutoff_hour`` / ``departure_hour`` with
+            ``pick_capacity_units_per_day``.
     """
 
     dc_id: str
@@ -193,6 +209,15 @@ class DcSpec:
     replenishment_cover_days: float = 0.0
     replenishment_basis: DcReplenishmentBasis = DcReplenishmentBasis.EXPECTED_DEMAND
     order_rate_smoothing: float = 0.3
+    waves: tuple[PickWave, ...] = ()
+
+    def day_waves(self) -> tuple[PickWave, ...]:
+        """The delivery day's waves: ``waves``, or the one of the cut-off and departure."""
+        if self.waves:
+            return self.waves
+        return (
+            PickWave(self.order_cutoff_hour, self.departure_hour, self.pick_capacity_units_per_day),
+        )
 
     @property
     def buys_for_itself(self) -> bool:

@@ -214,14 +214,19 @@ def lead_time_days_at(
     out = np.zeros(spec.n_stores)
     for store, store_spec in enumerate(spec.stores):
         dc = spec.dcs[store_spec.dc]
+        waves = dc.day_waves()
+        found = False
         for ahead in range(8):
             day = today + ahead
-            if (
-                weekday_of(day) in dc.delivery_weekdays
-                and 24.0 * day + dc.order_cutoff_hour >= now_hours
-            ):
-                arrival = 24.0 * day + dc.departure_hour + dc.transit_hours[store]
-                out[store] = (arrival - now_hours) / 24.0
+            if weekday_of(day) not in dc.delivery_weekdays:
+                continue
+            for wave in waves:  # the first wave whose cut-off the order still makes
+                if 24.0 * day + wave.cutoff_hour >= now_hours:
+                    arrival = 24.0 * day + wave.departure_hour + dc.transit_hours[store]
+                    out[store] = (arrival - now_hours) / 24.0
+                    found = True
+                    break
+            if found:
                 break
     return out
 

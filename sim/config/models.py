@@ -15,7 +15,15 @@ from pydantic import AfterValidator, Discriminator, Field, PlainValidator, Tag, 
 
 from sim.catalog import STORE_SKU_FIELDS
 from sim.enums import DcReplenishmentBasis, IssuingRule, LeadTimeDistribution
-from sim.spec import STORE_TIERS, CourierPoolSpec, DcSpec, StoreSpec, SupplierSpec, TierPair
+from sim.spec import (
+    STORE_TIERS,
+    CourierPoolSpec,
+    DcSpec,
+    PickWave,
+    StoreSpec,
+    SupplierSpec,
+    TierPair,
+)
 from sim.validation import (
     Block,
     CategoryName,
@@ -151,6 +159,12 @@ def _weekdays(value: Any) -> tuple[int, ...]:
     return tuple(sorted(days))
 
 
+class WaveBlock(Block):
+    cutoff_hour: HourOfDay
+    departure_hour: HourOfDay
+    pick_capacity_units: PositiveInt = _DC.pick_capacity_units_per_day
+
+
 class DcBlock(Block):
     """A DC's own fields; its transit hours are resolved once the stores are known."""
 
@@ -167,6 +181,24 @@ class DcBlock(Block):
     replenishment_cover_days: NonNegativeFloat = _DC.replenishment_cover_days
     replenishment_basis: EnumName(DcReplenishmentBasis) = _DC.replenishment_basis  # type: ignore[valid-type]
     order_rate_smoothing: Real(0.0, 1.0, low_open=True) = _DC.order_rate_smoothing  # type: ignore[valid-type]
+    waves: list[WaveBlock] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _waves_in_turn(self) -> Self:
+        previous = -1.0
+        for i, wave in enumerate(self.waves):
+            if wave.cutoff_hour <= previous:
+                raise refuse(
+                    f"a cut-off after the previous wave's departure ({previous:g})",
+                    wave.cutoff_hour, "waves", i, "cutoff_hour",
+                )  # fmt: skip
+            if wave.departure_hour < wave.cutoff_hour:
+                raise refuse(
+                    f"an hour in [cutoff_hour ({wave.cutoff_hour:g}), 24)",
+                    wave.departure_hour, "waves", i, "departure_hour",
+                )  # fmt: skip
+            previous = wave.departure_hour
+        return self
 
     @model_validator(mode="after")
     def _departure_after_cutoff(self) -> Self:
@@ -193,6 +225,9 @@ class DcBlock(Block):
             replenishment_cover_days=self.replenishment_cover_days,
             replenishment_basis=self.replenishment_basis,
             order_rate_smoothing=self.order_rate_smoothing,
+            waves=tuple(
+                PickWave(w.cutoff_hour, w.departure_hour, w.pick_capacity_units) for w in self.waves
+            ),
         )
 
 

@@ -8,8 +8,9 @@ gained ``replenishment_basis`` and ``order_rate_smoothing`` (the arrays were
 unchanged), for ``city_fresh`` when its DC became pull-based, and when ``NetworkSpec``
 gained the study window ``study_days``/``study_warmup_days`` (the digests without those two
 fields were checked equal to the previous ones: the arrays were unchanged), and when stores
-gained ``tier`` and the courier pool ``late_after_hours`` and ``tier_pairs`` (again the
-digests without the new fields were checked equal to the previous ones).
+gained ``tier`` and the courier pool ``late_after_hours`` and ``tier_pairs``, and when DCs
+gained ``waves`` (each time the digests without the new fields were checked equal to the
+previous ones).
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ from sim.scenario import list_scenarios, load_network
 from sim.spec import NetworkSpec
 
 DIGESTS = {
-    "city_fresh": "725630753f4e53f513591df07ab517464003010add27d57adc581547ae433c1b",
-    "liqun_chain": "82c66c9a70d9c884c44f9773b2aaee4c567fabe9c55025772f1cc35a9401f76d",
-    "regional_chain": "d4fc384be32fbcda26955d564f51252838ad35197218cc65e97628a7ce6eae18",
-    "single_sku": "fcf1d74944fa01d12a27f8235f3e04b35c4c4744d2968c686c44a28ca26ba493",
-    "yogurt_trio": "e93a219c71a44a16851c1efd7fc24bb13a0d78c38eb66840e9d47aa1fad24818",
+    "city_fresh": "40a5d3a38bd4a126f50f797eaa97b7910259a479e8e4ed3ec95240aa0180b860",
+    "liqun_chain": "94a5227ce2f4eecd0a7572689bd978da2fb486d6e93df89d8d71af5a8476ebec",
+    "regional_chain": "a73a007e6a5dfe182de0a6bcc2e063c422d3b9220fc25857486ee876141fab34",
+    "single_sku": "0bf309043b625346651c597e99101a87b2a952a7af40579748fdae12915ed31b",
+    "yogurt_trio": "5213fdd7129fcdee5cd7dff463af57c027d5905ba6d2d2198583b123f9065f33",
 }
 
 
