@@ -294,6 +294,7 @@ def summarise(
     names = list(results)
     if reference not in results:
         raise ConfigError("reference", reference, f"one of the evaluated policies {names}")
+
     def numeric(name: str) -> list[str]:
         first = results[name][0]["kpis"]
         return [k for k, v in first.items() if isinstance(v, int | float)]

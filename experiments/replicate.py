@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from hydra.utils import instantiate
 
+from policies.configs import split_run_settings
 from policies.linear_residual import LinearResidualPolicy
 from policies.runner import DECISION_HOUR, run_rule
 from policies.tuning import SmoothedDemand
@@ -157,12 +158,16 @@ def _run_policy(
     warmup_days: int,
     tracked: list[tuple[int, int]],
 ) -> dict[str, list]:
-    """Warm up, reset the KPIs, run the reported days; the tracked store-SKUs' days."""
+    """Warm up, reset the KPIs, run the reported days; the tracked store-SKUs' days.
+    A ``refresh_hours`` entry of the policy's config is how it is run (decisions every
+    that many hours of the opening day, ``policies.runner.run_rule``), not a parameter."""
+    policy_cfg, settings = split_run_settings(policy_cfg)
+    refresh = settings.get("refresh_hours")
     rule = instantiate(policy_cfg)
     if hasattr(rule, "reset"):
         rule.reset(seed)
     forecast = SmoothedDemand()
-    run_rule(sim, rule, warmup_days, forecast=forecast)
+    run_rule(sim, rule, warmup_days, forecast=forecast, refresh_hours=refresh)
     # the KPI period runs from the first reported day's decision to the same hour ``days``
     # days later: the SKU-agent env's episode, so rules and agents are paired on one window
     sim.run_until(24.0 * warmup_days + DECISION_HOUR)
@@ -171,7 +176,7 @@ def _run_policy(
         rule.reset_period()
     traj: dict[str, list] = {"on_hand": [], "lost": []}
     for _ in range(days):
-        run_rule(sim, rule, 1, forecast=forecast)
+        run_rule(sim, rule, 1, forecast=forecast, refresh_hours=refresh)
         _daily_record(sim, tracked, traj)
     sim.run_until(24.0 * (warmup_days + days) + DECISION_HOUR)
     counts = rule.period_counts() if hasattr(rule, "period_counts") else {}

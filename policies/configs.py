@@ -41,6 +41,15 @@ def policy_file(name: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
     return merge_tuned(policy_file(str(base), (*_seen, name)), conf, new_keys=True)
 
 
+RUN_SETTINGS = ("refresh_hours",)  # how a policy is run, not its constructor's parameters
+
+
+def split_run_settings(conf: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the config to instantiate, its run settings: ``refresh_hours``)."""
+    settings = {k: conf[k] for k in RUN_SETTINGS if k in conf}
+    return {k: v for k, v in conf.items() if k not in RUN_SETTINGS}, settings
+
+
 def tuned_name(name: str) -> str:
     """Whose tuning a policy uses: its own, or its base's when it ``extends`` one (the
     variant runs its base tuned as it is, plus what it adds)."""

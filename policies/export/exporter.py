@@ -19,7 +19,13 @@ from typing import Any
 import numpy as np
 from omegaconf import OmegaConf
 
-from policies.configs import POLICY_DIR, policy_config, tuned_cfg, tuned_file
+from policies.configs import (
+    POLICY_DIR,
+    policy_config,
+    split_run_settings,
+    tuned_cfg,
+    tuned_file,
+)
 from policies.export.catalog import catalog_from_scenario, courier_network_from_scenario
 from policies.serving.catalog import CATALOG_ARRAYS, catalog_bytes
 from policies.serving.errors import PolicyFormatError
@@ -327,7 +333,8 @@ def export_heuristic(
 ) -> dict[str, Any]:
     """Export a tuned heuristic as its parameters (no model file)."""
     cfg = tuned_cfg(scenario, tuned_dir)
-    conf = policy_config(policy, cfg)
+    # how often the lab decides is the caller's schedule in serving (it asks every few hours)
+    conf, _ = split_run_settings(policy_config(policy, cfg))
     target = conf.pop("_target_", None)
     transfers = None
     if target == TRANSFER_POLICY:  # a replenishment rule plus transfers

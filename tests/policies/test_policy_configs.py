@@ -13,11 +13,12 @@ POLICY_NAMES = sorted(p.stem for p in (CONFIGS / "policy").glob("*.yaml"))
 @pytest.mark.parametrize("name", POLICY_NAMES)
 def test_policy_config_instantiates(name):
     """Composed by Hydra as a file; a variant (``extends``) as ``policy_file`` resolves it."""
-    from policies.configs import policy_file
+    from policies.configs import policy_file, split_run_settings
 
     with initialize_config_dir(config_dir=str(CONFIGS / "policy"), version_base="1.3"):
         cfg = compose(config_name=name)
-    policy = instantiate(policy_file(name) if "extends" in cfg else cfg)
+    conf, _ = split_run_settings(policy_file(name) if "extends" in cfg else cfg)
+    policy = instantiate(conf)
     assert hasattr(policy, "decide") or hasattr(policy, "predict")
 
 
