@@ -16,6 +16,7 @@ import numpy as np
 from hydra.utils import instantiate
 
 from policies.configs import split_run_settings
+from policies.forecast import HistoryForecast
 from policies.linear_residual import LinearResidualPolicy
 from policies.runner import DECISION_HOUR, run_rule
 from policies.tuning import SmoothedDemand
@@ -166,7 +167,9 @@ def _run_policy(
     rule = instantiate(policy_cfg)
     if hasattr(rule, "reset"):
         rule.reset(seed)
-    forecast = SmoothedDemand()
+    forecast: Any = SmoothedDemand()
+    if settings.get("forecaster") is not None:  # a forecaster in the decision path
+        forecast = HistoryForecast(instantiate(settings["forecaster"]), forecast)
     run_rule(sim, rule, warmup_days, forecast=forecast, refresh_hours=refresh)
     # the KPI period runs from the first reported day's decision to the same hour ``days``
     # days later: the SKU-agent env's episode, so rules and agents are paired on one window
@@ -174,12 +177,16 @@ def _run_policy(
     sim.reset_kpis()
     if hasattr(rule, "reset_period"):
         rule.reset_period()
+    if isinstance(forecast, HistoryForecast):
+        forecast.reset_accuracy()
     traj: dict[str, list] = {"on_hand": [], "lost": []}
     for _ in range(days):
         run_rule(sim, rule, 1, forecast=forecast, refresh_hours=refresh)
         _daily_record(sim, tracked, traj)
     sim.run_until(24.0 * (warmup_days + days) + DECISION_HOUR)
     counts = rule.period_counts() if hasattr(rule, "period_counts") else {}
+    if isinstance(forecast, HistoryForecast):
+        counts = {**counts, **forecast.accuracy()}
     return traj, counts
 
 
@@ -190,6 +197,9 @@ def with_review_kpis(kpis: dict[str, Any], counts: dict[str, int]) -> dict[str, 
     if not counts:
         return kpis
     out = {**kpis, **counts}
+    if counts.get("forecast_demand"):
+        out["forecast_wape"] = counts["forecast_abs_error"] / counts["forecast_demand"]
+        out["forecast_bias"] = counts["forecast_error"] / counts["forecast_demand"]
     if "predictive_lines" in counts:
         lines = counts["predictive_lines"]
         moved = counts["predictive_units"] + counts["reactive_units"]

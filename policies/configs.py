@@ -41,11 +41,11 @@ def policy_file(name: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
     return merge_tuned(policy_file(str(base), (*_seen, name)), conf, new_keys=True)
 
 
-RUN_SETTINGS = ("refresh_hours",)  # how a policy is run, not its constructor's parameters
+RUN_SETTINGS = ("refresh_hours", "forecaster")  # how a policy is run, not its parameters
 
 
 def split_run_settings(conf: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(the config to instantiate, its run settings: ``refresh_hours``)."""
+    """(the config to instantiate, its run settings: ``refresh_hours``, ``forecaster``)."""
     settings = {k: conf[k] for k in RUN_SETTINGS if k in conf}
     return {k: v for k, v in conf.items() if k not in RUN_SETTINGS}, settings
 

@@ -4,6 +4,7 @@ from policies.forecast.accuracy import accuracy_by_category, bias, mape, wape
 from policies.forecast.models import (
     Forecast,
     Forecaster,
+    HistoryForecast,
     HoltWinters,
     MovingAverage,
     RegressionForecaster,
@@ -13,6 +14,7 @@ from policies.forecast.models import (
 __all__ = [
     "Forecast",
     "Forecaster",
+    "HistoryForecast",
     "HoltWinters",
     "MovingAverage",
     "RegressionForecaster",

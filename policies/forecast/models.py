@@ -13,7 +13,7 @@ The oracle forecaster is not here: it reads the simulator's true rate
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -178,3 +178,73 @@ class RegressionForecaster:
         fitted = np.expm1(np.einsum("dnk,nk->dn", x_fit, coef))
         mean = np.maximum(np.expm1(np.einsum("nk,nk->n", x_next, coef)), 0.0)
         return Forecast(mean, _residual_sd(h, fitted, mean))
+
+
+class HistoryForecast:
+    """A forecaster in the decision path: ``run_rule``'s ``forecast`` from the simulator's
+    daily demand history.
+
+    Once a day it appends yesterday's demand (sold + lost, per store-SKU) to a history of
+    at most ``window`` days and forecasts today with ``forecaster``; until the history
+    holds ``min_days`` days it uses ``fallback`` (the smoothed daily demand). It scores
+    itself on the days it forecast (``accuracy``: the sums of WAPE and bias), counted
+    from ``reset_accuracy`` (the KPI period's start).
+
+    Args:
+        forecaster: any ``Forecaster`` (moving average, seasonal naive, Holt-Winters).
+        fallback: the forecast until the history is long enough.
+        min_days: history needed before the forecaster takes over (at least a season).
+        window: most days kept (memory: window × stores × SKUs floats).
+    """
+
+    def __init__(
+        self, forecaster: Forecaster, fallback: Any, min_days: int = 14, window: int = 56
+    ) -> None:
+        if not 1 <= min_days <= window:
+            raise ConfigError(
+                "forecaster.min_days/window", (min_days, window), "1 <= min_days <= window"
+            )
+        self.forecaster, self.fallback = forecaster, fallback
+        self.min_days, self.window = min_days, window
+        self._rows: list[np.ndarray] = []
+        self._day = -1
+        self._today: np.ndarray | None = None
+        self._scored: np.ndarray | None = None  # today's forecast, if the forecaster made it
+        self.reset_accuracy()
+
+    def reset_accuracy(self) -> None:
+        self.abs_error = self.error = self.actual = 0.0
+
+    def __call__(self, sim: Any) -> np.ndarray:
+        if sim.day == self._day and self._today is not None:
+            return self._today
+        base = self.fallback(sim)
+        if self._day >= 0:  # yesterday's demand, and the score of yesterday's forecast
+            snap = sim.snapshot()
+            demand = snap.demand_yesterday.astype(np.float64).reshape(-1)
+            if self._scored is not None:
+                self.abs_error += float(np.abs(self._scored - demand).sum())
+                self.error += float((self._scored - demand).sum())
+                self.actual += float(demand.sum())
+            self._rows = [*self._rows, demand][-self.window :]
+        self._day = sim.day
+        if len(self._rows) >= self.min_days:
+            mean = self.forecaster.forecast(np.stack(self._rows)).mean
+            self._scored = mean
+            self._today = mean.reshape(np.shape(base))
+        else:
+            self._scored = None
+            self._today = base
+        return self._today
+
+    def accuracy(self) -> dict[str, float]:
+        """The sums behind WAPE and bias of the days the forecaster made, since
+        ``reset_accuracy`` (sums, so that regions add up): ``forecast_abs_error``,
+        ``forecast_error`` (forecast − actual) and ``forecast_demand``; empty before any."""
+        if self.actual <= 0:
+            return {}
+        return {
+            "forecast_abs_error": self.abs_error,
+            "forecast_error": self.error,
+            "forecast_demand": self.actual,
+        }
