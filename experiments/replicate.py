@@ -197,6 +197,9 @@ def with_review_kpis(kpis: dict[str, Any], counts: dict[str, int]) -> dict[str, 
     if not counts:
         return kpis
     out = {**kpis, **counts}
+    if counts.get("review_lines"):
+        reviewed = counts["review_lines"]
+        out["override_rate"] = (counts["review_changed"] + counts["review_rejected"]) / reviewed
     if counts.get("forecast_demand"):
         out["forecast_wape"] = counts["forecast_abs_error"] / counts["forecast_demand"]
         out["forecast_bias"] = counts["forecast_error"] / counts["forecast_demand"]
