@@ -21,7 +21,9 @@ after the delivery, null if it never did), ``units``, ``receiver``, ``alert_scor
 (0-100), ``match`` (the chosen option's certainty, 0-100), ``options``, ``state_at_alert``,
 ``waste_avoided`` (units A did not throw away × their cost and disposal),
 ``extra_sales`` (the chain's revenue with the transfer minus without) and
-``profit_difference`` (after the courier), in the scenario's currency.
+``profit_difference`` (after the courier), in the scenario's currency, and ``timeline``:
+the event trace of the case, the system's steps (noted with ``Simulation.note``) beside
+the simulator's courier request, pickup and delivery and B's stock-out.
 """
 
 from __future__ import annotations
@@ -57,6 +59,11 @@ ALERT_H = 10.0
 # minutes from the alert to each step of the system and the manager, as the case tells them
 STEPS_MIN = {"matched_h": 2, "options_h": 5, "confirmed_h": 7, "published_h": 10}
 STEP_H = 0.5  # the demand's tick: B's stock is watched at this resolution
+TIMELINE = (
+    EventKind.TRANSFER_ALERT, EventKind.TRANSFER_MATCH, EventKind.TRANSFER_OPTIONS,
+    EventKind.MANAGER_DECISION, EventKind.TRANSFER_REQUEST, EventKind.COURIER_PICKUP,
+    EventKind.COURIER_DELIVERY, EventKind.STOCK_OUT,
+)  # fmt: skip
 CASE_SEED = 2
 
 
@@ -94,6 +101,20 @@ def run(seed: int, transfer: bool) -> dict[str, Any]:
         "options": [o.reason for o in alert.options],
         "state_at_alert": state,
     }
+    origin, receiver = chosen.origin, chosen.destination
+    steps = [
+        ("alert_h", EventKind.TRANSFER_ALERT, origin,
+         f"{alert.surplus_units} {sim.spec.skus.ids[alert.sku]} will expire unsold within"
+         f" {alert.life_left_days} days; score {out['alert_score']:.0f}/100"),
+        ("matched_h", EventKind.TRANSFER_MATCH, receiver,
+         f"{ids[receiver]} matched at {out['match']:.0f} % certainty"),
+        ("options_h", EventKind.TRANSFER_OPTIONS, origin, f"{len(alert.options)} option(s) shown"),
+        ("confirmed_h", EventKind.MANAGER_DECISION, origin,
+         f"confirmed {chosen.units} units to {ids[receiver]}" if transfer else "vetoed"),
+    ]  # fmt: skip
+    for key, kind, store, detail in steps:  # the system's steps, in the simulator's trace
+        sim.run_until(out[key])
+        sim.note(kind, store, detail)
     sim.run_until(out["published_h"])
     if transfer:
         units = np.zeros(sim.spec.n_skus, dtype=np.int64)
@@ -112,9 +133,11 @@ def run(seed: int, transfer: bool) -> dict[str, Any]:
         stock = int(sim.snapshot().store_on_hand[b, chosen.sku])
         if sold_out is None and delivered is not None and stock == 0:
             sold_out = t
+            sim.note(EventKind.STOCK_OUT, b, f"{sim.spec.skus.ids[chosen.sku]} sold out")
     out["picked_up_h"] = _event_hour(sim, EventKind.COURIER_PICKUP)
     out["delivered_h"] = delivered
     out["sold_out_h"] = sold_out
+    out["_timeline"] = [str(e) for e in sim.trace or [] if e.kind in TIMELINE]
     report = sim.kpis()
     out["_kpis"] = {
         "revenue": report.chain["revenue"],
@@ -134,6 +157,7 @@ def yogurt_case(seed: int = CASE_SEED) -> dict[str, Any]:
     """The case with the transfer, the money against the same demand without it."""
     with_transfer, without = run(seed, True), run(seed, False)
     k1, k0 = with_transfer.pop("_kpis"), without.pop("_kpis")
+    with_transfer["timeline"] = with_transfer.pop("_timeline")
     scenario = load_scenario(SCENARIO, CASE)
     sku = scenario.network.skus
     per_unit_wasted = float(sku.unit_cost[0] + sku.disposal_cost_per_unit[0])

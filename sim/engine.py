@@ -450,6 +450,14 @@ class Simulation:
         """[stores, skus] the true mean demand of today (the oracle), cached per day."""
         return self._ctx.expected_daily_units()
 
+    def note(self, kind: EventKind, store: int, detail: str) -> None:
+        """Put a step of the systems around the simulator (an alert, a manager's decision)
+        in the event trace at the current time, beside the simulator's own events (no-op
+        without ``trace=True``)."""
+        if not 0 <= store < self.spec.n_stores:
+            raise ActionError(f"store: got {store}; allowed: 0..{self.spec.n_stores - 1}")
+        self._ctx.record(kind, store, detail)
+
     def expected_units_ahead(self, days: int) -> np.ndarray:
         """[days, stores, skus] the true mean demand of the next ``days`` days, tomorrow
         first, at today's prices: the demand model's calendar (promotions, events,

@@ -107,3 +107,9 @@ class EventKind(Enum):
     COURIER_NO_SHOW = "courier_no_show"
     COURIER_PICKUP = "courier_pickup"
     COURIER_DELIVERY = "courier_delivery"
+    # steps of the systems around the simulator, noted by a driver (``Simulation.note``)
+    TRANSFER_ALERT = "transfer_alert"
+    TRANSFER_MATCH = "transfer_match"
+    TRANSFER_OPTIONS = "transfer_options"
+    MANAGER_DECISION = "manager_decision"
+    STOCK_OUT = "stock_out"

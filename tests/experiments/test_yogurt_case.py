@@ -48,3 +48,15 @@ def test_the_case_seed_is_the_told_saturday_and_the_cli_prints_one_json_line():
     for key in ("alert_h", "confirmed_h", "picked_up_h", "delivered_h", "sold_out_h", "units",
                 "receiver", "waste_avoided", "extra_sales"):  # fmt: skip
         assert key in case
+
+
+def test_the_timeline_is_in_the_simulators_event_log_in_order():
+    case = yogurt_case(2)
+    kinds = [line.split()[1] for line in case["timeline"]]
+    assert kinds == [
+        "transfer_alert", "transfer_match", "transfer_options", "manager_decision",
+        "transfer_request", "courier_pickup", "courier_delivery", "stock_out",
+    ]  # fmt: skip
+    hours = [float(line.split()[0]) for line in case["timeline"]]
+    assert hours == sorted(hours) and hours[0] == 10.0
+    assert "confirmed 24 units to B" in case["timeline"][3]
