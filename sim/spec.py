@@ -47,6 +47,8 @@ class SkuCatalog:
             temperature (0.03 = +3 %/°C, multiplicative).               [skus] float64
         damage_rate: probability a unit received by a store is damaged.  [skus] float64
         supplier: index into ``NetworkSpec.suppliers``.                  [skus] int32
+        supplier_lead_time_days: the SKU's own supplier lead time in whole days (0: its
+            supplier's distribution), or None when no SKU has one.         [skus] int32
     """
 
     ids: tuple[str, ...]
@@ -61,9 +63,17 @@ class SkuCatalog:
     temperature_sensitivity: np.ndarray
     damage_rate: np.ndarray
     supplier: np.ndarray
+    supplier_lead_time_days: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.ids)
+        if self.supplier_lead_time_days is not None:
+            lead = _frozen_array(self.supplier_lead_time_days, np.int32)
+            if lead.shape != (n,) or (lead < 0).any():
+                raise ValueError(
+                    f"skus.supplier_lead_time_days: shape {lead.shape}; allowed: ({n},) days >= 0"
+                )
+            object.__setattr__(self, "supplier_lead_time_days", lead)
         casts = {
             "category": np.int8,
             "shelf_life_days": np.int32,

@@ -13,7 +13,9 @@ that supplier's SKUs are sent as one order per DC:
    cut part is counted as supplier shortfall and never arrives;
 4. a lead time of ``L`` whole days is drawn (lead-time stream): the delivery
    reaches the DC at ``arrival_hour`` on day ``d + L`` (not before now), fresh
-   (age 0). Units enter the network when they arrive.
+   (age 0); a SKU with its own ``supplier_lead_time_days`` arrives that many days
+   after instead (one delivery per distinct lead time). Units enter the network when
+   they arrive.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ def supplier_process(ctx: SimContext, supplier: int) -> Generator[simpy.Event, N
 
 
 def standing_order(
-    ctx: SimContext, dc: int, skus: np.ndarray, lead_time_mean_days: float
+    ctx: SimContext, dc: int, skus: np.ndarray, lead_time_mean_days: float | np.ndarray
 ) -> np.ndarray:
     """Units the DC's standing rule adds for ``skus`` today.
 
@@ -76,7 +78,7 @@ def standing_order(
     st = ctx.state
     stores = ctx.dc_stores[dc]
     if dc_spec.replenishment_basis is DcReplenishmentBasis.STORE_ORDERS:
-        cover = max(lead_time_mean_days - 1.0, 0.0) + dc_spec.replenishment_cover_days
+        cover = np.maximum(lead_time_mean_days - 1.0, 0.0) + dc_spec.replenishment_cover_days
         cover = np.where(life > 0, np.minimum(cover, np.maximum(0, life - 1)), cover)
         expected = st.dc_order_rate[dc, skus]
     else:
@@ -97,7 +99,11 @@ def place_order(ctx: SimContext, supplier: int, dc: int, skus: np.ndarray) -> No
     spec = ctx.spec.suppliers[supplier]
     st = ctx.state
     if ctx.spec.dcs[dc].buys_for_itself:
-        st.dc_pending_supplier[dc, skus] += standing_order(ctx, dc, skus, spec.lead_time_mean_days)
+        own = ctx.spec.skus.supplier_lead_time_days
+        mean_lead: float | np.ndarray = spec.lead_time_mean_days
+        if own is not None:  # per SKU where it has its own lead time
+            mean_lead = np.where(own[skus] > 0, own[skus], spec.lead_time_mean_days)
+        st.dc_pending_supplier[dc, skus] += standing_order(ctx, dc, skus, mean_lead)
     lines = st.dc_pending_supplier[dc, skus].copy()
     st.dc_pending_supplier[dc, skus] = 0
     if not lines.any():
@@ -119,19 +125,31 @@ def place_order(ctx: SimContext, supplier: int, dc: int, skus: np.ndarray) -> No
     delivered = cases * pack
     c.supplier_shortfall_units[dc, skus] += rounded - delivered
     lead = sample_lead_time_days(spec, ctx.dc_streams[dc].stream(Stream.LEAD_TIME))
-    arrive = max(ctx.env.now, 24.0 * (ctx.day + lead) + spec.arrival_hour)
     qty = np.zeros(ctx.spec.n_skus, dtype=np.int64)
     qty[skus] = delivered
     st.dc_on_order[dc] += qty
+    own = ctx.spec.skus.supplier_lead_time_days
+    # SKUs with their own lead time arrive on their own day: one delivery per distinct lead
+    leads = np.full(len(skus), lead) if own is None else np.where(own[skus] > 0, own[skus], lead)
     ctx.record(
         EventKind.SUPPLIER_ORDER,
         dc,
         f"supplier={spec.supplier_id} units={int(rounded.sum())}"
-        f" confirmed={int(delivered.sum())} lead_days={lead}",
+        f" confirmed={int(delivered.sum())} lead_days={lead}"
+        + ("" if own is None else " (some SKUs their own)"),
         node_kind="dc",
     )
-    if delivered.any():
+    if not delivered.any():
+        return
+    if own is None:
+        arrive = max(ctx.env.now, 24.0 * (ctx.day + lead) + spec.arrival_hour)
         ctx.env.process(supplier_delivery(ctx, dc, qty, arrive, spec.supplier_id))
+        return
+    for days in np.unique(leads[delivered > 0]):
+        part = np.zeros(ctx.spec.n_skus, dtype=np.int64)
+        part[skus] = np.where(leads == days, delivered, 0)
+        arrive = max(ctx.env.now, 24.0 * (ctx.day + int(days)) + spec.arrival_hour)
+        ctx.env.process(supplier_delivery(ctx, dc, part, arrive, spec.supplier_id))
 
 
 def supplier_delivery(

@@ -391,6 +391,7 @@ class SkuBlock(Block):
     temperature_sensitivity: Real() = 0.0
     damage_rate: Real(0.0, 1.0, high_open=True) = 0.0
     supplier: Ref = None
+    supplier_lead_time_days: PositiveInt | None = None  # None: the supplier's own
 
 
 def _case_packs(value: Any) -> tuple[int, ...]:

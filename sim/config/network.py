@@ -192,6 +192,11 @@ def _sku_list(blocks: Sequence[SkuBlock], supplier_index: Mapping[str, int]) -> 
         temperature_sensitivity=np.array([b.temperature_sensitivity for b in blocks]),
         damage_rate=np.array([b.damage_rate for b in blocks]),
         supplier=np.array(suppliers),
+        supplier_lead_time_days=(
+            np.array([b.supplier_lead_time_days or 0 for b in blocks])
+            if any(b.supplier_lead_time_days for b in blocks)
+            else None
+        ),
     )
 
 

@@ -8,8 +8,8 @@ gained ``replenishment_basis`` and ``order_rate_smoothing`` (the arrays were
 unchanged), for ``city_fresh`` when its DC became pull-based, and when ``NetworkSpec``
 gained the study window ``study_days``/``study_warmup_days`` (the digests without those two
 fields were checked equal to the previous ones: the arrays were unchanged), and when stores
-gained ``tier`` and the courier pool ``late_after_hours`` and ``tier_pairs``, and when DCs
-gained ``waves`` (each time the digests without the new fields were checked equal to the
+gained ``tier`` and the courier pool ``late_after_hours`` and ``tier_pairs``, when DCs
+gained ``waves``, and when SKUs gained ``supplier_lead_time_days`` (each time the digests without the new fields were checked equal to the
 previous ones).
 """
 
@@ -27,11 +27,11 @@ from sim.scenario import list_scenarios, load_network
 from sim.spec import NetworkSpec
 
 DIGESTS = {
-    "city_fresh": "40a5d3a38bd4a126f50f797eaa97b7910259a479e8e4ed3ec95240aa0180b860",
-    "liqun_chain": "94a5227ce2f4eecd0a7572689bd978da2fb486d6e93df89d8d71af5a8476ebec",
-    "regional_chain": "a73a007e6a5dfe182de0a6bcc2e063c422d3b9220fc25857486ee876141fab34",
-    "single_sku": "0bf309043b625346651c597e99101a87b2a952a7af40579748fdae12915ed31b",
-    "yogurt_trio": "5213fdd7129fcdee5cd7dff463af57c027d5905ba6d2d2198583b123f9065f33",
+    "city_fresh": "f06e38d8265a0666b0e95040d2c2fa7d53e2dbb849e6821f012fc97a186aa0c9",
+    "liqun_chain": "249d8509ce0bead89fc5568c1e2775b91e2dfc9d2311b686fc0bab1f072646e8",
+    "regional_chain": "6961ef8a9cedc1dc74b74abe9ed234955711f8460847e9af2268edb56b45c8fc",
+    "single_sku": "f3f5055c1e49f088df3a174e816e494857ba22151fe45940fe088d9ff71457be",
+    "yogurt_trio": "0c1e41404dd58a1da75f6bfde87c24dd362a82ed2330f58b586a170bec824fee",
 }
 
 
