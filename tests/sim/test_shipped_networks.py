@@ -9,8 +9,8 @@ unchanged), for ``city_fresh`` when its DC became pull-based, and when ``Network
 gained the study window ``study_days``/``study_warmup_days`` (the digests without those two
 fields were checked equal to the previous ones: the arrays were unchanged), and when stores
 gained ``tier`` and the courier pool ``late_after_hours`` and ``tier_pairs``, when DCs
-gained ``waves``, and when SKUs gained ``supplier_lead_time_days`` (each time the digests without the new fields were checked equal to the
-previous ones).
+gained ``waves``, and when SKUs gained ``supplier_lead_time_days`` (each time the
+digests without the new fields were checked equal to the previous ones).
 """
 
 from __future__ import annotations
