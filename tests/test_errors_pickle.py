@@ -17,7 +17,7 @@ from experiments.evaluate import StudyWarning
 from experiments.task_failures import TaskFailure, TaskFailures
 from experiments.tune_baselines import TuningError
 from policies.serving import errors as serving_errors
-from policies.serving.http import _KeyError, _TooBig
+from policies.serving.http import _Refused, _TooBig
 from policies.serving.npz import NpzError
 from policies.serving.state_json import DuplicateKeyError
 from sim.demand.sales_table import RejectedRowsWarning
@@ -39,7 +39,7 @@ EXAMPLES = [
     NpzError("not an npz"),
     DuplicateKeyError("weekday"),
     TuningError("unknown policy: foo"),
-    _KeyError(401, "missing X-API-Key"),
+    _Refused(401, "missing X-API-Key"),
     _TooBig(),
     RejectedRowsWarning("sales.csv: 3 bad row(s) left out"),
     TaskFailures([TaskFailure(1, "policy 'p', seed 9001", ValueError("boom"))], [{}, None]),

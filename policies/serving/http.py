@@ -38,7 +38,6 @@ same way through the same ``RecommendRoute`` when the app is used on its own.
 from __future__ import annotations
 
 import gc
-import hashlib
 import hmac
 import html
 import json
@@ -191,6 +190,35 @@ def _inline(model: type[BaseModel]) -> dict[str, Any]:
         return node
 
     return resolve(schema)
+
+
+async def _json_body(request: Request, model: type[BaseModel] | None = None) -> Any:
+    """The body as a JSON object, validated against ``model`` when given. Parsed here
+    rather than by the framework: a key given twice is refused (``DuplicateKeyError``,
+    a 422 naming it); malformed JSON is a 400; a refused field a 422 as the framework's."""
+    try:
+        body = read_json_object(await request.body())
+    except DuplicateKeyError:
+        raise
+    except ValueError:
+        raise _Refused(400, "malformed JSON body") from None
+    if model is None:
+        return body
+    try:
+        return model.model_validate(body)
+    except ValidationError as err:
+        raise RequestValidationError(err.errors(include_url=False)) from None
+
+
+def _feedback_on(feedback_log: FeedbackLog | None) -> FeedbackLog:
+    if feedback_log is None:
+        raise _Refused(404, "feedback is off: start with --feedback-log")
+    return feedback_log
+
+
+def _transfers_on(recommender: Recommender) -> None:
+    if recommender.transfers is None:
+        raise _Refused(404, "this policy plans no transfers")
 
 
 def _error(status: int, field: str, message: str) -> JSONResponse:
@@ -428,11 +456,15 @@ def create_app(
     def check_key(given: str | None = Security(key_header)) -> None:
         problem = route.key_problem(None if given is None else given.encode("latin-1"))
         if problem is not None:
-            raise _KeyError(*problem)
+            raise _Refused(*problem)
 
-    @app.exception_handler(_KeyError)
-    async def _key_error(_: Request, err: _KeyError) -> JSONResponse:
+    @app.exception_handler(_Refused)
+    async def _refused(_: Request, err: _Refused) -> JSONResponse:
         return JSONResponse(status_code=err.status, content={"detail": err.message})
+
+    @app.exception_handler(DuplicateKeyError)
+    async def _duplicate_key(_: Request, err: DuplicateKeyError) -> JSONResponse:
+        return _error(422, err.key, str(err))
 
     @app.exception_handler(StateError)
     async def _state_error(_: Request, err: StateError) -> JSONResponse:
@@ -529,30 +561,18 @@ def create_app(
         },
     )
     async def feedback(request: Request) -> dict[str, Any]:
-        if feedback_log is None:
-            return JSONResponse(
-                status_code=404, content={"detail": "feedback is off: start with --feedback-log"}
-            )
-        try:  # parsed here rather than by the framework: a key given twice is refused
-            body = read_json_object(await request.body())
-        except DuplicateKeyError as err:
-            return _error(422, err.key, str(err))
-        except ValueError:
-            return JSONResponse(status_code=400, content={"detail": "malformed JSON body"})
-        try:
-            batch = FeedbackBatch.model_validate(body)
-        except ValidationError as err:
-            raise RequestValidationError(err.errors(include_url=False)) from None
+        log = _feedback_on(feedback_log)
+        batch = await _json_body(request, FeedbackBatch)
         catalog = recommender.catalog
         for i, e in enumerate(batch.entries):
             if e.store_id not in catalog.store_index:
                 raise StateError(f"entries[{i}].store_id", e.store_id, "a store of the catalog")
             if e.sku_id not in catalog.sku_index:
                 raise StateError(f"entries[{i}].sku_id", e.sku_id, "a SKU of the catalog")
-        stored = feedback_log.record([Feedback(**e.model_dump()) for e in batch.entries])
-        return {"recorded": stored, **feedback_log.summary()}
+        stored = log.record([Feedback(**e.model_dump()) for e in batch.entries])
+        return {"recorded": stored, **log.summary()}
 
-    signer = OptionSigner.for_policy(policy_digest(recommender), api_key)
+    signer = OptionSigner.for_policy(recommender.manifest_digest, api_key)
 
     @app.post(
         "/transfer-options",
@@ -568,16 +588,8 @@ def create_app(
     async def options(request: Request) -> dict[str, Any]:
         """The transfer alerts of a state of several stores, each with up to three
         options for the store manager; nothing is sent until a decision."""
-        if recommender.transfers is None:
-            return JSONResponse(
-                status_code=404, content={"detail": "this policy plans no transfers"}
-            )
-        try:
-            body = read_json_object(await request.body())
-        except DuplicateKeyError as err:
-            return _error(422, err.key, str(err))
-        except ValueError:
-            return JSONResponse(status_code=400, content={"detail": "malformed JSON body"})
+        _transfers_on(recommender)
+        body = await _json_body(request)
         return {"alerts": recommender.transfer_options(body, signer=signer)}
 
     @app.post(
@@ -594,32 +606,17 @@ def create_app(
     async def transfer_decision(request: Request) -> dict[str, Any]:
         """The manager's decisions on options (accepted, changed, vetoed), recorded in the
         feedback log; an option id this server did not issue is refused (422, all or none)."""
-        if recommender.transfers is None:
-            return JSONResponse(
-                status_code=404, content={"detail": "this policy plans no transfers"}
-            )
-        if feedback_log is None:
-            return JSONResponse(
-                status_code=404, content={"detail": "feedback is off: start with --feedback-log"}
-            )
-        try:
-            body = read_json_object(await request.body())
-        except DuplicateKeyError as err:
-            return _error(422, err.key, str(err))
-        except ValueError:
-            return JSONResponse(status_code=400, content={"detail": "malformed JSON body"})
-        try:
-            batch = TransferDecisions.model_validate(body)
-        except ValidationError as err:
-            raise RequestValidationError(err.errors(include_url=False)) from None
+        _transfers_on(recommender)
+        log = _feedback_on(feedback_log)
+        batch = await _json_body(request, TransferDecisions)
         entries = []
         for i, d in enumerate(batch.decisions):
             try:
                 entries.append(recommender.decide_transfer(d.model_dump(), signer=signer))
             except StateError as err:
                 raise StateError(f"decisions[{i}].{err.field}", err.value, err.allowed) from None
-        stored = feedback_log.record(entries)
-        return {"recorded": stored, **feedback_log.summary()}
+        stored = log.record(entries)
+        return {"recorded": stored, **log.summary()}
 
     @app.get(
         "/feedback/summary", dependencies=[Depends(check_key)], responses=_errors(401, 403, 404)
@@ -632,7 +629,10 @@ def create_app(
     return Service(app, route, max_body_bytes)
 
 
-class _KeyError(Exception):
+class _Refused(Exception):
+    """A request refused with ``status`` and ``{"detail": message}`` (a missing or wrong
+    key, a malformed body, a route that is off)."""
+
     def __init__(self, status: int, message: str) -> None:
         super().__init__(status, message)
         self.status = status
@@ -656,11 +656,6 @@ def docs_page(schema: dict[str, Any]) -> str:
     )
 
 
-def policy_digest(recommender: Recommender) -> str:
-    """The manifest's SHA-256: which exported policy a feedback entry refers to."""
-    return hashlib.sha256((recommender.folder / "manifest.json").read_bytes()).hexdigest()
-
-
 def app_from_env() -> Any:
     """App factory for ``uvicorn --factory`` (several worker processes).
 
@@ -676,7 +671,7 @@ def app_from_env() -> Any:
     if key_env and not api_key:
         raise SystemExit(f"--api-key-env {key_env}: the variable is not set or empty")
     log_path = os.environ.get("SHELFLIFE_FEEDBACK_LOG")
-    feedback = FeedbackLog(log_path, policy_digest(recommender)) if log_path else None
+    feedback = FeedbackLog(log_path, recommender.manifest_digest) if log_path else None
     app = create_app(
         recommender,
         api_key=api_key,

@@ -14,6 +14,7 @@ import hashlib
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -328,11 +329,16 @@ class Recommender:
             raise ServingError("this policy plans no transfers (export transfer_rules)")
         return transfer_decision(dict(decision), signer or self.signer, self.catalog)
 
-    @property
+    @cached_property
+    def manifest_digest(self) -> str:
+        """The manifest's SHA-256: which exported policy a feedback entry or an option
+        id refers to."""
+        return hashlib.sha256((self.folder / "manifest.json").read_bytes()).hexdigest()
+
+    @cached_property
     def signer(self) -> OptionSigner:
         """Signs option ids for this policy (no secret: the HTTP server adds its key)."""
-        digest = hashlib.sha256((self.folder / "manifest.json").read_bytes()).hexdigest()
-        return OptionSigner.for_policy(digest, None)
+        return OptionSigner.for_policy(self.manifest_digest, None)
 
     def recommend(
         self, state: Mapping[str, Any] | StateRows, *, mean_age: dict[int, float] | None = None
