@@ -26,6 +26,7 @@ import numpy as np
 
 from policies.transfers import TransferRules, UrgencyWeights
 from sim.errors import ConfigError
+from sim.validation import real_value
 
 
 class Mode(IntEnum):
@@ -67,9 +68,8 @@ class Degradation:
 
     def __post_init__(self) -> None:
         for name in FAULT_MODES:
-            value = getattr(self, name)
-            if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
-                raise ConfigError(f"degradation.{name}", value, "a probability in [0, 1]")
+            real_value(getattr(self, name), f"degradation.{name}", 0.0, 1.0,
+                       allowed="a probability in [0, 1]")  # fmt: skip
         days = self.high_confidence_life_days
         if not (isinstance(days, int) and days >= 1):
             raise ConfigError("degradation.high_confidence_life_days", days, "an integer >= 1")

@@ -34,6 +34,7 @@ import numpy as np
 from policies.transfers import TransferRules
 from sim.errors import ConfigError
 from sim.transfer import Transfer, TransferInputs
+from sim.validation import real_value
 
 
 class Decision(StrEnum):
@@ -193,9 +194,8 @@ class ManagerReview:
         if not (isinstance(self.options_per_alert, int) and 1 <= self.options_per_alert <= 10):
             raise ConfigError("review.options_per_alert", self.options_per_alert, "1..10")
         for name in ("veto_probability", "autonomy_min_certainty"):
-            value = getattr(self, name)
-            if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
-                raise ConfigError(f"review.{name}", value, "a probability in [0, 1]")
+            real_value(getattr(self, name), f"review.{name}", 0.0, 1.0,
+                       allowed="a probability in [0, 1]")  # fmt: skip
         limit = self.autonomy_value_limit
         if not (isinstance(limit, int | float) and 0.0 <= limit < float("inf")):
             raise ConfigError("review.autonomy_value_limit", limit, "a finite amount >= 0")

@@ -23,13 +23,12 @@ from typing import Any
 import numpy as np
 
 from policies.view import OrderDecision
-from sim.errors import ConfigError
 from sim.store_sku import StoreSkuView, round_to_packs
+from sim.validation import real_value
 
 
 def _share(name: str, value: float) -> None:
-    if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
-        raise ConfigError(f"review.{name}", value, "a share in [0, 1]")
+    real_value(value, f"review.{name}", 0.0, 1.0, allowed="a share in [0, 1]")
 
 
 @dataclass

@@ -32,13 +32,13 @@ import numpy as np
 
 from sim.errors import ConfigError
 from sim.ledger import PairFlow
+from sim.validation import real_value
 
 Pair = tuple[int, int]
 
 
-def _share(name: str, value: float, high: float = 1.0) -> None:
-    if not (isinstance(value, int | float) and 0.0 <= value <= high):
-        raise ConfigError(name, value, f"a number in [0, {high:g}]")
+def _share(name: str, value: float) -> None:
+    real_value(value, name, 0.0, 1.0, allowed="a number in [0, 1]")
 
 
 @dataclass(frozen=True)

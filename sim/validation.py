@@ -405,6 +405,18 @@ def enum_value(enum_cls: type[E], value: Any, field: str) -> E:
         raise ConfigError(field, value, str(err)) from None
 
 
+def real_value(
+    value: Any, field: str, low: float | None = None, high: float | None = None,
+    *, allowed: str | None = None,
+) -> float:  # fmt: skip
+    """The number rule outside a model (policy and report settings); ``ConfigError`` names
+    ``field`` and says ``allowed`` (default: the interval)."""
+    try:
+        return check_real(value, low, high, allowed=allowed)
+    except PydanticCustomError as err:
+        raise ConfigError(field, value, allowed or str(err)) from None
+
+
 def integer_value(value: Any, field: str, low: int | None = None, high: int | None = None) -> int:
     """The integer rule outside a model (env, solver arguments); ``ConfigError`` names it."""
     try:
